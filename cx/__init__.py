@@ -1,0 +1,3 @@
+"""cx: customer-experience journey analysis over DuckDB."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,30 @@
+"""Exports that are safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Return a text cell prefixed with ' when a spreadsheet would run it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame, notes: Sequence[str] = ()) -> bytes:
+    """Return the frame as UTF-8 CSV with formula-looking text neutralised.
+
+    `notes` (e.g. the active filters) go first as `# ` lines so the file says what it holds.
+    """
+    clean = frame.copy()
+    for column in clean.columns:
+        if clean[column].dtype == object or pd.api.types.is_string_dtype(clean[column]):
+            clean[column] = clean[column].map(neutralise)
+    clean.columns = [str(neutralise(str(c))) for c in clean.columns]
+    head = "".join(f"# {str(neutralise(n))}\n" for n in notes)
+    return (head + clean.to_csv(index=False)).encode("utf-8")

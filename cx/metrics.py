@@ -1,0 +1,399 @@
+"""The metric registry: every metric defined once, computed one way on every engine.
+
+A definition names the rows it reads and the sufficient statistics it needs (counts,
+sums); the engine aggregates those, and a small finishing step here turns them into the
+value and its 95 % interval. Nothing else in cx computes a metric its own way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import pandas as pd
+from ibis.expr.types import BooleanValue, Table
+
+from cx.engines import Engine
+from cx.errors import InvalidInput
+
+Z95 = 1.959964
+DEFAULT_MIN_N = 30
+RESPONSE_FILTER_COLUMNS = ("touchpoint", "channel", "stage", "unit")
+
+
+# ---------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One condition on the feedback rows: column op value.
+
+    `column` is a response column (touchpoint, channel, stage, unit, answered_at) or
+    `segment:NAME` for a segment attribute; `op` is one of in, >=, <=.
+    """
+
+    column: str
+    op: str
+    value: Any
+
+    def __post_init__(self) -> None:
+        if self.op not in ("in", ">=", "<="):
+            raise InvalidInput(f"filter on {self.column}: unknown operator {self.op!r} (use in, >=, <=)")
+
+
+def _condition(table: Table, column: str, op: str, value: Any) -> BooleanValue:
+    col = table[column]
+    if op == "in":
+        return col.isin(list(value))
+    literal = ibis.literal(value)
+    return col >= literal if op == ">=" else col <= literal
+
+
+def filtered_responses(engine: Engine, dataset: str | None, filters: Sequence[Filter] = ()) -> Table:
+    """Return the response rows of a data set that pass every filter."""
+    table = engine.responses(dataset)
+    for f in filters:
+        if f.column.startswith("segment:"):
+            seg = engine.segments(dataset)
+            name = f.column.split(":", 1)[1]
+            keep = seg.filter(seg.name == name).filter(_condition(seg, "value", f.op, f.value))
+            table = table.semi_join(keep.select("respondent"), "respondent")
+        else:
+            table = table.filter(_condition(table, f.column, f.op, f.value))
+    return table
+
+
+def filtered_outcomes(engine: Engine, dataset: str | None, filters: Sequence[Filter] = ()) -> Table:
+    """Return the outcome rows of respondents who pass every filter."""
+    table = engine.outcomes(dataset)
+    if filters:
+        people = filtered_responses(engine, dataset, filters).select("respondent").distinct()
+        table = table.semi_join(people, "respondent")
+    return table
+
+
+def with_score10(table: Table) -> Table:
+    """Return response rows with `score10`: the score mapped onto 0–10 (10 best)."""
+    share = (table.score - table.scale_min) / (table.scale_max - table.scale_min)
+    return table.mutate(score10=ibis.ifelse(table.reversed, 10 - share * 10, share * 10))
+
+
+# ---------------------------------------------------------------- intervals
+
+
+def mean_interval(mean: float, sd: float | None, n: int) -> tuple[float | None, float | None]:
+    """Return the normal-approximation 95 % interval of a mean (None when n < 2)."""
+    if n < 2 or sd is None or math.isnan(sd):
+        return None, None
+    half = Z95 * sd / math.sqrt(n)
+    return mean - half, mean + half
+
+
+def wilson_interval(successes: float, n: int) -> tuple[float | None, float | None]:
+    """Return the Wilson 95 % interval of a share."""
+    if n <= 0:
+        return None, None
+    p = successes / n
+    z2 = Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return centre - half, centre + half
+
+
+def nps_value(promoters: float, detractors: float, n: int) -> tuple[float, float]:
+    """Return (NPS, standard error) in points from promoter and detractor counts."""
+    p, d = promoters / n, detractors / n
+    se = 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
+    return 100 * (p - d), se
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One metric's value with its 95 % interval and n, or why it is unavailable."""
+
+    metric: str
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    group: str | None = None
+    low_n: bool = False
+    reason: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.value is not None
+
+    def as_dict(self, by: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "metric": self.metric, "value": self.value, "low": self.low, "high": self.high,
+            "n": self.n, "low_n": self.low_n,
+        }
+        if by is not None:
+            out[by] = self.group
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+Finish = Callable[[Mapping[str, Any]], tuple[float | None, float | None, float | None]]
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """A metric definition: what it measures, the rows it reads and how it is computed."""
+
+    name: str
+    label: str
+    measures: str
+    input: str
+    formula: str
+    higher_is_better: bool
+    interval: str
+    unit: str
+    table: str  # "responses" or "outcomes"
+    rows: Callable[[Table], BooleanValue | None]
+    parts: Callable[[Table], dict[str, Any]]
+    finish: Finish
+    needs: str  # what the data set must have, said when it is missing
+
+    def help(self) -> str:
+        """Return a one-paragraph definition for tooltips."""
+        direction = "higher is better" if self.higher_is_better else "lower is better"
+        return (f"{self.label}: {self.measures} Input: {self.input}. Formula: {self.formula}. "
+                f"{direction}. Interval: {self.interval}.")
+
+
+def _finish_mean(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
+    n = int(s["n"])
+    if n == 0:
+        return None, None, None
+    low, high = mean_interval(float(s["mean"]), _f(s.get("sd")), n)
+    return float(s["mean"]), low, high
+
+
+def _finish_share(key: str, scale: float = 100.0) -> Finish:
+    def finish(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
+        n = int(s["n"])
+        if n == 0:
+            return None, None, None
+        low, high = wilson_interval(float(s[key]), n)
+        return (scale * float(s[key]) / n, None if low is None else scale * low,
+                None if high is None else scale * high)
+    return finish
+
+
+def _finish_nps(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
+    n = int(s["n"])
+    if n == 0:
+        return None, None, None
+    value, se = nps_value(float(s["promoters"]), float(s["detractors"]), n)
+    return value, value - Z95 * se, value + Z95 * se
+
+
+def _finish_count(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
+    return float(s["n"]), None, None
+
+
+def _f(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(out) else out
+
+
+def _on_scale(lo: float, hi: float) -> Callable[[Table], BooleanValue]:
+    return lambda t: (t.scale_min == lo) & (t.scale_max == hi) & t.score.notnull()
+
+
+def _churn_rows(t: Table) -> BooleanValue:
+    return (t.kind == "binary") & t.outcome.lower().contains("churn") & t.value.notnull()
+
+
+REGISTRY: dict[str, MetricDef] = {
+    m.name: m
+    for m in (
+        MetricDef(
+            name="responses", label="Responses", measures="how many scored answers there are.",
+            input="every scored answer", formula="count of answers with a score",
+            higher_is_better=True, interval="none (a count)", unit="answers", table="responses",
+            rows=lambda t: t.score.notnull(), parts=lambda t: {"n": t.count()},
+            finish=_finish_count, needs="scored answers",
+        ),
+        MetricDef(
+            name="mean_score", label="Mean score (0–10)",
+            measures="how well touchpoints were rated, every scale mapped onto 0–10.",
+            input="every scored answer", formula="mean of 10 × (score − min) / (max − min)",
+            higher_is_better=True, interval="mean ± 1.96 × sd / √n", unit="points of 10",
+            table="responses", rows=lambda t: t.score.notnull(),
+            parts=lambda t: {"n": t.score10.count(), "mean": t.score10.mean(),
+                             "sd": t.score10.std(how="sample")},
+            finish=_finish_mean, needs="scored answers",
+        ),
+        MetricDef(
+            name="nps", label="NPS",
+            measures="how many customers would recommend us, net of those who would not.",
+            input="0–10 likelihood-to-recommend outcome",
+            formula="% promoters (9–10) − % detractors (0–6)", higher_is_better=True,
+            interval="NPS ± 1.96 × 100·√((p + d − (p − d)²) / n)", unit="points (−100…100)",
+            table="outcomes", rows=lambda t: (t.kind == "nps") & t.value.notnull(),
+            parts=lambda t: {"n": t.value.count(), "promoters": (t.value >= 9).sum(),
+                             "detractors": (t.value <= 6).sum()},
+            finish=_finish_nps, needs="a 0–10 recommend outcome (kind 'nps')",
+        ),
+        MetricDef(
+            name="csat", label="CSAT", measures="the share of satisfied answers (top-2-box).",
+            input="answers on a 1–5 scale", formula="% of answers that are 4 or 5",
+            higher_is_better=True, interval="Wilson score interval", unit="%",
+            table="responses", rows=_on_scale(1, 5),
+            parts=lambda t: {"n": t.score10.count(), "top2": (t.score10 >= 7.5).sum()},
+            finish=_finish_share("top2"), needs="answers on a 1–5 scale",
+        ),
+        MetricDef(
+            name="ces", label="CES", measures="how easy customers found it (customer effort, 2.0 form).",
+            input="answers on a 1–7 agreement scale", formula="mean of the 1–7 answers",
+            higher_is_better=True, interval="mean ± 1.96 × sd / √n", unit="of 7",
+            table="responses", rows=_on_scale(1, 7),
+            parts=lambda t: {"n": t.score.count(), "mean": t.score.mean(),
+                             "sd": t.score.std(how="sample")},
+            finish=_finish_mean, needs="answers on a 1–7 scale",
+        ),
+        MetricDef(
+            name="ces_easy", label="CES easy share", measures="the share answering 5–7 (easy).",
+            input="answers on a 1–7 agreement scale", formula="% of answers that are 5, 6 or 7",
+            higher_is_better=True, interval="Wilson score interval", unit="%",
+            table="responses", rows=_on_scale(1, 7),
+            parts=lambda t: {"n": t.score.count(), "easy": (t.score10 >= 10 * 4 / 6 - 1e-9).sum()},
+            finish=_finish_share("easy"), needs="answers on a 1–7 scale",
+        ),
+        MetricDef(
+            name="churn_rate", label="Churn rate", measures="the share of customers lost.",
+            input="a yes/no churn outcome", formula="% of customers with churn = yes",
+            higher_is_better=False, interval="Wilson score interval", unit="%",
+            table="outcomes", rows=_churn_rows,
+            parts=lambda t: {"n": t.value.count(), "churned": (t.value >= 0.5).sum()},
+            finish=_finish_share("churned"), needs="a binary outcome whose name contains 'churn'",
+        ),
+        MetricDef(
+            name="retention_rate", label="Retention rate", measures="the share of customers kept.",
+            input="a yes/no churn outcome", formula="100 % − churn rate",
+            higher_is_better=True, interval="Wilson score interval", unit="%",
+            table="outcomes", rows=_churn_rows,
+            parts=lambda t: {"n": t.value.count(), "kept": (t.value < 0.5).sum()},
+            finish=_finish_share("kept"), needs="a binary outcome whose name contains 'churn'",
+        ),
+    )
+}
+
+
+def metric(name: str) -> MetricDef:
+    """Return a registered metric definition."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise InvalidInput(f"Unknown metric '{name}'. Known: {', '.join(REGISTRY)}.") from None
+
+
+# ---------------------------------------------------------------- computing
+
+
+def _source(engine: Engine, definition: MetricDef, dataset: str | None, filters: Sequence[Filter]) -> Table:
+    if definition.table == "responses":
+        return with_score10(filtered_responses(engine, dataset, filters))
+    return filtered_outcomes(engine, dataset, filters)
+
+
+def _month(table: Table) -> Any:
+    return table.answered_at.truncate("M").cast("date").cast("string")
+
+
+def _grouped(engine: Engine, table: Table, dataset: str | None, by: str | None, kind: str) -> Table:
+    """Return `table` with a `grp` column holding the group value of `by`."""
+    if by is None:
+        return table.mutate(grp=ibis.literal(None, type="string"))
+    if by.startswith("segment:"):
+        seg = engine.segments(dataset)
+        seg = seg.filter(seg.name == by.split(":", 1)[1]).select("respondent", grp=seg.value)
+        return table.join(seg, "respondent")
+    if by == "month":
+        if kind == "responses":
+            return table.mutate(grp=_month(table))
+        people = engine.responses(dataset)
+        return table.join(people.select("respondent", grp=_month(people)).distinct(), "respondent")
+    if kind == "responses":
+        return table.mutate(grp=table[by].cast("string"))
+    people = engine.responses(dataset)
+    pairs = people.select("respondent", grp=people[by].cast("string")).distinct()
+    return table.join(pairs, "respondent")
+
+
+def compute(
+    engine: Engine,
+    names: Sequence[str] | None = None,
+    *,
+    dataset: str | None = None,
+    by: str | None = None,
+    filters: Sequence[Filter] = (),
+    min_n: int = DEFAULT_MIN_N,
+) -> list[MetricResult]:
+    """Return the metrics (all registered ones by default), per group of `by` if given."""
+    if by is not None and not by.startswith("segment:") and by not in (*RESPONSE_FILTER_COLUMNS, "month"):
+        raise InvalidInput(
+            f"Cannot group by '{by}': use one of {', '.join(RESPONSE_FILTER_COLUMNS)}, month, "
+            "or segment:NAME for a segment column."
+        )
+    results: list[MetricResult] = []
+    for name in names or list(REGISTRY):
+        definition = metric(name)
+        table = _source(engine, definition, dataset, filters)
+        condition = definition.rows(table)
+        if condition is not None:
+            table = table.filter(condition)
+        table = _grouped(engine, table, dataset, by, definition.table)
+        frame = table.group_by("grp").aggregate(**definition.parts(table)).execute()
+        if frame.empty:
+            results.append(MetricResult(name, None, None, None, 0,
+                                        reason=f"unavailable: the data has no {definition.needs}"))
+            continue
+        for row in frame.sort_values("grp", na_position="first").to_dict("records"):
+            n = int(row["n"])
+            value, low, high = definition.finish(row)
+            results.append(MetricResult(
+                metric=name, value=value, low=low, high=high, n=n,
+                group=None if by is None else row["grp"],
+                low_n=n < min_n and name != "responses",
+            ))
+    return results
+
+
+def touchpoint_stats(
+    engine: Engine, dataset: str, filters: Sequence[Filter] = ()
+) -> pd.DataFrame:
+    """Return one row per touchpoint: n, mean (original scale), scale, score (0–10), sd, interval."""
+    table = with_score10(filtered_responses(engine, dataset, filters))
+    table = table.filter(table.score.notnull())
+    frame = table.group_by("touchpoint").aggregate(
+        n=table.score.count(),
+        mean=table.score.mean(),
+        scale_min=table.scale_min.min(),
+        scale_max=table.scale_max.max(),
+        reversed=table.reversed.max(),
+        score=table.score10.mean(),
+        sd=table.score10.std(how="sample"),
+    ).execute()
+    lows, highs = [], []
+    for row in frame.itertuples():
+        low, high = mean_interval(float(row.score), _f(row.sd), int(row.n))
+        lows.append(None if low is None else max(low, 0.0))
+        highs.append(None if high is None else min(high, 10.0))
+    frame["low"], frame["high"] = lows, highs
+    return frame.sort_values("touchpoint").reset_index(drop=True)

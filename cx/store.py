@@ -1,0 +1,531 @@
+"""The DuckDB store: schema and migrations, the connection, and every write.
+
+Values always travel as bound parameters; identifiers go through `quote_ident`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from cx.errors import CxError, DatabaseLocked, InvalidInput, NotFound, SchemaTooNew
+from cx.models import Journey, JourneyStep
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = REPO_ROOT / "data" / "cx.duckdb"
+PRODUCT_LAUNCH_FILE = REPO_ROOT / "data" / "product_launch.json"
+PRODUCT_LAUNCH = "Product launch"
+
+RESPONSE_COLUMNS: tuple[str, ...] = (
+    "dataset", "respondent", "touchpoint", "score", "scale_min", "scale_max", "reversed",
+    "channel", "stage", "unit", "answered_at", "comment",
+)
+SEGMENT_COLUMNS: tuple[str, ...] = ("dataset", "respondent", "name", "value")
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "dataset", "respondent", "outcome", "kind", "value", "scale_min", "scale_max",
+)
+
+# Each entry migrates the schema from version i to i + 1. Never edit a shipped entry:
+# append a new one, so existing database files move forward.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE settings (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR
+    );
+    CREATE TABLE datasets (
+        dataset VARCHAR PRIMARY KEY,
+        source VARCHAR,
+        kind VARCHAR NOT NULL DEFAULT 'import',
+        imported_at TIMESTAMP NOT NULL,
+        rows_read BIGINT NOT NULL DEFAULT 0,
+        rows_loaded BIGINT NOT NULL DEFAULT 0,
+        rows_rejected BIGINT NOT NULL DEFAULT 0,
+        mapping VARCHAR
+    );
+    CREATE TABLE responses (
+        dataset VARCHAR NOT NULL,
+        respondent VARCHAR NOT NULL,
+        touchpoint VARCHAR NOT NULL,
+        score DOUBLE,
+        scale_min DOUBLE NOT NULL,
+        scale_max DOUBLE NOT NULL,
+        reversed BOOLEAN NOT NULL DEFAULT false,
+        channel VARCHAR,
+        stage VARCHAR,
+        unit VARCHAR,
+        answered_at TIMESTAMP,
+        comment VARCHAR
+    );
+    CREATE TABLE segments (
+        dataset VARCHAR NOT NULL,
+        respondent VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        value VARCHAR
+    );
+    CREATE TABLE outcomes (
+        dataset VARCHAR NOT NULL,
+        respondent VARCHAR NOT NULL,
+        outcome VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        value DOUBLE,
+        scale_min DOUBLE,
+        scale_max DOUBLE
+    );
+    CREATE SEQUENCE journey_ids START 1;
+    CREATE TABLE journeys (
+        journey_id INTEGER PRIMARY KEY DEFAULT nextval('journey_ids'),
+        name VARCHAR NOT NULL UNIQUE,
+        persona VARCHAR,
+        goal VARCHAR,
+        description VARCHAR,
+        dataset VARCHAR,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE journey_steps (
+        journey_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        touchpoint VARCHAR NOT NULL,
+        stage VARCHAR,
+        channel VARCHAR,
+        target DOUBLE,
+        intentional BOOLEAN NOT NULL DEFAULT true,
+        controlled BOOLEAN NOT NULL DEFAULT true,
+        owner VARCHAR,
+        note VARCHAR,
+        PRIMARY KEY (journey_id, position)
+    );
+    CREATE TABLE assessments (
+        journey_id INTEGER NOT NULL,
+        touchpoint VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,
+        votes INTEGER NOT NULL DEFAULT 1,
+        assessed_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (journey_id, touchpoint, source)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def quote_ident(name: str) -> str:
+    """Return `name` as a safely quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def default_db_path() -> Path:
+    """Return the database path: `CX_DB` if set, else data/cx.duckdb in the repo."""
+    env = os.environ.get("CX_DB", "").strip()
+    return Path(env).expanduser() if env else DEFAULT_DB
+
+
+def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Return an open connection to the store, migrated to the current schema.
+
+    `":memory:"` gives a private in-memory store (tests).
+    """
+    target = str(path) if path is not None else str(default_db_path())
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLocked(
+                f"The database {target} is in use by another program (usually a running "
+                "`streamlit run app.py`). Stop that program, or pass another file with --db."
+            ) from exc
+        raise CxError(f"Cannot open the database {target}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise CxError(
+            f"Cannot open {target} as a cx database ({exc}). Pick another file with --db "
+            "or CX_DB, or move this one aside to start afresh."
+        ) from exc
+    migrate(con)
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the schema version of the open database (0 when empty)."""
+    con.execute("CREATE TABLE IF NOT EXISTS cx_schema (version INTEGER NOT NULL)")
+    row = con.execute("SELECT max(version) FROM cx_schema").fetchall()[0]
+    return int(row[0]) if row[0] is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema forward to SCHEMA_VERSION; return the version reached."""
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"This database uses schema version {current}, newer than this cx "
+            f"({SCHEMA_VERSION}). Update cx (git pull; pip install -r requirements.txt)."
+        )
+    for version in range(current, SCHEMA_VERSION):
+        with transaction(con):
+            con.execute(MIGRATIONS[version])
+            con.execute("INSERT INTO cx_schema VALUES (?)", [version + 1])
+    return SCHEMA_VERSION
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block atomically: everything is committed, or nothing is."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    return con.execute(sql, list(params)).fetchall()
+
+
+# ---------------------------------------------------------------- data sets
+
+
+def dataset_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return the names of all data sets, oldest first."""
+    return [r[0] for r in _rows(con, "SELECT dataset FROM datasets ORDER BY imported_at, dataset")]
+
+
+def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return one row per data set with its source, time, row counts and mapping."""
+    return con.execute(
+        """
+        SELECT d.dataset, d.source, d.kind, d.imported_at, d.rows_read, d.rows_loaded,
+               d.rows_rejected, d.mapping,
+               (SELECT count(*) FROM responses r WHERE r.dataset = d.dataset) AS answers,
+               (SELECT count(DISTINCT respondent) FROM responses r
+                 WHERE r.dataset = d.dataset) AS respondents
+        FROM datasets d ORDER BY d.imported_at, d.dataset
+        """
+    ).df()
+
+
+def has_dataset(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Return True when a data set of that name exists."""
+    return bool(_rows(con, "SELECT 1 FROM datasets WHERE dataset = ?", [name]))
+
+
+def _insert_frame(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], frame: pd.DataFrame
+) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InvalidInput(f"{table}: columns {missing} are missing from the rows to load")
+    view = f"cx_load_{table}"
+    con.register(view, frame[list(columns)])
+    try:
+        cols = ", ".join(quote_ident(c) for c in columns)
+        con.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM {quote_ident(view)}")
+    finally:
+        con.unregister(view)
+
+
+def save_dataset(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    responses: pd.DataFrame,
+    *,
+    segments: pd.DataFrame | None = None,
+    outcomes: pd.DataFrame | None = None,
+    source: str | None = None,
+    kind: str = "import",
+    rows_read: int | None = None,
+    rows_rejected: int = 0,
+    mapping: dict[str, Any] | None = None,
+    replace: bool = False,
+) -> None:
+    """Store a data set atomically: its responses, segments and outcomes, or nothing."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A data set needs a name: type one, e.g. 'Survey March'.")
+    with transaction(con):
+        if has_dataset(con, name):
+            if not replace:
+                raise InvalidInput(
+                    f"A data set named '{name}' already exists: pick another name or delete it first."
+                )
+            _delete_dataset_rows(con, name)
+        loaded = len(responses)
+        con.execute(
+            "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [name, source, kind, _now(), rows_read if rows_read is not None else loaded,
+             loaded, rows_rejected, json.dumps(mapping) if mapping is not None else None],
+        )
+        for table, columns, frame in (
+            ("responses", RESPONSE_COLUMNS, responses),
+            ("segments", SEGMENT_COLUMNS, segments),
+            ("outcomes", OUTCOME_COLUMNS, outcomes),
+        ):
+            if frame is None or frame.empty:
+                continue
+            frame = frame.assign(dataset=name)
+            if table == "responses" and "reversed" not in frame.columns:
+                frame = frame.assign(reversed=False)
+            for col in columns:
+                if col not in frame.columns and table == "responses":
+                    frame = frame.assign(**{col: None})
+            _insert_frame(con, table, columns, frame)
+
+
+def _delete_dataset_rows(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    for table in ("responses", "segments", "outcomes", "datasets"):
+        con.execute(f"DELETE FROM {quote_ident(table)} WHERE dataset = ?", [name])
+
+
+def delete_dataset(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Delete a data set and all its rows; journeys that used it keep their definition."""
+    if not has_dataset(con, name):
+        raise NotFound(f"No data set named '{name}'. Known: {', '.join(dataset_names(con)) or 'none'}.")
+    with transaction(con):
+        _delete_dataset_rows(con, name)
+        con.execute("UPDATE journeys SET dataset = NULL WHERE dataset = ?", [name])
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Return the row count of every cx table (for checks and the home page)."""
+    tables = ("datasets", "responses", "segments", "outcomes", "journeys", "journey_steps", "assessments")
+    return {t: int(_rows(con, f"SELECT count(*) FROM {quote_ident(t)}")[0][0]) for t in tables}
+
+
+# ---------------------------------------------------------------- journeys
+
+
+def journey_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return every journey name, in creation order."""
+    return [r[0] for r in _rows(con, "SELECT name FROM journeys ORDER BY journey_id")]
+
+
+def _journey_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    rows = _rows(con, "SELECT journey_id FROM journeys WHERE name = ?", [name])
+    if not rows:
+        known = ", ".join(repr(n) for n in journey_names(con)) or "none yet"
+        raise NotFound(f"No journey named '{name}'. Known journeys: {known}.")
+    return int(rows[0][0])
+
+
+def load_journey(con: duckdb.DuckDBPyConnection, name: str) -> Journey:
+    """Return the journey with its steps in order."""
+    jid = _journey_id(con, name)
+    head = _rows(con, "SELECT name, persona, goal, dataset, description FROM journeys WHERE journey_id = ?", [jid])[0]
+    steps = tuple(
+        JourneyStep(
+            position=int(r[0]), touchpoint=r[1], stage=r[2], channel=r[3], target=r[4],
+            intentional=bool(r[5]), controlled=bool(r[6]), owner=r[7], note=r[8],
+        )
+        for r in _rows(
+            con,
+            """SELECT position, touchpoint, stage, channel, target, intentional, controlled, owner, note
+               FROM journey_steps WHERE journey_id = ? ORDER BY position""",
+            [jid],
+        )
+    )
+    return Journey(name=head[0], persona=head[1], goal=head[2], dataset=head[3],
+                   description=head[4], steps=steps)
+
+
+def save_journey(con: duckdb.DuckDBPyConnection, journey: Journey, *, replace: bool = False) -> None:
+    """Create (or with `replace`, overwrite) a journey and its ordered steps atomically."""
+    name = journey.name.strip()
+    if not name:
+        raise InvalidInput("A journey needs a name.")
+    if not journey.steps:
+        raise InvalidInput(f"Journey '{name}' has no touchpoints: add at least one.")
+    seen: set[str] = set()
+    for step in journey.steps:
+        if not step.touchpoint.strip():
+            raise InvalidInput(f"Journey '{name}', position {step.position}: the touchpoint has no name.")
+        if step.touchpoint in seen:
+            raise InvalidInput(f"Journey '{name}' lists '{step.touchpoint}' twice: keep it once.")
+        seen.add(step.touchpoint)
+    with transaction(con):
+        existing = _rows(con, "SELECT journey_id FROM journeys WHERE name = ?", [name])
+        if existing:
+            if not replace:
+                raise InvalidInput(f"A journey named '{name}' already exists: pick another name.")
+            jid = int(existing[0][0])
+            con.execute("DELETE FROM journey_steps WHERE journey_id = ?", [jid])
+            con.execute(
+                "UPDATE journeys SET persona = ?, goal = ?, dataset = ?, description = ? WHERE journey_id = ?",
+                [journey.persona, journey.goal, journey.dataset, journey.description, jid],
+            )
+        else:
+            jid = int(_rows(
+                con,
+                """INSERT INTO journeys (name, persona, goal, description, dataset, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?) RETURNING journey_id""",
+                [name, journey.persona, journey.goal, journey.description, journey.dataset, _now()],
+            )[0][0])
+        for position, step in enumerate(journey.steps, start=1):
+            con.execute(
+                "INSERT INTO journey_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [jid, position, step.touchpoint.strip(), step.stage, step.channel, step.target,
+                 step.intentional, step.controlled, step.owner, step.note],
+            )
+
+
+def delete_journey(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Delete a journey, its steps and its assessments."""
+    jid = _journey_id(con, name)
+    with transaction(con):
+        for table in ("assessments", "journey_steps", "journeys"):
+            con.execute(f"DELETE FROM {quote_ident(table)} WHERE journey_id = ?", [jid])
+
+
+def save_assessment(
+    con: duckdb.DuckDBPyConnection,
+    journey: str,
+    scores: dict[str, float],
+    *,
+    source: str = "team",
+    votes: dict[str, int] | None = None,
+) -> None:
+    """Store a team's 0–10 score per touchpoint for a journey (replacing that source's)."""
+    jid = _journey_id(con, journey)
+    for touchpoint, score in scores.items():
+        if not 0 <= score <= 10:
+            raise InvalidInput(f"Assessment of '{touchpoint}': {score:g} is outside 0–10.")
+    with transaction(con):
+        con.execute("DELETE FROM assessments WHERE journey_id = ? AND source = ?", [jid, source])
+        for touchpoint, score in scores.items():
+            con.execute(
+                "INSERT INTO assessments VALUES (?, ?, ?, ?, ?, ?)",
+                [jid, touchpoint, source, float(score), (votes or {}).get(touchpoint, 1), _now()],
+            )
+
+
+def assessments(con: duckdb.DuckDBPyConnection, journey: str, source: str = "team") -> dict[str, tuple[float, int]]:
+    """Return {touchpoint: (score 0–10, votes)} of one assessment source of a journey."""
+    jid = _journey_id(con, journey)
+    return {
+        r[0]: (float(r[1]), int(r[2]))
+        for r in _rows(
+            con,
+            "SELECT touchpoint, score, votes FROM assessments WHERE journey_id = ? AND source = ?",
+            [jid, source],
+        )
+    }
+
+
+# ---------------------------------------------------------------- journey files
+
+
+def journey_from_dict(data: dict[str, Any]) -> tuple[Journey, dict[str, float]]:
+    """Return a journey and its assessment scores from the journey JSON format."""
+    if not isinstance(data, dict) or "name" not in data:
+        raise InvalidInput("A journey file is a JSON object with at least 'name' and 'touchpoints'.")
+    items = data.get("touchpoints")
+    if not isinstance(items, list) or not items:
+        raise InvalidInput(f"Journey '{data['name']}': 'touchpoints' must be a non-empty list.")
+    steps = []
+    scores: dict[str, float] = {}
+    for position, item in enumerate(items, start=1):
+        if isinstance(item, str):
+            item = {"touchpoint": item}
+        if not isinstance(item, dict) or not str(item.get("touchpoint", "")).strip():
+            raise InvalidInput(f"Journey '{data['name']}', touchpoint {position}: needs a 'touchpoint' name.")
+        steps.append(JourneyStep(
+            position=position, touchpoint=str(item["touchpoint"]), stage=item.get("stage"),
+            channel=item.get("channel"), target=item.get("target"),
+            intentional=bool(item.get("intentional", True)), controlled=bool(item.get("controlled", True)),
+            owner=item.get("owner"), note=item.get("note"),
+        ))
+        if item.get("assessment") is not None:
+            scores[str(item["touchpoint"])] = float(item["assessment"])
+    journey = Journey(
+        name=str(data["name"]), persona=data.get("persona"), goal=data.get("goal"),
+        dataset=data.get("dataset"), description=data.get("description"), steps=tuple(steps),
+    )
+    return journey, scores
+
+
+def restore_product_launch(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the shipped product-launch journey and its team assessment."""
+    data = json.loads(PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))
+    journey, scores = journey_from_dict(data)
+    save_journey(con, journey, replace=True)
+    save_assessment(con, journey.name, scores)
+
+
+# ---------------------------------------------------------------- first run
+
+
+def get_setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """Return a stored setting, or None."""
+    rows = _rows(con, "SELECT value FROM settings WHERE key = ?", [key])
+    return rows[0][0] if rows else None
+
+
+def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Store a setting (insert or replace)."""
+    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+
+
+def seed(con: duckdb.DuckDBPyConnection, sample: Callable[[], Any] | None = None) -> bool:
+    """Load the product-launch journey and the sample data on a database's first run.
+
+    Returns True when it loaded anything. Runs once per database file: what a user deletes
+    later stays deleted (the journey builder can restore the product-launch journey).
+    """
+    from cx import sample as sample_module
+
+    if get_setting(con, "seeded_at") is not None:
+        return False
+    generated: list[Any] = []
+
+    def data() -> Any:
+        if not generated:
+            generated.append((sample or sample_module.generate)())
+        return generated[0]
+
+    added = False
+    if PRODUCT_LAUNCH not in journey_names(con):
+        restore_product_launch(con)
+        added = True
+    if not has_dataset(con, sample_module.SAMPLE_DATASET):
+        save_dataset(
+            con, sample_module.SAMPLE_DATASET, data().responses, segments=data().segments,
+            outcomes=data().outcomes, source="data/make_sample.py (generated)", kind="sample",
+        )
+        added = True
+    if sample_module.SAMPLE_JOURNEY not in journey_names(con):
+        steps = tuple(
+            JourneyStep(position=int(r.position), touchpoint=str(r.touchpoint), stage=r.stage,
+                        channel=r.channel, target=float(r.target), intentional=bool(r.intentional),
+                        controlled=bool(r.controlled))
+            for r in data().touchpoints.itertuples()
+        )
+        save_journey(con, Journey(
+            name=sample_module.SAMPLE_JOURNEY, persona="All shoppers",
+            goal="Find, buy and use a new device", dataset=sample_module.SAMPLE_DATASET,
+            description="Generated sample: a retail electronics journey with several thousand respondents.",
+            steps=steps,
+        ))
+        added = True
+    set_setting(con, "seeded_at", _now().isoformat())
+    return added
+
+
+def open_store(path: str | Path | None = None, *, seed_if_empty: bool = True) -> duckdb.DuckDBPyConnection:
+    """Return a migrated connection, seeded with the shipped journey and sample data on first use."""
+    con = connect(path)
+    if seed_if_empty:
+        seed(con)
+    return con

@@ -1,0 +1,112 @@
+"""Journey page: every touchpoint in order with its score, the average it hides, the weak points."""
+
+import streamlit as st
+
+from cx import charts, exports, journeys, metrics, store, ui
+
+st.set_page_config(page_title="Journey · cx", page_icon="🧭", layout="wide")
+min_n = ui.sidebar_settings()
+st.title("Journey")
+
+con = ui.connection()
+names = store.journey_names(con)
+if not names:
+    st.info("There is no journey yet. Restore the product-launch example on the Home page, "
+            "or build one on the Journey builder page.")
+    st.stop()
+
+top_left, top_right = st.columns([2, 2])
+with top_left:
+    name = ui.query_choice("Journey", names, "journey")
+journey = store.load_journey(con, name)
+datasets = store.dataset_names(con)
+own = journey.dataset if journey.dataset in datasets else None
+with top_right:
+    choices = ["(team assessment only)", *datasets]
+    default = own or "(team assessment only)"
+    wanted = st.query_params.get("dataset", default)
+    picked = st.selectbox(
+        "Customer feedback from", choices, index=choices.index(wanted) if wanted in choices else 0,
+        help="Scores come from this data set's answers; touchpoints without answers use the team's assessment.",
+    )
+    if picked != default or "dataset" in st.query_params:
+        st.query_params["dataset"] = picked
+dataset = None if picked == "(team assessment only)" else picked
+
+with st.sidebar:
+    margin = st.slider("Weak when this far below the average (points of 10)", 0.0, 5.0, 1.0, 0.5)
+
+scores = ui.run_safely(
+    lambda: journeys.journey_scores(con, name, dataset=dataset, min_n=min_n, margin=margin)
+    if dataset else journeys.score_journey(journey, assessment=store.assessments(con, name), min_n=min_n,
+                                           margin=margin),
+    "Could not score this journey",
+)
+
+if journey.persona or journey.goal:
+    st.caption(" · ".join(x for x in (f"Persona: {journey.persona}" if journey.persona else "",
+                                       f"Goal: {journey.goal}" if journey.goal else "") if x))
+
+# Headline numbers: the average, the weak count, and NPS / CSAT where the data has them.
+tiles = st.columns(4)
+scored = scores.scored
+tiles[0].metric(
+    "Journey average (0–10)", "—" if scores.aggregate is None else f"{scores.aggregate:.1f}",
+    help="Mean of the scored touchpoints' 0–10 scores; unscored touchpoints are left out, never counted as 0.",
+)
+tiles[0].caption(f"{len(scored)} of {len(scores.touchpoints)} touchpoints scored")
+tiles[1].metric("Weak touchpoints", len(scores.weak),
+                help=f"Below their target, or at least {margin:.1f} points below the journey average; "
+                     f"scores with fewer than {min_n} answers are flagged instead.")
+if dataset:
+    tp_filter = [metrics.Filter("touchpoint", "in", [s.touchpoint for s in journey.steps])]
+    results = {r.metric: r for r in metrics.compute(ui.engine(), ["nps", "csat"], dataset=dataset,
+                                                       filters=tp_filter, min_n=min_n)}
+    for tile, key, fmt in ((tiles[2], "nps", "{:+.0f}"), (tiles[3], "csat", "{:.0f} %")):
+        result, definition = results[key], metrics.metric(key)
+        if result.value is None:
+            tile.metric(definition.label, "—", help=definition.help())
+            tile.caption(f"not available: no {definition.needs}")
+        else:
+            tile.metric(definition.label, fmt.format(result.value), help=definition.help())
+            tile.caption(f"95 % {fmt.format(result.low)} to {fmt.format(result.high)} · n = {result.n:,}"
+                         + (" · low n" if result.low_n else ""))
+
+sentence = journeys.hides_sentence(scores)
+if scores.weak:
+    st.warning(sentence, icon="⚠️")
+else:
+    st.success(sentence)
+
+st.altair_chart(charts.journey_chart(scores), width="stretch")
+st.caption("Points joined in journey order. ▼ red triangles are weak touchpoints; the dashed line is the "
+           "journey average; bars are 95 % intervals (customer answers only); green ticks are targets.")
+
+table = charts.journey_frame(scores)[
+    ["position", "touchpoint", "stage", "score", "original", "n", "low", "high", "target", "status", "why", "source"]
+]
+st.dataframe(
+    table, hide_index=True, width="stretch",
+    column_config={
+        "position": st.column_config.NumberColumn("#"),
+        "score": st.column_config.NumberColumn("Score (0–10)", format="%.1f"),
+        "original": st.column_config.TextColumn("Mean on original scale"),
+        "low": st.column_config.NumberColumn("95 % low", format="%.1f"),
+        "high": st.column_config.NumberColumn("95 % high", format="%.1f"),
+        "target": st.column_config.NumberColumn("Target", format="%.1f"),
+        "why": st.column_config.TextColumn("Why weak"),
+        "source": st.column_config.TextColumn("Score from"),
+    },
+)
+st.download_button(
+    "Download this table (CSV)",
+    exports.safe_csv(table, notes=[f"Journey: {name}", f"Data: {dataset or 'team assessment'}",
+                                   f"Minimum n: {min_n}", sentence]),
+    file_name=f"journey-{name}.csv", mime="text/csv",
+)
+if journey.description:
+    with st.expander("About this journey"):
+        st.text(journey.description)
+        for step in journey.steps:
+            if step.note:
+                st.text(f"{step.position}. {step.touchpoint}: {step.note}")

@@ -1,0 +1,51 @@
+"""Shared fixtures: a fresh in-memory store per test, golden files, a seeded database file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cx import store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDENS = FIXTURES / "goldens"
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """Return an empty, migrated in-memory store."""
+    connection = store.connect(":memory:")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    """Return the golden values (copied from the team's hand-checked cases)."""
+    return json.loads((GOLDENS / "expected.json").read_text())
+
+
+def golden_csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(GOLDENS / name)
+
+
+def long_rows(touchpoint: str, scores: list[float], lo: float, hi: float, **extra: object) -> pd.DataFrame:
+    """Return response rows (one respondent per score) for one touchpoint."""
+    return pd.DataFrame({
+        "respondent": [f"r{i}" for i in range(1, len(scores) + 1)],
+        "touchpoint": touchpoint, "score": [float(s) for s in scores],
+        "scale_min": float(lo), "scale_max": float(hi), **extra,
+    })
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the path of a database file seeded as on a first run (built once per session)."""
+    path = tmp_path_factory.mktemp("db") / "cx.duckdb"
+    store.open_store(path).close()
+    return path

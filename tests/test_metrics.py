@@ -1,0 +1,102 @@
+"""Metric registry: golden NPS, CSAT, CES values, intervals, grouping, filters, unavailable inputs."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cx import metrics, store
+from cx.engines import store_engine
+from cx.metrics import Filter, compute
+from tests.conftest import golden_csv, long_rows
+
+
+def _outcomes(values: list[float], prefix: str = "r") -> pd.DataFrame:
+    return pd.DataFrame({"respondent": [f"{prefix}{i}" for i in range(1, len(values) + 1)],
+                         "outcome": "Likelihood to recommend", "kind": "nps", "value": values,
+                         "scale_min": 0.0, "scale_max": 10.0})
+
+
+def _one(results, name):
+    (result,) = [r for r in results if r.metric == name]
+    return result
+
+
+def test_nps_golden_cases(con: duckdb.DuckDBPyConnection, expected) -> None:
+    for file, key in (("nps_case.csv", "group_A"), ("nps_case_b.csv", "group_B")):
+        values = golden_csv(file)["ltr"].astype(float).tolist()
+        name = key
+        store.save_dataset(con, name, long_rows("Any", [3] * len(values), 1, 5), outcomes=_outcomes(values))
+        result = _one(compute(store_engine(con), ["nps"], dataset=name), "nps")
+        golden = expected["B1_nps"][key]
+        assert result.value == pytest.approx(golden["nps"], abs=1e-4)
+        assert [result.low, result.high] == pytest.approx(golden["ci95_wald_points_z1.959964"], abs=1e-4)
+        assert result.n == 10 and result.low_n
+
+
+def test_nps_standard_error_formula(expected) -> None:
+    value, se = metrics.nps_value(5, 3, 10)
+    assert (value, round(se, 4)) == (20.0, expected["B1_nps"]["group_A"]["se_points"])
+
+
+def test_csat_golden_case(con: duckdb.DuckDBPyConnection, expected) -> None:
+    scores = golden_csv("csat_case.csv")["csat"].tolist()
+    store.save_dataset(con, "C", long_rows("Checkout", scores, 1, 5))
+    results = compute(store_engine(con), ["csat", "mean_score"], dataset="C")
+    csat, mean = _one(results, "csat"), _one(results, "mean_score")
+    golden = expected["B2_csat"]
+    assert csat.value == pytest.approx(golden["csat_pct"], abs=1e-4)
+    assert [csat.low, csat.high] == pytest.approx([100 * x for x in golden["wilson95_z1.959964"]], abs=1e-2)
+    assert mean.value == pytest.approx(golden["mean_on_0to10"], abs=1e-4)
+
+
+def test_wilson_interval_to_four_decimals(expected) -> None:
+    assert metrics.wilson_interval(7, 10) == pytest.approx(expected["B2_csat"]["wilson95_z1.959964"], abs=1e-4)
+    assert metrics.wilson_interval(6, 10) == pytest.approx(expected["B2_ces"]["agree_wilson95"], abs=1e-4)
+
+
+def test_ces_golden_case(con: duckdb.DuckDBPyConnection, expected) -> None:
+    scores = golden_csv("ces_case.csv")["ces"].tolist()
+    store.save_dataset(con, "E", long_rows("Returns", scores, 1, 7))
+    results = compute(store_engine(con), ["ces", "ces_easy", "mean_score"], dataset="E")
+    golden = expected["B2_ces"]
+    assert _one(results, "ces").value == pytest.approx(golden["mean_1to7"], abs=1e-4)
+    assert _one(results, "ces_easy").value == pytest.approx(100 * golden["agree_5to7_share"], abs=1e-4)
+    assert _one(results, "mean_score").value == pytest.approx(golden["mean_on_0to10"], abs=1e-4)
+
+
+def test_missing_inputs_are_unavailable_with_a_reason(con: duckdb.DuckDBPyConnection) -> None:
+    store.save_dataset(con, "Only 0-10", long_rows("Web", [7, 8], 0, 10))
+    results = {r.metric: r for r in compute(store_engine(con), dataset="Only 0-10")}
+    assert results["nps"].value is None and "recommend outcome" in (results["nps"].reason or "")
+    assert results["csat"].value is None and results["churn_rate"].value is None
+    assert results["responses"].value == 2
+
+
+def test_group_by_and_filter(con: duckdb.DuckDBPyConnection) -> None:
+    frame = pd.concat([
+        long_rows("Checkout", [5, 5, 1], 1, 5, channel="web"),
+        long_rows("Checkout", [4, 2], 1, 5, channel="store").assign(respondent=["s1", "s2"]),
+    ])
+    store.save_dataset(con, "G", frame)
+    engine = store_engine(con)
+    by_channel = compute(engine, ["csat"], dataset="G", by="channel")
+    assert [(r.group, r.value, r.n) for r in by_channel] == [
+        ("store", 50.0, 2), ("web", pytest.approx(200 / 3), 3)]
+    only_web = compute(engine, ["responses"], dataset="G", filters=[Filter("channel", "in", ["web"])])
+    assert only_web[0].value == 3
+
+
+def test_churn_and_retention(con: duckdb.DuckDBPyConnection) -> None:
+    outcomes = pd.DataFrame({"respondent": ["a", "b", "c", "d"], "outcome": "Churned", "kind": "binary",
+                             "value": [1.0, 0.0, 0.0, 0.0], "scale_min": 0.0, "scale_max": 1.0})
+    store.save_dataset(con, "Ch", long_rows("T", [1, 2, 3, 4], 1, 5).assign(respondent=list("abcd")),
+                       outcomes=outcomes)
+    results = {r.metric: r for r in compute(store_engine(con), ["churn_rate", "retention_rate"], dataset="Ch")}
+    assert results["churn_rate"].value == 25.0 and results["retention_rate"].value == 75.0
+
+
+def test_unknown_group_column_says_what_to_use(con: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(Exception, match="segment:NAME"):
+        compute(store_engine(con), ["responses"], by="shoe size")

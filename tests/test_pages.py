@@ -1,0 +1,93 @@
+"""Every page renders through Streamlit's AppTest with the seeded sample data, without exceptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+
+
+@pytest.fixture
+def app(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("CX_DB", str(seeded_db))
+    monkeypatch.chdir(ROOT)
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    st.cache_resource.clear()
+
+
+def _no_exceptions(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_home_renders_and_links_pages(app: AppTest) -> None:
+    app.run()
+    _no_exceptions(app)
+    assert app.title[0].value == "cx — customer-experience journeys"
+    assert app.metric[0].value == "2"  # two journeys shipped
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(app: AppTest, page: str) -> None:
+    app.run()
+    app.switch_page(page).run()
+    _no_exceptions(app)
+
+
+def test_journey_page_shows_the_product_launch_story(app: AppTest) -> None:
+    app.run()
+    app.switch_page("pages/1_Journey.py").run()
+    _no_exceptions(app)
+    assert [w.value for w in app.warning] == [
+        "The average of 6.0 hides 2 weak touchpoints: Electronics store (3.0) and Out of stock (1.0)"]
+    tiles = {m.label: m.value for m in app.metric}
+    assert tiles["Journey average (0–10)"] == "6.0" and tiles["Weak touchpoints"] == "2"
+    table = app.dataframe[0].value
+    assert table["touchpoint"].tolist() == [
+        "Product innovation", "Electronics store", "Marketing", "Product purchase", "Out of stock"]
+    assert table["status"].tolist() == ["no score", "weak", "ok", "ok", "weak"]
+    chart = app.get("vega_lite_chart")[0].proto
+    assert "triangle-down" in chart.spec and "no score" in chart.spec
+    data = " ".join(str(d.data) for d in chart.datasets)
+    assert "journey average 6.0" in data
+
+
+def test_journey_page_on_the_sample_data_shows_nps_and_low_n(app: AppTest) -> None:
+    app.run()
+    app.switch_page("pages/1_Journey.py")
+    app.query_params["journey"] = "Retail store journey"
+    app.run()
+    _no_exceptions(app)
+    assert app.selectbox(key="choice_journey").value == "Retail store journey"
+    tiles = {m.label: m.value for m in app.metric}
+    assert tiles["NPS"] not in ("—", "") and tiles["CSAT"].endswith("%")
+    table = app.dataframe[0].value
+    assert "low n (< 30)" in table["status"].tolist()
+    assert table["n"].min() < 30
+
+
+def test_empty_database_gets_a_guard_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cx import store
+
+    path = tmp_path / "empty.duckdb"
+    con = store.connect(path)
+    store.set_setting(con, "seeded_at", "never")  # a database whose user deleted everything
+    con.close()
+    monkeypatch.setenv("CX_DB", str(path))
+    import streamlit as st
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    _no_exceptions(at)
+    assert "no journeys and no feedback yet" in at.info[0].value
+    at.switch_page("pages/1_Journey.py").run()
+    _no_exceptions(at)
+    assert "There is no journey yet" in at.info[0].value
+    st.cache_resource.clear()
