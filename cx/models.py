@@ -52,6 +52,7 @@ class JourneyStep:
     controlled: bool = True
     owner: str | None = None
     note: str | None = None
+    operational: str | None = None  # name of an operational metric linked to this touchpoint
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ SEGMENT_COLUMNS: tuple[str, ...] = ("dataset", "respondent", "name", "value")
 OUTCOME_COLUMNS: tuple[str, ...] = (
     "dataset", "respondent", "outcome", "kind", "value", "scale_min", "scale_max",
 )
+OPERATIONAL_COLUMNS: tuple[str, ...] = ("dataset", "respondent", "touchpoint", "name", "value")
 
 # Each entry migrates the schema from version i to i + 1. Never edit a shipped entry:
 # append a new one, so existing database files move forward.
@@ -112,6 +113,48 @@ MIGRATIONS: tuple[str, ...] = (
         assessed_at TIMESTAMP NOT NULL,
         PRIMARY KEY (journey_id, touchpoint, source)
     );
+    """,
+    # 2: workshops and their votes, actions (closing the loop), operational metric values,
+    #    and a link from a journey step to an operational metric.
+    """
+    CREATE TABLE workshops (
+        code VARCHAR PRIMARY KEY,
+        journey_id INTEGER NOT NULL,
+        status VARCHAR NOT NULL DEFAULT 'open',
+        started_at TIMESTAMP NOT NULL,
+        closed_at TIMESTAMP
+    );
+    CREATE TABLE workshop_votes (
+        code VARCHAR NOT NULL,
+        participant VARCHAR NOT NULL,
+        display_name VARCHAR,
+        touchpoint VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,
+        comment VARCHAR,
+        voted_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (code, participant, touchpoint)
+    );
+    CREATE SEQUENCE action_ids START 1;
+    CREATE TABLE actions (
+        action_id INTEGER PRIMARY KEY DEFAULT nextval('action_ids'),
+        dataset VARCHAR,
+        touchpoint VARCHAR NOT NULL,
+        unit VARCHAR,
+        title VARCHAR NOT NULL,
+        owner VARCHAR,
+        action_date DATE NOT NULL,
+        status VARCHAR NOT NULL DEFAULT 'planned',
+        note VARCHAR,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE operational (
+        dataset VARCHAR NOT NULL,
+        respondent VARCHAR NOT NULL,
+        touchpoint VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        value DOUBLE
+    );
+    ALTER TABLE journey_steps ADD COLUMN operational VARCHAR;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -245,6 +288,7 @@ def save_dataset(
     *,
     segments: pd.DataFrame | None = None,
     outcomes: pd.DataFrame | None = None,
+    operational: pd.DataFrame | None = None,
     source: str | None = None,
     kind: str = "import",
     rows_read: int | None = None,
@@ -252,7 +296,7 @@ def save_dataset(
     mapping: dict[str, Any] | None = None,
     replace: bool = False,
 ) -> None:
-    """Store a data set atomically: its responses, segments and outcomes, or nothing."""
+    """Store a data set atomically: its responses, segments, outcomes and operational values, or nothing."""
     name = name.strip()
     if not name:
         raise InvalidInput("A data set needs a name: type one, e.g. 'Survey March'.")
@@ -273,6 +317,7 @@ def save_dataset(
             ("responses", RESPONSE_COLUMNS, responses),
             ("segments", SEGMENT_COLUMNS, segments),
             ("outcomes", OUTCOME_COLUMNS, outcomes),
+            ("operational", OPERATIONAL_COLUMNS, operational),
         ):
             if frame is None or frame.empty:
                 continue
@@ -286,7 +331,7 @@ def save_dataset(
 
 
 def _delete_dataset_rows(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    for table in ("responses", "segments", "outcomes", "datasets"):
+    for table in ("responses", "segments", "outcomes", "operational", "datasets"):
         con.execute(f"DELETE FROM {quote_ident(table)} WHERE dataset = ?", [name])
 
 
@@ -301,7 +346,8 @@ def delete_dataset(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Return the row count of every cx table (for checks and the home page)."""
-    tables = ("datasets", "responses", "segments", "outcomes", "journeys", "journey_steps", "assessments")
+    tables = ("datasets", "responses", "segments", "outcomes", "operational", "journeys", "journey_steps",
+              "assessments", "workshops", "workshop_votes", "actions")
     return {t: int(_rows(con, f"SELECT count(*) FROM {quote_ident(t)}")[0][0]) for t in tables}
 
 
@@ -328,11 +374,12 @@ def load_journey(con: duckdb.DuckDBPyConnection, name: str) -> Journey:
     steps = tuple(
         JourneyStep(
             position=int(r[0]), touchpoint=r[1], stage=r[2], channel=r[3], target=r[4],
-            intentional=bool(r[5]), controlled=bool(r[6]), owner=r[7], note=r[8],
+            intentional=bool(r[5]), controlled=bool(r[6]), owner=r[7], note=r[8], operational=r[9],
         )
         for r in _rows(
             con,
-            """SELECT position, touchpoint, stage, channel, target, intentional, controlled, owner, note
+            """SELECT position, touchpoint, stage, channel, target, intentional, controlled, owner, note,
+                      operational
                FROM journey_steps WHERE journey_id = ? ORDER BY position""",
             [jid],
         )
@@ -375,9 +422,9 @@ def save_journey(con: duckdb.DuckDBPyConnection, journey: Journey, *, replace: b
             )[0][0])
         for position, step in enumerate(journey.steps, start=1):
             con.execute(
-                "INSERT INTO journey_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO journey_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [jid, position, step.touchpoint.strip(), step.stage, step.channel, step.target,
-                 step.intentional, step.controlled, step.owner, step.note],
+                 step.intentional, step.controlled, step.owner, step.note, step.operational],
             )
 
 
@@ -385,7 +432,9 @@ def delete_journey(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Delete a journey, its steps and its assessments."""
     jid = _journey_id(con, name)
     with transaction(con):
-        for table in ("assessments", "journey_steps", "journeys"):
+        con.execute(
+            "DELETE FROM workshop_votes WHERE code IN (SELECT code FROM workshops WHERE journey_id = ?)", [jid])
+        for table in ("workshops", "assessments", "journey_steps", "journeys"):
             con.execute(f"DELETE FROM {quote_ident(table)} WHERE journey_id = ?", [jid])
 
 
@@ -445,7 +494,7 @@ def journey_from_dict(data: dict[str, Any]) -> tuple[Journey, dict[str, float]]:
             position=position, touchpoint=str(item["touchpoint"]), stage=item.get("stage"),
             channel=item.get("channel"), target=item.get("target"),
             intentional=bool(item.get("intentional", True)), controlled=bool(item.get("controlled", True)),
-            owner=item.get("owner"), note=item.get("note"),
+            owner=item.get("owner"), note=item.get("note"), operational=item.get("operational"),
         ))
         if item.get("assessment") is not None:
             scores[str(item["touchpoint"])] = float(item["assessment"])
@@ -529,3 +578,30 @@ def open_store(path: str | Path | None = None, *, seed_if_empty: bool = True) ->
     if seed_if_empty:
         seed(con)
     return con
+
+
+# ---------------------------------------------------------------- what can be filtered
+
+
+def filter_options(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, Any]:
+    """Return the values a data set can be filtered by: dates, channels, units, stages, segments."""
+    first, last = _rows(con, "SELECT min(answered_at), max(answered_at) FROM responses WHERE dataset = ?",
+                        [dataset])[0]
+
+    def distinct(column: str) -> list[str]:
+        return [r[0] for r in _rows(
+            con, f"SELECT DISTINCT {quote_ident(column)} FROM responses WHERE dataset = ? AND "
+                 f"{quote_ident(column)} IS NOT NULL ORDER BY 1", [dataset])]
+
+    segments: dict[str, list[str]] = {}
+    for name, value in _rows(
+        con, "SELECT DISTINCT name, value FROM segments WHERE dataset = ? AND value IS NOT NULL ORDER BY 1, 2",
+        [dataset],
+    ):
+        segments.setdefault(name, []).append(value)
+    return {
+        "first": first, "last": last, "channel": distinct("channel"), "unit": distinct("unit"),
+        "stage": distinct("stage"), "touchpoint": distinct("touchpoint"), "segments": segments,
+        "outcomes": [tuple(r) for r in _rows(
+            con, "SELECT DISTINCT outcome, kind FROM outcomes WHERE dataset = ? ORDER BY 1", [dataset])],
+    }

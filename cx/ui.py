@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,7 +14,7 @@ import streamlit as st
 from cx import store
 from cx.engines import Engine, store_engine
 from cx.errors import CxError
-from cx.metrics import DEFAULT_MIN_N
+from cx.metrics import DEFAULT_MIN_N, Filter
 
 T = TypeVar("T")
 DB_KEY = "cx_db_path"
@@ -109,3 +110,120 @@ def dataset_path_label(path: str) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(p)
+
+
+DATASET_KEY = "cx_dataset"
+
+
+def dataset_choice(con: duckdb.DuckDBPyConnection, *, label: str = "Data set") -> str | None:
+    """Return the data set picked in the sidebar (kept across pages and in `?dataset=`)."""
+    names = store.dataset_names(con)
+    if not names:
+        return None
+    wanted = st.query_params.get("dataset") or st.session_state.get(DATASET_KEY)
+    index = names.index(wanted) if wanted in names else 0
+    with st.sidebar:
+        choice = st.selectbox(label, names, index=index, key="dataset_input",
+                              help="Every page can show any stored data set; upload more on the Upload page.")
+    st.session_state[DATASET_KEY] = choice
+    if st.query_params.get("dataset") != choice:
+        st.query_params["dataset"] = choice
+    return str(choice)
+
+
+def require_dataset(con: duckdb.DuckDBPyConnection) -> str:
+    """Return the chosen data set, or stop the page with a friendly message when there is none."""
+    dataset = dataset_choice(con)
+    if dataset is None:
+        st.info("There is no feedback data yet. Upload a CSV on the Upload page to get started.")
+        st.stop()
+    return str(dataset)
+
+
+def _list_param(name: str) -> list[str]:
+    return [v for v in st.query_params.get_all(name) if v]
+
+
+def sidebar_filters(con: duckdb.DuckDBPyConnection, dataset: str) -> list[Filter]:
+    """Draw the shared filters (dates, channel, unit, segment) and mirror them in the URL.
+
+    Returns the filters as data; a link with the same query string reproduces the view.
+    """
+    options = store.filter_options(con, dataset)
+    filters: list[Filter] = []
+    params: dict[str, list[str] | str] = {}
+    with st.sidebar:
+        st.caption("Filters")
+        if options["first"] is not None and options["last"] is not None and options["first"] < options["last"]:
+            lo, hi = options["first"].date(), options["last"].date()
+            start = _date_param("from", lo, lo, hi)
+            end = _date_param("to", hi, lo, hi)
+            picked = st.date_input("Answered between", value=(start, end), min_value=lo, max_value=hi,
+                                   key=f"dates_{dataset}")
+            if isinstance(picked, tuple) and len(picked) == 2:
+                start, end = picked
+            if start > lo:
+                filters.append(Filter("answered_at", ">=", datetime.combine(start, time.min)))
+                params["from"] = start.isoformat()
+            if end < hi:
+                filters.append(Filter("answered_at", "<=", datetime.combine(end, time.max)))
+                params["to"] = end.isoformat()
+        for column, label in (("channel", "Channel"), ("unit", "Local unit")):
+            if len(options[column]) > 1:
+                default = [v for v in _list_param(column) if v in options[column]]
+                chosen = st.multiselect(label, options[column], default=default, key=f"{column}_{dataset}",
+                                        placeholder="all")
+                if chosen:
+                    filters.append(Filter(column, "in", tuple(chosen)))
+                    params[column] = chosen
+        segments = options["segments"]
+        if segments:
+            names = ["(none)", *segments]
+            wanted = st.query_params.get("segment")
+            name = st.selectbox("Segment", names, index=names.index(wanted) if wanted in names else 0,
+                                key=f"segment_{dataset}")
+            if name != "(none)":
+                default = [v for v in _list_param("segment_value") if v in segments[name]]
+                values = st.multiselect(f"{name} is", segments[name], default=default,
+                                        key=f"segment_values_{dataset}_{name}", placeholder="all")
+                params["segment"] = name
+                if values:
+                    filters.append(Filter(f"segment:{name}", "in", tuple(values)))
+                    params["segment_value"] = values
+    _mirror(params)
+    return filters
+
+
+FILTER_PARAMS = ("from", "to", "channel", "unit", "segment", "segment_value")
+
+
+def _mirror(params: dict[str, list[str] | str]) -> None:
+    for key in FILTER_PARAMS:
+        if key in params:
+            value = params[key]
+            current = st.query_params.get_all(key)
+            wanted = value if isinstance(value, list) else [value]
+            if current != wanted:
+                st.query_params[key] = value
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def _date_param(name: str, default: date, lo: date, hi: date) -> date:
+    try:
+        value = date.fromisoformat(st.query_params.get(name, ""))
+    except ValueError:
+        return default
+    return min(max(value, lo), hi)
+
+
+def filter_notes(dataset: str, filters: list[Filter]) -> list[str]:
+    """Return plain-words lines that state the data set and active filters (for exports and captions)."""
+    lines = [f"Data set: {dataset}"]
+    for f in filters:
+        value = ", ".join(map(str, f.value)) if f.op == "in" else str(f.value)
+        column = f.column.replace("segment:", "")
+        lines.append(f"Filter: {column} {'is' if f.op == 'in' else f.op} {value}")
+    if len(lines) == 1:
+        lines.append("Filters: none (all answers)")
+    return lines

@@ -143,3 +143,19 @@ def test_second_writer_gets_a_locked_message(tmp_path) -> None:
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def test_a_version_1_file_is_migrated_forward(tmp_path) -> None:
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE TABLE cx_schema (version INTEGER NOT NULL)")
+    old.execute(store.MIGRATIONS[0])
+    old.execute("INSERT INTO cx_schema VALUES (1)")
+    old.execute("INSERT INTO journeys (name, created_at) VALUES ('Kept', now())")
+    old.execute("INSERT INTO journey_steps (journey_id, position, touchpoint) VALUES (1, 1, 'Shop')")
+    old.close()
+    con = store.connect(path)
+    assert store.schema_version(con) == store.SCHEMA_VERSION >= 2
+    assert store.load_journey(con, "Kept").steps[0].operational is None
+    assert store.table_counts(con)["workshop_votes"] == 0
+    con.close()
