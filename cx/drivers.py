@@ -14,7 +14,7 @@ import contextlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, TypedDict
+from typing import Any, Final, TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -24,27 +24,43 @@ from cx.errors import InvalidInput
 __all__ = [
     "FIX_FIRST",
     "KEEP_UP",
+    "LISTWISE",
     "LOW_PRIORITY",
+    "PAIRWISE",
     "POSSIBLE_OVERKILL",
     "QUADRANTS",
+    "RULES",
+    "CorrelationSummary",
     "Difference",
+    "DriverAnalysis",
     "DriverInputError",
     "FixFirstItem",
+    "LeftOut",
     "MeanDifference",
     "RelativeWeights",
+    "TouchpointDriver",
     "bootstrap_importance",
+    "consistent_correlations",
     "difference_test",
+    "drivers_from_summary",
     "fix_first",
     "ipa_quadrant",
+    "mean_difference_from_stats",
     "mean_difference_test",
     "nps_difference_test",
+    "pairwise_correlations",
     "pseudo_r2_note",
     "r2_reading",
     "relative_weights",
     "relative_weights_from_data",
+    "rule_sentence",
+    "share_difference_test",
+    "smallest_eigenvalue",
+    "usable_touchpoints",
 ]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 FIX_FIRST: Final = "fix first"
 KEEP_UP: Final = "keep up"
@@ -52,6 +68,12 @@ LOW_PRIORITY: Final = "low priority"
 POSSIBLE_OVERKILL: Final = "possible overkill"
 #: The four importance-performance quadrants, in reading order.
 QUADRANTS: Final = (FIX_FIRST, KEEP_UP, LOW_PRIORITY, POSSIBLE_OVERKILL)
+
+#: Missing-data rules: each correlation from everyone who answered both (pairwise), or only
+#: respondents who answered every analysed touchpoint and the outcome (listwise).
+PAIRWISE: Final = "pairwise"
+LISTWISE: Final = "listwise"
+RULES: Final = (PAIRWISE, LISTWISE)
 
 # Correlations from the engine are rounded floats: allow a little slack before calling a
 # matrix "not a correlation matrix".
@@ -61,6 +83,11 @@ _CORR_TOL = 1e-6
 _EIG_RTOL = 1e-10
 _R2_ZERO = 1e-12
 _ALPHA = 0.05
+# An eigenvalue of the (touchpoints + outcome) correlation matrix below -_PSD_TOL means the
+# pairwise correlations cannot all come from one set of respondents; the repair lifts the
+# negative eigenvalues to _PSD_FLOOR (not 0, which would claim a perfect fit, R² = 1).
+_PSD_TOL = 1e-9
+_PSD_FLOOR = 1e-3
 
 
 class DriverInputError(InvalidInput, ValueError):
@@ -275,18 +302,35 @@ def bootstrap_importance(
     resamples: int = 300,
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
+    rule: str = LISTWISE,
 ) -> dict[str, tuple[float, float]]:
     """Return the 95 % percentile bootstrap interval of each touchpoint's share.
 
-    Respondents (complete rows) are resampled with replacement. A resample in which some
-    touchpoint happens not to vary is skipped; if more than half are skipped the data are
-    too thin and a DriverInputError says so. ``progress`` receives the fraction done (0-1)
-    about a hundred times, ending with exactly 1.0.
+    Respondents are resampled with replacement. With ``rule="listwise"`` only complete rows
+    take part; with ``rule="pairwise"`` every respondent does, and each resample's
+    correlations use pairwise deletion (made consistent as in the point estimate). A
+    resample that cannot be analysed (a touchpoint that happens not to vary, a pair nobody
+    answered) is skipped; if more than half are skipped the data are too thin and a
+    DriverInputError says so. ``progress`` receives the fraction done (0-1) about a hundred
+    times, ending with exactly 1.0.
     """
     if resamples < 2:
         raise DriverInputError(f"resamples must be at least 2 (got {resamples}); 300 or more is usual")
-    xa, ya, names = _complete_rows(x, y, predictors)
-    _relative_weights_complete(xa, ya, names)  # fail early, with the full data's message
+    _check_rule(rule)
+    if rule == LISTWISE:
+        xa, ya, names = _complete_rows(x, y, predictors)
+        _relative_weights_complete(xa, ya, names)  # fail early, with the full data's message
+
+        def shares_of(idx: NDArray[np.int64]) -> tuple[float, ...]:
+            return _relative_weights_complete(xa[idx], ya[idx], names).shares
+    else:
+        xa, ya, names = _pairwise_rows(x, y, predictors)
+        data = np.column_stack([xa, ya])
+        _relative_weights_pairwise(data, names)  # fail early, with the full data's message
+
+        def shares_of(idx: NDArray[np.int64]) -> tuple[float, ...]:
+            return _relative_weights_pairwise(data[idx], names).shares
+
     n = xa.shape[0]
     rng = np.random.default_rng(seed)
     draws: list[tuple[float, ...]] = []
@@ -295,7 +339,7 @@ def bootstrap_importance(
         idx = rng.integers(0, n, size=n)
         # A resample where some touchpoint happens not to vary cannot be analysed: skip it.
         with contextlib.suppress(DriverInputError):
-            draws.append(_relative_weights_complete(xa[idx], ya[idx], names).shares)
+            draws.append(shares_of(idx))
         if progress is not None and ((i + 1) % step == 0 or i + 1 == resamples):
             progress((i + 1) / resamples)
     if len(draws) * 2 < resamples:
@@ -339,6 +383,387 @@ def r2_reading(r2: float) -> str:
     band = "moderate" if r2 < 0.3 else "strong"
     return (
         f"The touchpoints together explain {pct} % of the differences in the outcome — a {band} link for survey data."
+    )
+
+
+# ---------------------------------------------------------------- missing data, consistency
+
+
+def _check_rule(rule: str) -> None:
+    if rule not in RULES:
+        raise DriverInputError(f"unknown missing-data rule '{rule}': use {' or '.join(RULES)}")
+
+
+def rule_sentence(rule: str, min_n: int) -> str:
+    """Return the missing-data rule in plain words, with the minimum n it applies."""
+    _check_rule(rule)
+    if rule == PAIRWISE:
+        return (
+            "Missing answers: pairwise deletion — each correlation uses every respondent who answered both "
+            "touchpoints (or the touchpoint and the outcome); not-applicable answers count as missing, never as 0. "
+            f"A touchpoint needs at least {min_n} answers from respondents with the outcome, and every pair of "
+            f"touchpoints at least {min_n} respondents in common."
+        )
+    return (
+        "Missing answers: listwise deletion — only respondents who answered every analysed touchpoint and the "
+        "outcome are used; not-applicable answers count as missing, never as 0. "
+        f"A touchpoint needs at least {min_n} answers from respondents with the outcome to be analysed."
+    )
+
+
+def pairwise_correlations(data: ArrayLike) -> tuple[FloatArray, IntArray]:
+    """Return the pairwise-deletion Pearson correlations of the columns and the n behind each.
+
+    ``data`` holds one row per respondent; NaN marks a missing answer. Entry (i, j) uses the
+    rows where both columns are present and is NaN when fewer than two such rows exist or a
+    column does not vary among them. Written with matrix products, so a few hundred
+    bootstrap resamples stay fast.
+    """
+    try:
+        a = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DriverInputError(f"scores must be numbers: {exc}") from exc
+    if a.ndim != 2:
+        raise DriverInputError(f"expected one row per respondent and one column per score, got shape {a.shape}")
+    present = np.isfinite(a)
+    weight = present.astype(np.float64)
+    counts = weight.sum(axis=0)
+    filled = np.where(present, a, 0.0)
+    centre = filled.sum(axis=0) / np.maximum(counts, 1.0)
+    z = np.where(present, filled - centre, 0.0)  # centred first: sums of squares stay accurate
+    n = weight.T @ weight
+    s = z.T @ weight  # s[i, j]: sum of column i over the rows where i and j are both present
+    ss = (z * z).T @ weight
+    sp = z.T @ z
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = ss - s * s / n  # n x variance of column i among the rows where j is present too
+        r = (sp - s * s.T / n) / np.sqrt(var * var.T)
+    scale = np.abs(filled).max(axis=0, initial=0.0) ** 2 + 1.0
+    flat = ~(var > 1e-12 * n * scale[:, None])
+    r[(n < 2) | flat | flat.T] = np.nan
+    r = np.clip(r, -1.0, 1.0)
+    np.fill_diagonal(r, np.where(np.isnan(np.diag(r)), np.nan, 1.0))
+    return r, n.astype(np.int64)
+
+
+def _augmented(rxx: FloatArray, rxy: FloatArray) -> FloatArray:
+    k = rxx.shape[0]
+    full = np.empty((k + 1, k + 1))
+    full[:k, :k] = rxx
+    full[:k, k] = full[k, :k] = rxy
+    full[k, k] = 1.0
+    return full
+
+
+def smallest_eigenvalue(rxx: ArrayLike, rxy: ArrayLike) -> float:
+    """Return the smallest eigenvalue of the correlation matrix of the touchpoints and the outcome.
+
+    Correlations computed from one set of respondents give a value >= 0 (up to rounding);
+    pairwise-deleted correlations can give a negative one: they do not fit together.
+    """
+    full = _augmented(np.asarray(rxx, dtype=np.float64), np.asarray(rxy, dtype=np.float64).ravel())
+    return float(np.linalg.eigvalsh((full + full.T) / 2.0).min())
+
+
+def consistent_correlations(rxx: ArrayLike, rxy: ArrayLike) -> tuple[FloatArray, FloatArray, bool]:
+    """Return correlations that fit together (positive semidefinite), and whether they had to change.
+
+    A consistent set comes back unchanged. Otherwise the joint matrix of touchpoints and
+    outcome has its negative eigenvalues lifted to a small floor and is rescaled to a unit
+    diagonal (a standard nearest-correlation-matrix repair); the floor keeps the repaired
+    matrix from claiming a perfect fit.
+    """
+    r = np.asarray(rxx, dtype=np.float64)
+    v = np.asarray(rxy, dtype=np.float64).ravel()
+    full = _augmented(r, v)
+    full = (full + full.T) / 2.0
+    values, vectors = np.linalg.eigh(full)
+    if values.min() >= -_PSD_TOL:
+        return r, v, False
+    fixed = (vectors * np.clip(values, _PSD_FLOOR, None)) @ vectors.T
+    d = np.sqrt(np.diag(fixed))
+    fixed = fixed / np.outer(d, d)
+    k = r.shape[0]
+    return fixed[:k, :k], fixed[:k, k], True
+
+
+@dataclass(frozen=True, eq=False)
+class CorrelationSummary:
+    """What relative weights need, from one aggregation over respondents with the outcome.
+
+    Small (k x k) whatever the number of respondents: this is all the engine sends back.
+    """
+
+    touchpoints: tuple[str, ...]
+    rxx: FloatArray  # k x k Pearson r between touchpoints, NaN where undefined, 1 on the diagonal
+    rxy: FloatArray  # Pearson r of each touchpoint with the outcome
+    n_pair: IntArray  # respondents behind each entry of rxx; diagonal: answers with the outcome
+    performance: FloatArray  # mean 0-10 score of each touchpoint among these respondents
+    spread: FloatArray  # population sd of each touchpoint's 0-10 scores (0: nobody differs)
+    respondents: int  # respondents with the outcome and at least one answered touchpoint
+    outcome_mean: float
+    outcome_sd: float  # population sd of the outcome
+    rule: str
+
+    def subset(self, keep: Sequence[int]) -> CorrelationSummary:
+        """Return the summary of some touchpoints only (pairwise entries do not depend on the others)."""
+        idx = np.asarray(list(keep), dtype=np.int64)
+        return CorrelationSummary(
+            touchpoints=tuple(self.touchpoints[i] for i in idx),
+            rxx=self.rxx[np.ix_(idx, idx)], rxy=self.rxy[idx], n_pair=self.n_pair[np.ix_(idx, idx)],
+            performance=self.performance[idx], spread=self.spread[idx], respondents=self.respondents,
+            outcome_mean=self.outcome_mean, outcome_sd=self.outcome_sd, rule=self.rule,
+        )
+
+    @classmethod
+    def from_rows(
+        cls, x: ArrayLike, y: ArrayLike, predictors: Sequence[str], rule: str = PAIRWISE
+    ) -> CorrelationSummary:
+        """Return the summary computed in numpy from one row per respondent (NaN = no answer).
+
+        The reference the engine aggregation is tested against; rows without an outcome or
+        without any touchpoint answer are not respondents of the analysis.
+        """
+        _check_rule(rule)
+        xa, ya, names = _pairwise_rows(x, y, predictors)
+        if rule == LISTWISE:
+            complete = np.isfinite(xa).all(axis=1)
+            xa, ya = xa[complete], ya[complete]
+        corr, n = pairwise_correlations(np.column_stack([xa, ya]))
+        k = xa.shape[1]
+        present = np.isfinite(xa)
+        counts = present.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            perf = np.where(present, xa, 0.0).sum(axis=0) / counts
+            spread = np.sqrt(np.where(present, (xa - perf) ** 2, 0.0).sum(axis=0) / counts)
+        rxx = corr[:k, :k].copy()
+        np.fill_diagonal(rxx, np.where(spread > 0, 1.0, np.nan))
+        return cls(
+            touchpoints=names, rxx=rxx, rxy=corr[:k, k], n_pair=n[:k, :k], performance=perf, spread=spread,
+            respondents=int(xa.shape[0]), outcome_mean=float(ya.mean()) if ya.size else math.nan,
+            outcome_sd=float(ya.std()) if ya.size else math.nan, rule=rule,
+        )
+
+
+def _pairwise_rows(
+    x: ArrayLike, y: ArrayLike, predictors: Sequence[str]
+) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
+    """Return the rows with an outcome and at least one touchpoint answer, after checking shapes."""
+    try:
+        xa = np.asarray(x, dtype=np.float64)
+        ya = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DriverInputError(f"scores must be numbers: {exc}") from exc
+    if xa.ndim == 1:
+        xa = xa.reshape(-1, 1)
+    ya = ya.ravel() if ya.ndim == 2 and ya.shape[1] == 1 else ya
+    if xa.ndim != 2 or ya.ndim != 1 or xa.shape[0] != ya.shape[0]:
+        raise DriverInputError(
+            f"expected one row per respondent: scores of shape (n, k) and an outcome of shape (n,), "
+            f"got {xa.shape} and {ya.shape}"
+        )
+    names = _check_predictors(predictors, xa.shape[1], "score columns")
+    keep = np.isfinite(ya) & np.isfinite(xa).any(axis=1)
+    return xa[keep], ya[keep], names
+
+
+def _relative_weights_pairwise(data: FloatArray, names: tuple[str, ...]) -> RelativeWeights:
+    """Return relative weights from rows (touchpoints then outcome) by pairwise deletion, made consistent."""
+    corr, _ = pairwise_correlations(data)
+    k = len(names)
+    rxx, rxy = corr[:k, :k], corr[:k, k]
+    if np.isfinite(corr).all():  # otherwise relative_weights says what is missing
+        rxx, rxy, _ = consistent_correlations(rxx, rxy)
+    return relative_weights(rxx, rxy, names)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A touchpoint left out of the driver analysis, and why (shown, never silent)."""
+
+    touchpoint: str
+    n: int  # its answers from respondents with the outcome
+    reason: str
+
+
+def usable_touchpoints(summary: CorrelationSummary, min_n: int) -> tuple[tuple[int, ...], tuple[LeftOut, ...]]:
+    """Return the indices of touchpoints fit to analyse and a note for each one left out.
+
+    A touchpoint is left out when it has fewer than ``min_n`` answers from respondents with
+    the outcome, when its scores (or its link to the outcome) do not vary, and — pairwise —
+    when it shares fewer than ``min_n`` respondents with another kept touchpoint (the one
+    with the most such pairs goes first, then the one with fewer answers).
+    """
+    names = summary.touchpoints
+    diag = np.diag(summary.n_pair)
+    kept: list[int] = []
+    left: list[LeftOut] = []
+    for j, name in enumerate(names):
+        n = int(diag[j])
+        if n < min_n:
+            left.append(LeftOut(name, n, f"only {n} answers from respondents with the outcome (fewer than {min_n})"))
+        elif not summary.spread[j] > 0:
+            left.append(LeftOut(name, n, "every respondent gave it the same score, so it cannot explain anything"))
+        elif not math.isfinite(float(summary.rxy[j])):
+            left.append(LeftOut(name, n, "no usable correlation with the outcome (it does not vary among them)"))
+        else:
+            kept.append(j)
+    while len(kept) > 1:
+        sub = np.ix_(kept, kept)
+        bad = (summary.n_pair[sub] < min_n) | ~np.isfinite(summary.rxx[sub])
+        np.fill_diagonal(bad, False)
+        per = bad.sum(axis=1)
+        if not per.any():
+            break
+        worst = max(range(len(kept)), key=lambda i: (per[i], -diag[kept[i]], -i))
+        other = kept[int(np.argmax(bad[worst]))]
+        j = kept.pop(worst)
+        shared = int(summary.n_pair[j, other])
+        left.append(LeftOut(
+            names[j], int(diag[j]),
+            f"only {shared} respondents answered both it and '{names[other]}' (fewer than {min_n}), "
+            "so their correlation is not reliable",
+        ))
+    return tuple(kept), tuple(left)
+
+
+@dataclass(frozen=True)
+class TouchpointDriver:
+    """One touchpoint's driver result."""
+
+    touchpoint: str
+    importance: float  # share of explained variance (relative weight / R²), sums to 1
+    raw_weight: float  # relative weight epsilon, sums to R²
+    correlation: float  # Pearson r with the outcome
+    beta: float  # standardised regression beta (read with care when touchpoints are correlated)
+    performance: float  # mean score on 0-10
+    n: int  # answers from respondents with the outcome
+
+
+@dataclass(frozen=True)
+class DriverAnalysis:
+    """Relative-weight driver analysis of one outcome on one data set (with its filters)."""
+
+    dataset: str
+    outcome: str
+    kind: str  # nps, score, binary, value
+    rule: str  # pairwise or listwise (the one actually used)
+    min_n: int
+    respondents: int
+    r2: float
+    touchpoints: tuple[TouchpointDriver, ...]  # most important first
+    left_out: tuple[LeftOut, ...]
+    warnings: tuple[str, ...]
+    pair_n: tuple[int, int]  # fewest and most respondents behind one correlation used
+
+    @property
+    def binary(self) -> bool:
+        return self.kind == "binary"
+
+    @property
+    def r2_label(self) -> str:
+        return "pseudo-R² (linear probability)" if self.binary else "R²"
+
+    def reading(self) -> str:
+        """Return R² in plain words (with the yes/no caution when the outcome is binary)."""
+        text = r2_reading(self.r2)
+        if self.binary:
+            text += " " + (pseudo_r2_note([0.0, 1.0]) or "")
+        return text
+
+    def rule_text(self) -> str:
+        return rule_sentence(self.rule, self.min_n)
+
+    def shares(self) -> dict[str, float]:
+        return {t.touchpoint: t.importance for t in self.touchpoints}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the public JSON shape (see README, `python -m cx drivers --json`)."""
+        return {
+            "dataset": self.dataset,
+            "outcome": self.outcome,
+            "kind": self.kind,
+            "rule": self.rule,
+            "rule_text": self.rule_text(),
+            "min_n": self.min_n,
+            "respondents": self.respondents,
+            "r2": self.r2,
+            "r2_label": self.r2_label,
+            "r2_reading": self.reading(),
+            "pair_n": {"min": self.pair_n[0], "max": self.pair_n[1]},
+            "touchpoints": [
+                {"touchpoint": t.touchpoint, "importance": t.importance, "raw_weight": t.raw_weight,
+                 "correlation": t.correlation, "beta": t.beta, "performance": t.performance, "n": t.n}
+                for t in self.touchpoints
+            ],
+            "left_out": [{"touchpoint": lo.touchpoint, "n": lo.n, "reason": lo.reason} for lo in self.left_out],
+            "warnings": list(self.warnings),
+        }
+
+
+INCONSISTENT_WARNING: Final = (
+    "The pairwise correlations do not fit together (their matrix is not positive semidefinite, which happens "
+    "when different respondents answer different touchpoints); they were nudged to the nearest consistent set, "
+    "so R² and the shares are approximate."
+)
+
+
+def drivers_from_summary(
+    summary: CorrelationSummary,
+    *,
+    min_n: int,
+    dataset: str,
+    outcome: str,
+    kind: str,
+    warnings: Sequence[str] = (),
+) -> DriverAnalysis:
+    """Return the driver analysis from an engine's correlation summary.
+
+    Touchpoints unfit to analyse are left out with a note (``usable_touchpoints``); an
+    inconsistent pairwise matrix is repaired with a warning (``consistent_correlations``).
+    """
+    if summary.respondents == 0:
+        raise DriverInputError(
+            f"no respondent has both touchpoint answers and the outcome '{outcome}': pick another outcome "
+            "or widen the filter"
+        )
+    if not summary.outcome_sd > 0:
+        raise DriverInputError(
+            f"the outcome '{outcome}' has no variance in the answers used (every respondent gave the same "
+            "outcome): pick another outcome or widen the filter"
+        )
+    kept, left = usable_touchpoints(summary, min_n)
+    if not kept:
+        raise DriverInputError(
+            f"no touchpoint has at least {min_n} answers from respondents with the outcome '{outcome}' "
+            f"({len(left)} left out): lower the minimum answers or widen the filter"
+        )
+    sub = summary.subset(kept)
+    k = len(kept)
+    if summary.rule == LISTWISE and summary.respondents < k + 2:
+        raise DriverInputError(
+            f"only {summary.respondents} respondents answered all {k} touchpoints and the outcome; listwise "
+            f"deletion needs at least {k + 2}: use pairwise deletion or analyse fewer touchpoints"
+        )
+    notes = list(warnings)
+    rxx, rxy, changed = consistent_correlations(sub.rxx, sub.rxy)
+    if changed:
+        notes.append(INCONSISTENT_WARNING)
+    rw = relative_weights(rxx, rxy, sub.touchpoints)
+    rows = [
+        TouchpointDriver(
+            touchpoint=name, importance=rw.shares[j], raw_weight=rw.raw[j], correlation=float(sub.rxy[j]),
+            beta=rw.betas[j], performance=float(sub.performance[j]), n=int(sub.n_pair[j, j]),
+        )
+        for j, name in enumerate(sub.touchpoints)
+    ]
+    rows.sort(key=lambda t: -t.importance)
+    pairs = sub.n_pair[np.triu_indices(k, 1)] if k > 1 else np.diag(sub.n_pair)
+    pairs = np.concatenate([pairs, np.diag(sub.n_pair)])
+    return DriverAnalysis(
+        dataset=dataset, outcome=outcome, kind=kind, rule=summary.rule, min_n=min_n,
+        respondents=summary.respondents, r2=rw.r2, touchpoints=tuple(rows), left_out=left,
+        warnings=tuple(notes), pair_n=(int(pairs.min()), int(pairs.max())),
     )
 
 
@@ -520,3 +945,33 @@ def mean_difference_test(a: ArrayLike, b: ArrayLike) -> MeanDifference:
         "p_two_sided": test["p_two_sided"],
         "significant": test["significant"],
     }
+
+
+def mean_difference_from_stats(
+    mean_a: float, sd_a: float, n_a: int, mean_b: float, sd_b: float, n_b: int
+) -> MeanDifference:
+    """Return mean(A) - mean(B) from group summaries (sample sd), Welch SE, z and a normal two-sided p."""
+    for label, n in (("A", n_a), ("B", n_b)):
+        if n < 2:
+            raise DriverInputError(
+                f"group {label} has {n} answer(s); comparing means needs at least 2 per group: widen the filter"
+            )
+    se_a = math.sqrt(float(sd_a) ** 2 / n_a)
+    se_b = math.sqrt(float(sd_b) ** 2 / n_b)
+    test = difference_test(mean_a, se_a, mean_b, se_b)
+    return {
+        "mean_a": float(mean_a), "mean_b": float(mean_b), "n_a": int(n_a), "n_b": int(n_b),
+        "diff": test["diff"], "se": test["se"], "z": test["z"], "p_two_sided": test["p_two_sided"],
+        "significant": test["significant"],
+    }
+
+
+def share_difference_test(successes_a: float, n_a: int, successes_b: float, n_b: int) -> Difference:
+    """Return the difference of two shares in percentage points with an unpooled z-test."""
+    for label, n in (("A", n_a), ("B", n_b)):
+        if n < 1:
+            raise DriverInputError(f"group {label} has no answers: widen the filter")
+    p_a, p_b = successes_a / n_a, successes_b / n_b
+    return difference_test(
+        100 * p_a, 100 * math.sqrt(p_a * (1 - p_a) / n_a), 100 * p_b, 100 * math.sqrt(p_b * (1 - p_b) / n_b)
+    )

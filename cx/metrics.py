@@ -219,6 +219,38 @@ def _churn_rows(t: Table) -> BooleanValue:
     return (t.kind == "binary") & t.outcome.lower().contains("churn") & t.value.notnull()
 
 
+def _is_revenue(t: Table) -> BooleanValue:
+    return (t.kind == "value") & t.outcome.lower().contains("revenue") & t.value.notnull()
+
+
+def _clv_parts(t: Table) -> dict[str, Any]:
+    revenue = _is_revenue(t)
+    churn = _churn_rows(t)
+    return {
+        "n": revenue.sum(),
+        "rev_sum": ibis.ifelse(revenue, t.value, 0.0).sum(),
+        "rev_sumsq": ibis.ifelse(revenue, t.value * t.value, 0.0).sum(),
+        "churn_n": churn.sum(),
+        "churned": ibis.ifelse(churn & (t.value >= 0.5), 1, 0).sum(),
+    }
+
+
+def _finish_clv(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
+    n, churn_n, churned = int(s["n"] or 0), int(s["churn_n"] or 0), int(s["churned"] or 0)
+    if n == 0 or churn_n == 0 or churned == 0:
+        return None, None, None
+    mean = float(s["rev_sum"]) / n
+    churn = churned / churn_n
+    value = mean / churn
+    if n < 2:
+        return value, None, None
+    var_rev = max(float(s["rev_sumsq"]) - n * mean * mean, 0.0) / (n - 1)
+    # Delta method: relative variances of the mean revenue and of the churn share add up.
+    rel_var = var_rev / n / (mean * mean) + (1 - churn) / (churn_n * churn)
+    half = Z95 * value * math.sqrt(rel_var)
+    return value, value - half, value + half
+
+
 REGISTRY: dict[str, MetricDef] = {
     m.name: m
     for m in (
@@ -291,6 +323,16 @@ REGISTRY: dict[str, MetricDef] = {
             parts=lambda t: {"n": t.value.count(), "kept": (t.value < 0.5).sum()},
             finish=_finish_share("kept"), needs="a binary outcome whose name contains 'churn'",
         ),
+        MetricDef(
+            name="clv", label="CLV",
+            measures="the value of a customer over the relationship.",
+            input="a revenue outcome per customer (per period) and a yes/no churn outcome",
+            formula="mean revenue per customer per period ÷ churn rate per period (expected lifetime = 1 / churn)",
+            higher_is_better=True, interval="delta method on mean revenue and churn share", unit="revenue",
+            table="outcomes", rows=lambda t: _is_revenue(t) | _churn_rows(t),
+            parts=_clv_parts, finish=_finish_clv,
+            needs="a revenue outcome (kind 'value', name containing 'revenue') and a churn outcome",
+        ),
     )
 }
 
@@ -313,7 +355,7 @@ def _source(engine: Engine, definition: MetricDef, dataset: str | None, filters:
 
 
 def _month(table: Table) -> Any:
-    return table.answered_at.truncate("M").cast("date").cast("string")
+    return table.answered_at.strftime("%Y-%m")
 
 
 def _grouped(engine: Engine, table: Table, dataset: str | None, by: str | None, kind: str) -> Table:

@@ -219,15 +219,28 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return SCHEMA_VERSION
 
 
+_IN_TRANSACTION: set[int] = set()  # ids of cursors inside a transaction() block
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Run the block atomically: everything is committed, or nothing is."""
+    """Run the block atomically: everything is committed, or nothing is.
+
+    A block nested in another on the same cursor joins the outer transaction, so writes
+    such as save_journey + save_assessment compose into one atomic unit.
+    """
+    if id(con) in _IN_TRANSACTION:
+        yield
+        return
     con.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(id(con))
     try:
         yield
     except BaseException:
+        _IN_TRANSACTION.discard(id(con))
         con.execute("ROLLBACK")
         raise
+    _IN_TRANSACTION.discard(id(con))
     con.execute("COMMIT")
 
 
@@ -438,6 +451,36 @@ def delete_journey(con: duckdb.DuckDBPyConnection, name: str) -> None:
             con.execute(f"DELETE FROM {quote_ident(table)} WHERE journey_id = ?", [jid])
 
 
+def rename_journey(con: duckdb.DuckDBPyConnection, name: str, new_name: str) -> None:
+    """Rename a journey; its steps, assessments and workshops follow it."""
+    new_name = new_name.strip()
+    if not new_name:
+        raise InvalidInput("A journey needs a name: type one.")
+    with transaction(con):
+        jid = _journey_id(con, name)
+        if new_name != name and _rows(con, "SELECT 1 FROM journeys WHERE name = ?", [new_name]):
+            raise InvalidInput(f"A journey named '{new_name}' already exists: pick another name.")
+        con.execute("UPDATE journeys SET name = ? WHERE journey_id = ?", [new_name, jid])
+
+
+def duplicate_journey(con: duckdb.DuckDBPyConnection, name: str, new_name: str | None = None) -> str:
+    """Copy a journey and its team assessment under a new name ("NAME (copy)" by default); return the name."""
+    with transaction(con):
+        journey = load_journey(con, name)
+        taken = set(journey_names(con))
+        if new_name is None:
+            new_name, n = f"{name} (copy)", 2
+            while new_name in taken:
+                new_name, n = f"{name} (copy {n})", n + 1
+        save_journey(con, Journey(name=new_name, persona=journey.persona, goal=journey.goal,
+                                  dataset=journey.dataset, description=journey.description, steps=journey.steps))
+        team = assessments(con, name)
+        if team:
+            save_assessment(con, new_name.strip(), {tp: score for tp, (score, _) in team.items()},
+                            votes={tp: votes for tp, (_, votes) in team.items()})
+    return new_name.strip()
+
+
 def save_assessment(
     con: duckdb.DuckDBPyConnection,
     journey: str,
@@ -505,6 +548,32 @@ def journey_from_dict(data: dict[str, Any]) -> tuple[Journey, dict[str, float]]:
     return journey, scores
 
 
+JOURNEY_FILE_FIELDS: tuple[str, ...] = ("name", "persona", "goal", "description", "dataset", "touchpoints")
+TOUCHPOINT_FILE_FIELDS: tuple[str, ...] = (
+    "touchpoint", "stage", "assessment", "note", "intentional", "controlled", "channel", "target", "owner",
+    "operational",
+)
+
+
+def journey_to_dict(journey: Journey, scores: dict[str, float] | None = None) -> dict[str, Any]:
+    """Return the journey JSON format (every field present); the inverse of journey_from_dict."""
+    scores = scores or {}
+    return {
+        "name": journey.name, "persona": journey.persona, "goal": journey.goal,
+        "description": journey.description, "dataset": journey.dataset,
+        "touchpoints": [
+            {
+                "touchpoint": s.touchpoint, "stage": s.stage,
+                "assessment": None if s.touchpoint not in scores else float(scores[s.touchpoint]),
+                "note": s.note, "intentional": s.intentional, "controlled": s.controlled, "channel": s.channel,
+                "target": None if s.target is None else float(s.target), "owner": s.owner,
+                "operational": s.operational,
+            }
+            for s in journey.steps
+        ],
+    }
+
+
 def restore_product_launch(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the shipped product-launch journey and its team assessment."""
     data = json.loads(PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))
@@ -553,6 +622,9 @@ def seed(con: duckdb.DuckDBPyConnection, sample: Callable[[], Any] | None = None
             con, sample_module.SAMPLE_DATASET, data().responses, segments=data().segments,
             outcomes=data().outcomes, source="data/make_sample.py (generated)", kind="sample",
         )
+        from cx import actions as actions_module  # the sample's dated improvement, logged as an action
+
+        actions_module.seed_example_action(con, sample_module.SAMPLE_DATASET)
         added = True
     if sample_module.SAMPLE_JOURNEY not in journey_names(con):
         steps = tuple(
@@ -605,3 +677,56 @@ def filter_options(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, An
         "outcomes": [tuple(r) for r in _rows(
             con, "SELECT DISTINCT outcome, kind FROM outcomes WHERE dataset = ? ORDER BY 1", [dataset])],
     }
+
+
+def operational_metrics(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
+    """Return the names of the operational metrics a data set holds (what a journey step can link to)."""
+    return [r[0] for r in _rows(con, "SELECT DISTINCT name FROM operational WHERE dataset = ? ORDER BY 1",
+                                [dataset])]
+
+
+# ---------------------------------------------------------------- Parquet export
+
+
+def export_parquet(con: duckdb.DuckDBPyConnection, dataset: str, out: str | Path) -> dict[str, int]:
+    """Write a data set's feedback tables as Parquet under `out`, hive-partitioned by dataset.
+
+    Layout: OUT/<table>/dataset=<name>/part-0.parquet for responses, outcomes, segments and
+    operational; a data set's earlier export is replaced, other data sets are kept. Returns
+    the rows written per table.
+    """
+    import pyarrow.dataset as pads
+
+    if not has_dataset(con, dataset):
+        raise NotFound(f"No data set named '{dataset}'. Known: {', '.join(dataset_names(con)) or 'none'}.")
+    columns = {"responses": RESPONSE_COLUMNS, "outcomes": OUTCOME_COLUMNS, "segments": SEGMENT_COLUMNS,
+               "operational": OPERATIONAL_COLUMNS}
+    written: dict[str, int] = {}
+    root = Path(out).expanduser()
+    for table, cols in columns.items():
+        count = int(_rows(con, f"SELECT count(*) FROM {quote_ident(table)} WHERE dataset = ?", [dataset])[0][0])
+        written[table] = count
+        target = root / table
+        part = target / _hive_dir(dataset)
+        if part.exists():
+            for old in part.glob("*.parquet"):
+                old.unlink()
+        if count == 0:
+            continue
+        # dataset last, as Spark's partition discovery puts it; streamed in record batches.
+        ordered = [c for c in cols if c != "dataset"] + ["dataset"]
+        reader = con.sql(
+            f"SELECT {', '.join(quote_ident(c) for c in ordered)} FROM {quote_ident(table)} WHERE dataset = ?",
+            params=[dataset],
+        ).to_arrow_reader(262_144)
+        pads.write_dataset(
+            reader, target, format="parquet", partitioning=["dataset"], partitioning_flavor="hive",
+            basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore",
+        )
+    return written
+
+
+def _hive_dir(dataset: str) -> str:
+    from urllib.parse import quote
+
+    return "dataset=" + quote(dataset, safe="")
