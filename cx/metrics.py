@@ -114,8 +114,25 @@ def nps_value(promoters: float, detractors: float, n: int) -> tuple[float, float
 
 
 @dataclass(frozen=True)
+class Estimate:
+    """A value with its 95 % interval and standard error (None where undefined)."""
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    se: float | None = None
+
+
+NONE = Estimate(None)
+
+
+@dataclass(frozen=True)
 class MetricResult:
-    """One metric's value with its 95 % interval and n, or why it is unavailable."""
+    """One metric's value with its 95 % interval and n, or why it is unavailable.
+
+    `parts` are the additive sufficient statistics the engine returned (counts, sums), so
+    groups can be combined or compared with the rest without another query.
+    """
 
     metric: str
     value: float | None
@@ -125,6 +142,8 @@ class MetricResult:
     group: str | None = None
     low_n: bool = False
     reason: str | None = None
+    se: float | None = None
+    parts: tuple[tuple[str, float], ...] = ()
 
     @property
     def available(self) -> bool:
@@ -142,7 +161,7 @@ class MetricResult:
         return out
 
 
-Finish = Callable[[Mapping[str, Any]], tuple[float | None, float | None, float | None]]
+Finish = Callable[[Mapping[str, Any]], Estimate]
 
 
 @dataclass(frozen=True)
@@ -159,7 +178,7 @@ class MetricDef:
     unit: str
     table: str  # "responses" or "outcomes"
     rows: Callable[[Table], BooleanValue | None]
-    parts: Callable[[Table], dict[str, Any]]
+    parts: Callable[[Table], dict[str, Any]]  # additive statistics only: counts and sums
     finish: Finish
     needs: str  # what the data set must have, said when it is missing
 
@@ -170,35 +189,52 @@ class MetricDef:
                 f"{direction}. Interval: {self.interval}.")
 
 
-def _finish_mean(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
-    n = int(s["n"])
+def _num(s: Mapping[str, Any], key: str) -> float:
+    value = _f(s.get(key))
+    return 0.0 if value is None else value
+
+
+def _finish_mean(s: Mapping[str, Any]) -> Estimate:
+    n = int(_num(s, "n"))
     if n == 0:
-        return None, None, None
-    low, high = mean_interval(float(s["mean"]), _f(s.get("sd")), n)
-    return float(s["mean"]), low, high
+        return NONE
+    mean = _num(s, "s1") / n
+    if n < 2:
+        return Estimate(mean)
+    sd = math.sqrt(max(_num(s, "s2") - n * mean * mean, 0.0) / (n - 1))
+    low, high = mean_interval(mean, sd, n)
+    return Estimate(mean, low, high, sd / math.sqrt(n))
+
+
+def _mean_parts(column: str) -> Callable[[Table], dict[str, Any]]:
+    def parts(t: Table) -> dict[str, Any]:
+        x = t[column]
+        return {"n": x.count(), "s1": x.sum(), "s2": (x * x).sum()}
+    return parts
 
 
 def _finish_share(key: str, scale: float = 100.0) -> Finish:
-    def finish(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
-        n = int(s["n"])
+    def finish(s: Mapping[str, Any]) -> Estimate:
+        n = int(_num(s, "n"))
         if n == 0:
-            return None, None, None
-        low, high = wilson_interval(float(s[key]), n)
-        return (scale * float(s[key]) / n, None if low is None else scale * low,
-                None if high is None else scale * high)
+            return NONE
+        p = _num(s, key) / n
+        low, high = wilson_interval(_num(s, key), n)
+        return Estimate(scale * p, None if low is None else scale * low, None if high is None else scale * high,
+                        scale * math.sqrt(p * (1 - p) / n))
     return finish
 
 
-def _finish_nps(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
-    n = int(s["n"])
+def _finish_nps(s: Mapping[str, Any]) -> Estimate:
+    n = int(_num(s, "n"))
     if n == 0:
-        return None, None, None
-    value, se = nps_value(float(s["promoters"]), float(s["detractors"]), n)
-    return value, value - Z95 * se, value + Z95 * se
+        return NONE
+    value, se = nps_value(_num(s, "promoters"), _num(s, "detractors"), n)
+    return Estimate(value, value - Z95 * se, value + Z95 * se, se)
 
 
-def _finish_count(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
-    return float(s["n"]), None, None
+def _finish_count(s: Mapping[str, Any]) -> Estimate:
+    return Estimate(_num(s, "n"))
 
 
 def _f(value: Any) -> float | None:
@@ -235,20 +271,19 @@ def _clv_parts(t: Table) -> dict[str, Any]:
     }
 
 
-def _finish_clv(s: Mapping[str, Any]) -> tuple[float | None, float | None, float | None]:
-    n, churn_n, churned = int(s["n"] or 0), int(s["churn_n"] or 0), int(s["churned"] or 0)
+def _finish_clv(s: Mapping[str, Any]) -> Estimate:
+    n, churn_n, churned = int(_num(s, "n")), int(_num(s, "churn_n")), int(_num(s, "churned"))
     if n == 0 or churn_n == 0 or churned == 0:
-        return None, None, None
-    mean = float(s["rev_sum"]) / n
+        return NONE
+    mean = _num(s, "rev_sum") / n
     churn = churned / churn_n
     value = mean / churn
-    if n < 2:
-        return value, None, None
-    var_rev = max(float(s["rev_sumsq"]) - n * mean * mean, 0.0) / (n - 1)
+    if n < 2 or mean == 0:
+        return Estimate(value)
+    var_rev = max(_num(s, "rev_sumsq") - n * mean * mean, 0.0) / (n - 1)
     # Delta method: relative variances of the mean revenue and of the churn share add up.
-    rel_var = var_rev / n / (mean * mean) + (1 - churn) / (churn_n * churn)
-    half = Z95 * value * math.sqrt(rel_var)
-    return value, value - half, value + half
+    se = value * math.sqrt(var_rev / n / (mean * mean) + (1 - churn) / (churn_n * churn))
+    return Estimate(value, value - Z95 * se, value + Z95 * se, se)
 
 
 REGISTRY: dict[str, MetricDef] = {
@@ -267,8 +302,7 @@ REGISTRY: dict[str, MetricDef] = {
             input="every scored answer", formula="mean of 10 × (score − min) / (max − min)",
             higher_is_better=True, interval="mean ± 1.96 × sd / √n", unit="points of 10",
             table="responses", rows=lambda t: t.score.notnull(),
-            parts=lambda t: {"n": t.score10.count(), "mean": t.score10.mean(),
-                             "sd": t.score10.std(how="sample")},
+            parts=_mean_parts("score10"),
             finish=_finish_mean, needs="scored answers",
         ),
         MetricDef(
@@ -295,8 +329,7 @@ REGISTRY: dict[str, MetricDef] = {
             input="answers on a 1–7 agreement scale", formula="mean of the 1–7 answers",
             higher_is_better=True, interval="mean ± 1.96 × sd / √n", unit="of 7",
             table="responses", rows=_on_scale(1, 7),
-            parts=lambda t: {"n": t.score.count(), "mean": t.score.mean(),
-                             "sd": t.score.std(how="sample")},
+            parts=_mean_parts("score"),
             finish=_finish_mean, needs="answers on a 1–7 scale",
         ),
         MetricDef(
@@ -378,6 +411,50 @@ def _grouped(engine: Engine, table: Table, dataset: str | None, by: str | None, 
     return table.join(pairs, "respondent")
 
 
+def result_from_parts(
+    definition: MetricDef, parts: Mapping[str, float], group: str | None = None, min_n: int = DEFAULT_MIN_N
+) -> MetricResult:
+    """Return the finished metric for one set of additive statistics."""
+    est = definition.finish(parts)
+    n = int(parts.get("n", 0))
+    return MetricResult(
+        metric=definition.name, value=est.value, low=est.low, high=est.high, n=n, group=group,
+        low_n=n < min_n and definition.name != "responses", se=est.se,
+        parts=tuple(sorted(parts.items())),
+        reason=None if est.value is not None else f"unavailable: the data has no {definition.needs}",
+    )
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A difference between two results of one metric with a two-sided z-test."""
+
+    diff: float
+    se: float
+    z: float
+    p: float
+    significant: bool
+
+
+def difference(a: MetricResult, b: MetricResult, alpha: float = 0.05) -> Difference | None:
+    """Return a − b with a z-test on independent groups (SE = √(SE_a² + SE_b²)); None when untestable."""
+    if a.value is None or b.value is None or a.se is None or b.se is None:
+        return None
+    se = math.sqrt(a.se ** 2 + b.se ** 2)
+    diff = a.value - b.value
+    if se == 0:
+        return Difference(diff, 0.0, math.inf if diff else 0.0, 0.0 if diff else 1.0, diff != 0)
+    z = diff / se
+    p = math.erfc(abs(z) / math.sqrt(2))
+    return Difference(diff, se, z, p, p < alpha)
+
+
+def rest_of(total: MetricResult, group: MetricResult, min_n: int = DEFAULT_MIN_N) -> MetricResult:
+    """Return the metric for everyone outside `group` (total minus group statistics)."""
+    rest = {k: v - dict(group.parts).get(k, 0.0) for k, v in total.parts}
+    return result_from_parts(metric(total.metric), rest, f"not {group.group}", min_n)
+
+
 def compute(
     engine: Engine,
     names: Sequence[str] | None = None,
@@ -403,17 +480,11 @@ def compute(
         table = _grouped(engine, table, dataset, by, definition.table)
         frame = table.group_by("grp").aggregate(**definition.parts(table)).execute()
         if frame.empty:
-            results.append(MetricResult(name, None, None, None, 0,
-                                        reason=f"unavailable: the data has no {definition.needs}"))
+            results.append(result_from_parts(definition, {"n": 0.0}, None, min_n))
             continue
         for row in frame.sort_values("grp", na_position="first").to_dict("records"):
-            n = int(row["n"])
-            value, low, high = definition.finish(row)
-            results.append(MetricResult(
-                metric=name, value=value, low=low, high=high, n=n,
-                group=None if by is None else row["grp"],
-                low_n=n < min_n and name != "responses",
-            ))
+            parts = tuple((k, _num(row, k)) for k in row if k != "grp")
+            results.append(result_from_parts(definition, dict(parts), None if by is None else row["grp"], min_n))
     return results
 
 

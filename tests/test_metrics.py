@@ -100,3 +100,45 @@ def test_churn_and_retention(con: duckdb.DuckDBPyConnection) -> None:
 def test_unknown_group_column_says_what_to_use(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(Exception, match="segment:NAME"):
         compute(store_engine(con), ["responses"], by="shoe size")
+
+
+def test_nps_difference_golden(con: duckdb.DuckDBPyConnection, expected) -> None:
+    a = golden_csv("nps_case.csv")["ltr"].astype(float).tolist()
+    b = golden_csv("nps_case_b.csv")["ltr"].astype(float).tolist()
+    frame = pd.concat([_outcomes(a, "a"), _outcomes(b, "b")])
+    segments = pd.DataFrame({"respondent": frame["respondent"], "name": "group",
+                             "value": ["A"] * 10 + ["B"] * 10})
+    rows = long_rows("Any", [3] * 20, 1, 5).assign(respondent=frame["respondent"].tolist())
+    store.save_dataset(con, "AB", rows, segments=segments, outcomes=frame)
+    by_group = compute(store_engine(con), ["nps"], dataset="AB", by="segment:group")
+    group_a, group_b = by_group
+    diff = metrics.difference(group_a, group_b)
+    golden = expected["B1_nps"]["A_minus_B"]
+    assert diff is not None
+    assert (round(diff.diff, 4), round(diff.se, 4), round(diff.z, 4), round(diff.p, 4)) == (
+        golden["diff_points"], golden["se_diff_points"], golden["z"], golden["p_two_sided"])
+    assert not diff.significant
+    # The rest of A is B: statistics are additive, so no second query is needed.
+    (total,) = compute(store_engine(con), ["nps"], dataset="AB")
+    rest = metrics.rest_of(total, group_a)
+    assert (rest.value, rest.n, rest.se) == (group_b.value, group_b.n, group_b.se)
+
+
+def test_mean_interval_from_sums_matches_the_sample_sd(con: duckdb.DuckDBPyConnection) -> None:
+    store.save_dataset(con, "M", long_rows("T", [0, 10, 10, 0], 0, 10))
+    (mean,) = compute(store_engine(con), ["mean_score"], dataset="M")
+    sd = (100 * 4 / 3) ** 0.5  # sample sd of 0, 10, 10, 0
+    assert mean.value == 5.0 and mean.se == pytest.approx(sd / 2)
+    assert (mean.low, mean.high) == pytest.approx((5 - 1.959964 * sd / 2, 5 + 1.959964 * sd / 2))
+
+
+def test_clv_from_revenue_and_churn(con: duckdb.DuckDBPyConnection) -> None:
+    people = list("abcd")
+    outcomes = pd.concat([
+        pd.DataFrame({"respondent": people, "outcome": "Revenue", "kind": "value", "value": [100.0, 200.0, 300.0, 400.0]}),
+        pd.DataFrame({"respondent": people, "outcome": "Churned", "kind": "binary", "value": [1.0, 0.0, 0.0, 0.0]}),
+    ]).assign(scale_min=None, scale_max=None)
+    store.save_dataset(con, "V", long_rows("T", [1, 2, 3, 4], 1, 5).assign(respondent=people), outcomes=outcomes)
+    (clv,) = compute(store_engine(con), ["clv"], dataset="V")
+    assert clv.value == pytest.approx(250.0 / 0.25)  # mean revenue 250 per period, lifetime 1 / 0.25 periods
+    assert clv.low < clv.value < clv.high
