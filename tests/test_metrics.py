@@ -127,7 +127,7 @@ def test_nps_difference_golden(con: duckdb.DuckDBPyConnection, expected) -> None
 def test_mean_interval_from_sums_matches_the_sample_sd(con: duckdb.DuckDBPyConnection) -> None:
     store.save_dataset(con, "M", long_rows("T", [0, 10, 10, 0], 0, 10))
     (mean,) = compute(store_engine(con), ["mean_score"], dataset="M")
-    sd = (100 * 4 / 3) ** 0.5  # sample sd of 0, 10, 10, 0
+    sd = (100 / 3) ** 0.5  # sample sd of 0, 10, 10, 0: squares sum to 4 × 25 = 100, over n − 1 = 3
     assert mean.value == 5.0 and mean.se == pytest.approx(sd / 2)
     assert (mean.low, mean.high) == pytest.approx((5 - 1.959964 * sd / 2, 5 + 1.959964 * sd / 2))
 
