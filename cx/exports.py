@@ -28,3 +28,15 @@ def safe_csv(frame: pd.DataFrame, notes: Sequence[str] = ()) -> bytes:
     clean.columns = [str(neutralise(str(c))) for c in clean.columns]
     head = "".join(f"# {str(neutralise(n))}\n" for n in notes)
     return (head + clean.to_csv(index=False)).encode("utf-8")
+
+
+def chart_image(chart: object, fmt: str) -> bytes:
+    """Return an Altair chart rendered offline as PNG or SVG bytes (vl-convert)."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict()  # type: ignore[attr-defined]
+    if fmt == "png":
+        return bytes(vlc.vegalite_to_png(spec, scale=2))
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(spec).encode("utf-8")
+    raise ValueError(f"unknown image format {fmt!r}: use png or svg")

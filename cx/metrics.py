@@ -510,3 +510,26 @@ def touchpoint_stats(
         highs.append(None if high is None else min(high, 10.0))
     frame["low"], frame["high"] = lows, highs
     return frame.sort_values("touchpoint").reset_index(drop=True)
+
+
+def filter_options(engine: Engine, dataset: str) -> dict[str, Any]:
+    """Return what a data set can be filtered and grouped by: dates, channels, units, stages, segments, outcomes."""
+    responses = engine.responses(dataset)
+    span = responses.aggregate(first=responses.answered_at.min(), last=responses.answered_at.max()).execute()
+
+    def distinct(table: Table, *columns: str) -> list[tuple[Any, ...]]:
+        picked = table.select(*columns)
+        picked = picked.filter(picked[columns[-1]].notnull()).distinct().order_by(list(columns))
+        return [tuple(row) for row in picked.execute().itertuples(index=False)]
+
+    segments: dict[str, list[str]] = {}
+    for name, value in distinct(engine.segments(dataset), "name", "value"):
+        segments.setdefault(str(name), []).append(str(value))
+    first, last = span["first"].iloc[0], span["last"].iloc[0]
+    return {
+        "first": None if pd.isna(first) else pd.Timestamp(first).to_pydatetime(),
+        "last": None if pd.isna(last) else pd.Timestamp(last).to_pydatetime(),
+        **{c: [str(v[0]) for v in distinct(responses, c)] for c in ("channel", "unit", "stage", "touchpoint")},
+        "segments": segments,
+        "outcomes": [(str(o), str(k)) for o, k in distinct(engine.outcomes(dataset), "outcome", "kind")],
+    }

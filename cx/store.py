@@ -343,6 +343,30 @@ def save_dataset(
             _insert_frame(con, table, columns, frame)
 
 
+def record_dataset(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    *,
+    source: str | None,
+    kind: str = "import",
+    rows_read: int,
+    rows_loaded: int,
+    rows_rejected: int,
+    mapping: dict[str, Any] | None = None,
+    replace: bool = False,
+) -> None:
+    """Insert a data set's row in `datasets` (call inside `transaction`, before INSERT … SELECT of its rows)."""
+    if has_dataset(con, name):
+        if not replace:
+            raise InvalidInput(f"A data set named '{name}' already exists: pick another name or delete it first.")
+        _delete_dataset_rows(con, name)
+    con.execute(
+        "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [name, source, kind, _now(), rows_read, rows_loaded, rows_rejected,
+         json.dumps(mapping) if mapping is not None else None],
+    )
+
+
 def _delete_dataset_rows(con: duckdb.DuckDBPyConnection, name: str) -> None:
     for table in ("responses", "segments", "outcomes", "operational", "datasets"):
         con.execute(f"DELETE FROM {quote_ident(table)} WHERE dataset = ?", [name])
@@ -656,33 +680,11 @@ def open_store(path: str | Path | None = None, *, seed_if_empty: bool = True) ->
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, Any]:
-    """Return the values a data set can be filtered by: dates, channels, units, stages, segments."""
-    first, last = _rows(con, "SELECT min(answered_at), max(answered_at) FROM responses WHERE dataset = ?",
-                        [dataset])[0]
+    """Return the values a stored data set can be filtered by (see `metrics.filter_options`)."""
+    from cx.engines import store_engine
+    from cx.metrics import filter_options as engine_options
 
-    def distinct(column: str) -> list[str]:
-        return [r[0] for r in _rows(
-            con, f"SELECT DISTINCT {quote_ident(column)} FROM responses WHERE dataset = ? AND "
-                 f"{quote_ident(column)} IS NOT NULL ORDER BY 1", [dataset])]
-
-    segments: dict[str, list[str]] = {}
-    for name, value in _rows(
-        con, "SELECT DISTINCT name, value FROM segments WHERE dataset = ? AND value IS NOT NULL ORDER BY 1, 2",
-        [dataset],
-    ):
-        segments.setdefault(name, []).append(value)
-    return {
-        "first": first, "last": last, "channel": distinct("channel"), "unit": distinct("unit"),
-        "stage": distinct("stage"), "touchpoint": distinct("touchpoint"), "segments": segments,
-        "outcomes": [tuple(r) for r in _rows(
-            con, "SELECT DISTINCT outcome, kind FROM outcomes WHERE dataset = ? ORDER BY 1", [dataset])],
-    }
-
-
-def operational_metrics(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
-    """Return the names of the operational metrics a data set holds (what a journey step can link to)."""
-    return [r[0] for r in _rows(con, "SELECT DISTINCT name FROM operational WHERE dataset = ? ORDER BY 1",
-                                [dataset])]
+    return engine_options(store_engine(con), dataset)
 
 
 # ---------------------------------------------------------------- Parquet export

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
-from cx import store
-from cx.engines import Engine, store_engine
+from cx import metrics, store
+from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError
-from cx.metrics import DEFAULT_MIN_N, Filter
+from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
 
 T = TypeVar("T")
 DB_KEY = "cx_db_path"
@@ -47,9 +48,79 @@ def connection() -> duckdb.DuckDBPyConnection:
         raise  # unreachable: st.stop() raises
 
 
+SOURCE_KEY = "cx_source"
+ENGINE_KEY = "cx_engine"
+
+
+def source_setting() -> tuple[str, str | None]:
+    """Return (engine, Parquet source or None for the store) from the sidebar or CX_ENGINE / CX_SOURCE."""
+    source = st.session_state.get(SOURCE_KEY, os.environ.get("CX_SOURCE", "").strip() or None)
+    name = st.session_state.get(ENGINE_KEY, os.environ.get("CX_ENGINE", "duckdb").strip() or "duckdb")
+    return (name if source else "duckdb"), source
+
+
+@st.cache_resource(show_spinner="Connecting to the feedback source (Spark takes a few seconds)…")
+def _source_engine(name: str, source: str) -> Engine:
+    return source_engine(name, source)
+
+
 def engine() -> Engine:
-    """Return the metric engine for this script run (the store on DuckDB)."""
-    return store_engine(connection())
+    """Return the metric engine for this script run: the store, or Parquet on DuckDB or Spark."""
+    name, source = source_setting()
+    if source is None:
+        return store_engine(connection())
+    if name == "duckdb":
+        # An in-memory DuckDB with views over the files: cheap, and private to this script run.
+        return run_safely(lambda: source_engine(name, source), "Cannot read the feedback source")
+    return run_safely(lambda: _source_engine(name, source), "Cannot start the Spark engine")
+
+
+def engine_caption() -> None:
+    """State on the page which engine and source its numbers come from."""
+    st.caption(f"Computed on {engine().label}")
+
+
+def dataset_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return the data sets of the active feedback source."""
+    _, source = source_setting()
+    return store.dataset_names(con) if source is None else engine().dataset_names()
+
+
+def cache_key(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """Return what cached results depend on: database, source and data version."""
+    return (db_path(), *source_setting(), data_version(con))
+
+
+@st.cache_data(show_spinner="Computing…", max_entries=512)
+def _compute(key: tuple[Any, ...], names: tuple[str, ...] | None, dataset: str, by: str | None,
+             filters: tuple[Filter, ...], min_n: int) -> list[MetricResult]:
+    return metrics.compute(engine(), names, dataset=dataset, by=by, filters=filters, min_n=min_n)
+
+
+def compute(con: duckdb.DuckDBPyConnection, names: Sequence[str] | None, dataset: str, *, by: str | None = None,
+            filters: Sequence[Filter] = (), min_n: int = DEFAULT_MIN_N) -> list[MetricResult]:
+    """Return metrics.compute(...) cached per filter, so going back to a filter is instant."""
+    return _compute(cache_key(con), None if names is None else tuple(names), dataset, by, tuple(filters), min_n)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _touchpoint_stats(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...]) -> pd.DataFrame:
+    return metrics.touchpoint_stats(engine(), dataset, filters)
+
+
+def touchpoint_stats(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = ()) -> pd.DataFrame:
+    """Return metrics.touchpoint_stats(...) cached per filter."""
+    return _touchpoint_stats(cache_key(con), dataset, tuple(filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _filter_options(key: tuple[Any, ...], dataset: str) -> dict[str, Any]:
+    return metrics.filter_options(engine(), dataset)
+
+
+def filter_options(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, Any]:
+    """Return what the data set can be filtered by (cached)."""
+    return _filter_options(cache_key(con), dataset)
 
 
 def run_safely(action: Callable[[], T], what: str) -> T:
@@ -88,6 +159,17 @@ def sidebar_settings() -> int:
             value=int(st.session_state[MIN_N_KEY]), key="min_n_input", on_change=_keep, args=("min_n_input", MIN_N_KEY),
             help="Scores with fewer answers are flagged as unreliable and never called weak.",
         )
+        with st.expander("Feedback source"):
+            source = st.text_input(
+                "Parquet directory (empty: the cx store)", value=st.session_state.get(SOURCE_KEY) or "",
+                help="A directory written by `python -m cx export`; journeys stay in the store.",
+            ).strip()
+            st.session_state[SOURCE_KEY] = source or None
+            current = st.session_state.get(ENGINE_KEY, os.environ.get("CX_ENGINE", "duckdb"))
+            st.session_state[ENGINE_KEY] = st.radio(
+                "Engine", ENGINES, index=ENGINES.index(current) if current in ENGINES else 0, horizontal=True,
+                disabled=not source, help="Spark uses CX_SPARK_MASTER / CX_SPARK_REMOTE / CX_SPARK_CONF.",
+            )
     return int(min_n)
 
 
@@ -117,7 +199,7 @@ DATASET_KEY = "cx_dataset"
 
 def dataset_choice(con: duckdb.DuckDBPyConnection, *, label: str = "Data set") -> str | None:
     """Return the data set picked in the sidebar (kept across pages and in `?dataset=`)."""
-    names = store.dataset_names(con)
+    names = dataset_names(con)
     if not names:
         return None
     wanted = st.query_params.get("dataset") or st.session_state.get(DATASET_KEY)
@@ -149,7 +231,7 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection, dataset: str) -> list[Filter
 
     Returns the filters as data; a link with the same query string reproduces the view.
     """
-    options = store.filter_options(con, dataset)
+    options = filter_options(con, dataset)
     filters: list[Filter] = []
     params: dict[str, list[str] | str] = {}
     with st.sidebar:
@@ -227,3 +309,24 @@ def filter_notes(dataset: str, filters: list[Filter]) -> list[str]:
     if len(lines) == 1:
         lines.append("Filters: none (all answers)")
     return lines
+
+
+def chart(chart_obj: Any, name: str, *, key: str | None = None, **kwargs: Any) -> Any:
+    """Draw an Altair chart with PNG and SVG download buttons; return the selection event if any."""
+    from cx import exports
+
+    event = st.altair_chart(chart_obj, width="stretch", key=key, **kwargs)
+    left, right, _ = st.columns([1, 1, 10], gap="small")
+    left.download_button("PNG", lambda: exports.chart_image(chart_obj, "png"), file_name=f"{name}.png",
+                         mime="image/png", key=f"png_{key or name}", help="Save this chart as a PNG image")
+    right.download_button("SVG", lambda: exports.chart_image(chart_obj, "svg"), file_name=f"{name}.svg",
+                          mime="image/svg+xml", key=f"svg_{key or name}", help="Save this chart as an SVG image")
+    return event
+
+
+def table_download(frame: pd.DataFrame, name: str, notes: Sequence[str], *, key: str | None = None) -> None:
+    """Offer a table as a spreadsheet-safe CSV whose first lines state the active filters."""
+    from cx import exports
+
+    st.download_button(f"Download {name} (CSV)", exports.safe_csv(frame, notes=notes),
+                       file_name=f"{name.replace(' ', '-')}.csv", mime="text/csv", key=key or f"csv_{name}")

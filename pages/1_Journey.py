@@ -19,7 +19,7 @@ top_left, top_right = st.columns([2, 2])
 with top_left:
     name = ui.query_choice("Journey", names, "journey")
 journey = store.load_journey(con, name)
-datasets = store.dataset_names(con)
+datasets = ui.dataset_names(con)
 own = journey.dataset if journey.dataset in datasets else None
 with top_right:
     choices = ["(team assessment only)", *datasets]
@@ -37,12 +37,14 @@ with st.sidebar:
     margin = st.slider("Weak when this far below the average (points of 10)", 0.0, 5.0, 1.0, 0.5)
 
 scores = ui.run_safely(
-    lambda: journeys.journey_scores(con, name, dataset=dataset, min_n=min_n, margin=margin)
+    lambda: journeys.journey_scores(con, name, dataset=dataset, engine=ui.engine(), min_n=min_n, margin=margin)
     if dataset else journeys.score_journey(journey, assessment=store.assessments(con, name), min_n=min_n,
                                            margin=margin),
     "Could not score this journey",
 )
 
+if dataset:
+    ui.engine_caption()
 if journey.persona or journey.goal:
     st.caption(" · ".join(x for x in (f"Persona: {journey.persona}" if journey.persona else "",
                                        f"Goal: {journey.goal}" if journey.goal else "") if x))
@@ -60,8 +62,7 @@ tiles[1].metric("Weak touchpoints", len(scores.weak),
                      f"scores with fewer than {min_n} answers are flagged instead.")
 if dataset:
     tp_filter = [metrics.Filter("touchpoint", "in", [s.touchpoint for s in journey.steps])]
-    results = {r.metric: r for r in metrics.compute(ui.engine(), ["nps", "csat"], dataset=dataset,
-                                                       filters=tp_filter, min_n=min_n)}
+    results = {r.metric: r for r in ui.compute(con, ["nps", "csat"], dataset, filters=tp_filter, min_n=min_n)}
     for tile, key, fmt in ((tiles[2], "nps", "{:+.0f}"), (tiles[3], "csat", "{:.0f} %")):
         result, definition = results[key], metrics.metric(key)
         if result.value is None:
@@ -78,25 +79,16 @@ if scores.weak:
 else:
     st.success(sentence)
 
-st.altair_chart(charts.journey_chart(scores), width="stretch")
-st.caption("Points joined in journey order. ▼ red triangles are weak touchpoints; the dashed line is the "
-           "journey average; bars are 95 % intervals (customer answers only); green ticks are targets.")
+ui.chart(charts.journey_chart(scores), f"journey-{name}", key="journey_chart")
+st.caption("Points joined in journey order; columns are shaded by stage. ▼ red triangles are weak "
+           "touchpoints; the dashed line is the journey average; grey bars are 95 % intervals (customer "
+           "answers only); green ticks are targets.")
 
-table = charts.journey_frame(scores)[
-    ["position", "touchpoint", "stage", "score", "original", "n", "low", "high", "target", "status", "why", "source"]
-]
+table = charts.journey_table(scores)
 st.dataframe(
     table, hide_index=True, width="stretch",
-    column_config={
-        "position": st.column_config.NumberColumn("#"),
-        "score": st.column_config.NumberColumn("Score (0–10)", format="%.1f"),
-        "original": st.column_config.TextColumn("Mean on original scale"),
-        "low": st.column_config.NumberColumn("95 % low", format="%.1f"),
-        "high": st.column_config.NumberColumn("95 % high", format="%.1f"),
-        "target": st.column_config.NumberColumn("Target", format="%.1f"),
-        "why": st.column_config.TextColumn("Why weak"),
-        "source": st.column_config.TextColumn("Score from"),
-    },
+    column_config={"#": st.column_config.NumberColumn(width="small"),
+                   "Why": st.column_config.TextColumn(width="large")},
 )
 st.download_button(
     "Download this table (CSV)",

@@ -50,9 +50,11 @@ def test_journey_page_shows_the_product_launch_story(app: AppTest) -> None:
     tiles = {m.label: m.value for m in app.metric}
     assert tiles["Journey average (0–10)"] == "6.0" and tiles["Weak touchpoints"] == "2"
     table = app.dataframe[0].value
-    assert table["touchpoint"].tolist() == [
+    assert table["Touchpoint"].tolist() == [
         "Product innovation", "Electronics store", "Marketing", "Product purchase", "Out of stock"]
-    assert table["status"].tolist() == ["no score", "weak", "ok", "ok", "weak"]
+    assert table["Status"].tolist() == ["no score", "▼ weak", "ok", "ok", "▼ weak"]
+    assert table["Score (0–10)"].tolist() == ["no score", "3.0", "10.0", "10.0", "1.0"]
+    assert table["Based on"].tolist()[1] == "team assessment"
     chart = app.get("vega_lite_chart")[0].proto
     assert "triangle-down" in chart.spec and "no score" in chart.spec
     data = " ".join(str(d.data) for d in chart.datasets)
@@ -69,8 +71,8 @@ def test_journey_page_on_the_sample_data_shows_nps_and_low_n(app: AppTest) -> No
     tiles = {m.label: m.value for m in app.metric}
     assert tiles["NPS"] not in ("—", "") and tiles["CSAT"].endswith("%")
     table = app.dataframe[0].value
-    assert "low n (< 30)" in table["status"].tolist()
-    assert table["n"].min() < 30
+    assert table["Status"].tolist().count("low n") == 1
+    assert "(fewer than 30: unreliable)" in " ".join(table["Based on"])
 
 
 def test_empty_database_gets_a_guard_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
