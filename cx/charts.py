@@ -191,7 +191,7 @@ def breakdown_chart(frame: pd.DataFrame, label: str, group_title: str) -> alt.La
                                                   range=["#1e8449", WEAK_COLOUR, NONE_COLOUR, NONE_COLOUR]),
                         legend=None),
     )
-    return alt.layer(bars, errors, marks).properties(height=max(120, 34 * len(frame)), width="container")
+    return alt.layer(bars, errors, marks).properties(height=max(180, 46 * len(frame)), width="container")
 
 
 def channel_chart(frame: pd.DataFrame) -> alt.LayerChart:

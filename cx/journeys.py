@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import duckdb
 
@@ -156,12 +157,16 @@ def dataset_scores(
             raise store.NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
         engine = store_engine(con)
     names = [str(n) for n in touchpoint_stats(engine, dataset, filters)["touchpoint"]]
-    order = next((
-        [s.touchpoint for s in j.steps]
+    # A stored journey over this data set gives the order, stages and targets of its touchpoints.
+    known = next((
+        {s.touchpoint: s for s in j.steps}
         for j in map(lambda n: store.load_journey(con, n), store.journey_names(con))
         if j.dataset == dataset
-    ), [])
-    ordered = [n for n in order if n in names] + sorted(set(names) - set(order))
-    steps = tuple(JourneyStep(position=i, touchpoint=n) for i, n in enumerate(ordered, start=1))
+    ), {})
+    ordered = [n for n in known if n in names] + sorted(set(names) - set(known))
+    steps = tuple(
+        replace(known[n], position=i) if n in known else JourneyStep(position=i, touchpoint=n)
+        for i, n in enumerate(ordered, start=1)
+    )
     journey = Journey(name=dataset, dataset=dataset, steps=steps)
     return score_journey(journey, engine=engine, dataset=dataset, filters=filters, min_n=min_n, margin=margin)

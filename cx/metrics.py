@@ -40,8 +40,8 @@ class Filter:
     value: Any
 
     def __post_init__(self) -> None:
-        if self.op not in ("in", ">=", "<="):
-            raise InvalidInput(f"filter on {self.column}: unknown operator {self.op!r} (use in, >=, <=)")
+        if self.op not in ("in", ">=", "<=", "<"):
+            raise InvalidInput(f"filter on {self.column}: unknown operator {self.op!r} (use in, >=, <=, <)")
 
 
 def _condition(table: Table, column: str, op: str, value: Any) -> BooleanValue:
@@ -49,7 +49,9 @@ def _condition(table: Table, column: str, op: str, value: Any) -> BooleanValue:
     if op == "in":
         return col.isin(list(value))
     literal = ibis.literal(value)
-    return col >= literal if op == ">=" else col <= literal
+    if op == ">=":
+        return col >= literal
+    return col <= literal if op == "<=" else col < literal
 
 
 def filtered_responses(engine: Engine, dataset: str | None, filters: Sequence[Filter] = ()) -> Table:
@@ -484,17 +486,21 @@ def compute(
             continue
         for row in frame.sort_values("grp", na_position="first").to_dict("records"):
             parts = tuple((k, _num(row, k)) for k in row if k != "grp")
-            results.append(result_from_parts(definition, dict(parts), None if by is None else row["grp"], min_n))
+            group = None if by is None or pd.isna(row["grp"]) else str(row["grp"])  # no value: group None
+            results.append(result_from_parts(definition, dict(parts), group, min_n))
     return results
 
 
 def touchpoint_stats(
-    engine: Engine, dataset: str, filters: Sequence[Filter] = ()
+    engine: Engine, dataset: str, filters: Sequence[Filter] = (), by: str | None = None
 ) -> pd.DataFrame:
-    """Return one row per touchpoint: n, mean (original scale), scale, score (0–10), sd, interval."""
+    """Return one row per touchpoint (and `by` value): n, mean (original scale), scale, score (0–10), sd, interval."""
     table = with_score10(filtered_responses(engine, dataset, filters))
     table = table.filter(table.score.notnull())
-    frame = table.group_by("touchpoint").aggregate(
+    keys = ["touchpoint"] if by is None else ["touchpoint", by]
+    if by is not None:
+        table = table.filter(table[by].notnull())
+    frame = table.group_by(keys).aggregate(
         n=table.score.count(),
         mean=table.score.mean(),
         scale_min=table.scale_min.min(),
@@ -509,7 +515,18 @@ def touchpoint_stats(
         lows.append(None if low is None else max(low, 0.0))
         highs.append(None if high is None else min(high, 10.0))
     frame["low"], frame["high"] = lows, highs
-    return frame.sort_values("touchpoint").reset_index(drop=True)
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+def operational_stats(engine: Engine, dataset: str, filters: Sequence[Filter] = ()) -> pd.DataFrame:
+    """Return the mean of each operational metric per touchpoint (e.g. wait time), with n."""
+    table = engine.operational(dataset)
+    if filters:
+        people = filtered_responses(engine, dataset, filters).select("respondent").distinct()
+        table = table.semi_join(people, "respondent")
+    table = table.filter(table.value.notnull())
+    return table.group_by(["touchpoint", "name"]).aggregate(
+        n=table.value.count(), mean=table.value.mean()).execute().sort_values(["touchpoint", "name"])
 
 
 def filter_options(engine: Engine, dataset: str) -> dict[str, Any]:
@@ -533,3 +550,56 @@ def filter_options(engine: Engine, dataset: str) -> dict[str, Any]:
         "segments": segments,
         "outcomes": [(str(o), str(k)) for o, k in distinct(engine.outcomes(dataset), "outcome", "kind")],
     }
+
+
+def month_windows(last: Any) -> tuple[tuple[Any, Any, str], tuple[Any, Any, str]]:
+    """Return ((start, end, label) of the month holding `last`, the same for the month before)."""
+    end = pd.Timestamp(last)
+    start = end.normalize().replace(day=1)
+    prev_start = (start - pd.Timedelta(days=1)).replace(day=1)
+    return ((start.to_pydatetime(), (start + pd.offsets.MonthBegin(1)).to_pydatetime(), start.strftime("%b %Y")),
+            (prev_start.to_pydatetime(), start.to_pydatetime(), prev_start.strftime("%b %Y")))
+
+
+def period_filters(filters: Sequence[Filter], start: Any, end: Any) -> list[Filter]:
+    """Return the filters with the answer date limited to [start, end)."""
+    kept = [f for f in filters if f.column != "answered_at"]
+    return [*kept, Filter("answered_at", ">=", start), Filter("answered_at", "<", end)]
+
+
+def compare_groups(results: Sequence[MetricResult], total: MetricResult, min_n: int = DEFAULT_MIN_N
+                   ) -> list[tuple[MetricResult, Difference | None]]:
+    """Return each group with its difference from everyone else (None when too small to test)."""
+    out: list[tuple[MetricResult, Difference | None]] = []
+    for group in results:
+        rest = rest_of(total, group, min_n)
+        testable = not group.low_n and not rest.low_n
+        out.append((group, difference(group, rest) if testable else None))
+    return out
+
+
+def channel_gaps(stats: pd.DataFrame, *, min_n: int = DEFAULT_MIN_N, min_gap: float = 1.0) -> pd.DataFrame:
+    """Return per touchpoint the best and worst channel, their gap and whether it is a real inconsistency.
+
+    `stats` is `touchpoint_stats(..., by="channel")`. A gap is flagged when the best and worst
+    reliable channels (n ≥ min_n) differ by at least `min_gap` points of 10 and a two-sided
+    z-test on the two means is significant at 95 %.
+    """
+    rows = []
+    for touchpoint, group in stats.groupby("touchpoint", sort=False):
+        solid = group[group["n"] >= min_n]
+        if len(solid) < 2:
+            rows.append({"touchpoint": touchpoint, "channels": len(group), "best": None, "worst": None,
+                         "gap": None, "p": None, "inconsistent": False,
+                         "note": "one channel" if len(group) < 2 else "too few answers per channel to compare"})
+            continue
+        best = solid.loc[solid["score"].idxmax()]
+        worst = solid.loc[solid["score"].idxmin()]
+        se = math.sqrt(best["sd"] ** 2 / best["n"] + worst["sd"] ** 2 / worst["n"])
+        gap = float(best["score"] - worst["score"])
+        p = math.erfc(abs(gap / se) / math.sqrt(2)) if se > 0 else (0.0 if gap else 1.0)
+        flagged = gap >= min_gap and p < 0.05
+        rows.append({"touchpoint": touchpoint, "channels": len(group), "best": best["channel"],
+                     "worst": worst["channel"], "gap": gap, "p": p, "inconsistent": flagged,
+                     "note": f"{worst['channel']} {gap:.1f} points below {best['channel']}" if flagged else ""})
+    return pd.DataFrame(rows)

@@ -17,7 +17,7 @@ Only numpy and pandas: no Streamlit, no DuckDB. The same seed always gives ident
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -182,6 +182,7 @@ class SampleData:
     segments: pd.DataFrame  # one row per respondent x segment attribute
     outcomes: pd.DataFrame  # one row per respondent x outcome
     touchpoints: pd.DataFrame  # the journey definition, in order
+    operational: pd.DataFrame = field(default_factory=pd.DataFrame)  # respondent x touchpoint x metric value
 
 
 def touchpoint_table() -> pd.DataFrame:
@@ -195,6 +196,7 @@ def touchpoint_table() -> pd.DataFrame:
             "target": np.array([t.target for t in TOUCHPOINTS], dtype="float64"),
             "intentional": np.array([t.intentional for t in TOUCHPOINTS], dtype=bool),
             "controlled": np.array([t.controlled for t in TOUCHPOINTS], dtype=bool),
+            "operational": pd.Series([OPERATIONAL.get(t.name, (None,))[0] for t in TOUCHPOINTS], dtype="object"),
         }
     )
 
@@ -343,7 +345,29 @@ def generate(seed: int = DEFAULT_SEED, respondents: int = DEFAULT_RESPONDENTS) -
             "scale_max": np.column_stack([np.full(n, 10.0), np.ones(n), nan]).ravel(),
         }
     )
-    return SampleData(responses=responses, segments=segments, outcomes=outcomes, touchpoints=touchpoint_table())
+    return SampleData(responses=responses, segments=segments, outcomes=outcomes, touchpoints=touchpoint_table(),
+                      operational=_operational(seed, responses))
+
+
+# Operational metrics measured at a touchpoint, next to how customers rated it: (name, mean at
+# the worst score, mean at the best score, spread). A separate random stream keeps the answers
+# above unchanged.
+OPERATIONAL: dict[str, tuple[str, float, float, float]] = {
+    "Delivery": ("Delivery delay (days)", 4.0, 0.3, 0.8),
+    "Support call": ("Wait time (minutes)", 22.0, 3.0, 3.0),
+}
+
+
+def _operational(seed: int, responses: pd.DataFrame) -> pd.DataFrame:
+    rng = np.random.default_rng(seed + 1)
+    frames = []
+    for touchpoint, (name, worst, best, spread) in OPERATIONAL.items():
+        rows = responses[responses["touchpoint"] == touchpoint]
+        share = ((rows["score"] - rows["scale_min"]) / (rows["scale_max"] - rows["scale_min"])).to_numpy()
+        value = np.clip(worst + (best - worst) * share + rng.normal(0.0, spread, len(rows)), 0.0, None)
+        frames.append(pd.DataFrame({"respondent": rows["respondent"].to_numpy(), "touchpoint": touchpoint,
+                                    "name": name, "value": np.round(value, 1)}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def wide_responses(data: SampleData) -> pd.DataFrame:

@@ -644,7 +644,8 @@ def seed(con: duckdb.DuckDBPyConnection, sample: Callable[[], Any] | None = None
     if not has_dataset(con, sample_module.SAMPLE_DATASET):
         save_dataset(
             con, sample_module.SAMPLE_DATASET, data().responses, segments=data().segments,
-            outcomes=data().outcomes, source="data/make_sample.py (generated)", kind="sample",
+            outcomes=data().outcomes, operational=data().operational,
+            source="data/make_sample.py (generated)", kind="sample",
         )
         from cx import actions as actions_module  # the sample's dated improvement, logged as an action
 
@@ -654,7 +655,7 @@ def seed(con: duckdb.DuckDBPyConnection, sample: Callable[[], Any] | None = None
         steps = tuple(
             JourneyStep(position=int(r.position), touchpoint=str(r.touchpoint), stage=r.stage,
                         channel=r.channel, target=float(r.target), intentional=bool(r.intentional),
-                        controlled=bool(r.controlled))
+                        controlled=bool(r.controlled), operational=getattr(r, "operational", None))
             for r in data().touchpoints.itertuples()
         )
         save_journey(con, Journey(
@@ -685,6 +686,12 @@ def filter_options(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, An
     from cx.metrics import filter_options as engine_options
 
     return engine_options(store_engine(con), dataset)
+
+
+def operational_metrics(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
+    """Return the names of the operational metrics a data set holds (what a journey step can link to)."""
+    return [r[0] for r in _rows(con, "SELECT DISTINCT name FROM operational WHERE dataset = ? ORDER BY 1",
+                                [dataset])]
 
 
 # ---------------------------------------------------------------- Parquet export

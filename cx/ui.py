@@ -330,3 +330,53 @@ def table_download(frame: pd.DataFrame, name: str, notes: Sequence[str], *, key:
 
     st.download_button(f"Download {name} (CSV)", exports.safe_csv(frame, notes=notes),
                        file_name=f"{name.replace(' ', '-')}.csv", mime="text/csv", key=key or f"csv_{name}")
+
+
+FORMATS: dict[str, str] = {
+    "responses": "{:,.0f}", "mean_score": "{:.1f}", "nps": "{:+.0f}", "csat": "{:.0f} %", "ces": "{:.2f}",
+    "ces_easy": "{:.0f} %", "churn_rate": "{:.1f} %", "retention_rate": "{:.1f} %", "clv": "{:,.0f}",
+}
+
+
+def fmt(name: str, value: float | None) -> str:
+    """Return a metric value formatted for display ('—' when missing)."""
+    return "—" if value is None else FORMATS.get(name, "{:.2f}").format(value)
+
+
+def metric_tile(container: Any, result: MetricResult, *, current: MetricResult | None = None,
+                previous: MetricResult | None = None, period: str = "") -> None:
+    """Draw one KPI tile: value, 95 % interval and n, plus the change from `previous` to `current`."""
+    definition = metrics.metric(result.metric)
+    if result.value is None:
+        container.metric(definition.label, "—", help=definition.help())
+        container.caption(f"not available: needs {definition.needs}")
+        return
+    delta = None
+    note = ""
+    if current is not None and previous is not None and current.value is not None and previous.value is not None:
+        change = current.value - previous.value
+        delta = fmt(result.metric, change)
+        if change > 0 and not delta.startswith("+"):
+            delta = "+" + delta
+        diff = metrics.difference(current, previous)
+        if current.low_n or previous.low_n:
+            note = f"{period}: too few answers to test"
+        elif diff is not None:
+            verdict = "significant" if diff.significant else "not significant"
+            note = f"{period}: {verdict} (z-test, p = {diff.p:.2f})"
+    container.metric(definition.label, fmt(result.metric, result.value), delta=delta,
+                     delta_color="normal" if definition.higher_is_better else "inverse", help=definition.help())
+    low, high = fmt(result.metric, result.low), fmt(result.metric, result.high)
+    parts = [] if result.low is None else [f"95 % {low} to {high}"]
+    parts.append(f"n = {result.n:,}" + (" · low n" if result.low_n else ""))
+    container.caption(" · ".join(parts) + (f"  \n{note}" if note else ""))
+
+
+_MD_SPECIAL = "\\`*_[]<>#|~$"
+
+
+def escape_md(text: str) -> str:
+    """Return user text escaped so st.markdown-based elements show it literally (no links, bold, HTML)."""
+    escaped = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    # Bare URLs would become links: break the patterns GitHub-flavoured markdown links up.
+    return escaped.replace("://", "\\:\\/\\/").replace("www.", "www\\.")

@@ -75,9 +75,9 @@ if dataset:
 
 sentence = journeys.hides_sentence(scores)
 if scores.weak:
-    st.warning(sentence, icon="⚠️")
+    st.warning(ui.escape_md(sentence), icon="⚠️")
 else:
-    st.success(sentence)
+    st.success(ui.escape_md(sentence))
 
 ui.chart(charts.journey_chart(scores), f"journey-{name}", key="journey_chart")
 st.caption("Points joined in journey order; columns are shaded by stage. ▼ red triangles are weak "

@@ -9,9 +9,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from cx import store
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDENS = FIXTURES / "goldens"
 
@@ -49,3 +51,21 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("db") / "cx.duckdb"
     store.open_store(path).close()
     return path
+
+
+@pytest.fixture
+def app(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """Return an AppTest of the home page on the seeded database, with Streamlit's caches cleared."""
+    monkeypatch.setenv("CX_DB", str(seeded_db))
+    monkeypatch.chdir(ROOT)
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    st.cache_resource.clear()
+
+
+def no_exceptions(at: AppTest) -> None:
+    """Fail with the messages of any exception the app showed."""
+    assert not at.exception, [e.value for e in at.exception]

@@ -124,7 +124,8 @@ def test_units_are_stores_and_online_answers_have_none(data: SampleData) -> None
 
 def test_touchpoints_define_the_journey_in_order(data: SampleData) -> None:
     t = data.touchpoints
-    assert list(t.columns) == ["position", "touchpoint", "stage", "channel", "target", "intentional", "controlled"]
+    assert list(t.columns) == ["position", "touchpoint", "stage", "channel", "target", "intentional", "controlled",
+                               "operational"]
     assert t["position"].tolist() == list(range(1, len(t) + 1))
     assert len(t) == 10
     assert t["touchpoint"].iloc[0] == "Online ad"
@@ -264,3 +265,15 @@ def test_make_sample_writes_the_csv(tmp_path: Path) -> None:
     assert frame["respondent"].nunique() == 120
     assert frame["recommend"].between(0, 10).all()
     assert frame["persona"].notna().all()
+
+
+def test_operational_values_follow_the_ratings(data: SampleData) -> None:
+    ops = data.operational
+    assert set(ops["name"]) == {"Delivery delay (days)", "Wait time (minutes)"}
+    assert (ops["value"] >= 0).all()
+    waits = ops[ops["touchpoint"] == "Support call"].merge(
+        data.responses[data.responses["touchpoint"] == "Support call"], on="respondent")
+    low, high = waits[waits["score"] <= 3]["value"].mean(), waits[waits["score"] >= 8]["value"].mean()
+    assert low > high + 5  # unhappy callers waited longer
+    linked = data.touchpoints.set_index("touchpoint")["operational"]
+    assert linked["Support call"] == "Wait time (minutes)" and linked["Checkout"] is None

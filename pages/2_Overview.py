@@ -1,0 +1,105 @@
+"""Overview: the metric portfolio with intervals, change against last month, trend and breakdown."""
+
+import pandas as pd
+import streamlit as st
+
+from cx import charts, metrics, ui
+
+st.set_page_config(page_title="Overview · cx", page_icon="📊", layout="wide")
+min_n = ui.sidebar_settings()
+st.title("Overview")
+
+con = ui.connection()
+dataset = ui.require_dataset(con)
+filters = ui.sidebar_filters(con, dataset)
+notes = ui.filter_notes(dataset, filters)
+ui.engine_caption()
+st.caption(" · ".join(notes))
+
+results = {r.metric: r for r in ui.compute(con, None, dataset, filters=filters, min_n=min_n)}
+if results["responses"].value == 0:
+    st.info("No answers match these filters. Widen the date range or clear a filter in the sidebar.")
+    st.stop()
+
+# Change against the previous month: the last month in the selected range vs the month before it.
+options = ui.filter_options(con, dataset)
+last = next((f.value for f in filters if f.column == "answered_at" and f.op == "<="), options["last"])
+(cur_start, cur_end, cur_label), (prev_start, prev_end, prev_label) = metrics.month_windows(last)
+current = {r.metric: r for r in ui.compute(con, None, dataset, min_n=min_n,
+                                           filters=metrics.period_filters(filters, cur_start, cur_end))}
+previous = {r.metric: r for r in ui.compute(con, None, dataset, min_n=min_n,
+                                            filters=metrics.period_filters(filters, prev_start, prev_end))}
+period = f"{cur_label} vs {prev_label}"
+
+st.subheader("Key metrics")
+st.caption(f"Values over the selected answers; the arrow is the change {period} (shown only where both months "
+           "have answers), with a two-sided z-test at 95 %.")
+headline = ["nps", "csat", "ces", "responses", "churn_rate"]
+more = [m for m in metrics.REGISTRY if m not in headline]
+for row in (headline, more):
+    for column, name in zip(st.columns(len(row)), row, strict=True):
+        ui.metric_tile(column, results[name], current=current.get(name), previous=previous.get(name), period=period)
+
+with st.expander("How each metric is computed"):
+    for definition in metrics.REGISTRY.values():
+        st.markdown(f"**{definition.label}** — {definition.measures}")
+        st.caption(f"Input: {definition.input}. Formula: {definition.formula}. Interval: {definition.interval}. "
+                   f"{'Higher' if definition.higher_is_better else 'Lower'} is better.")
+
+st.subheader("Monthly trend")
+available = [m for m in metrics.REGISTRY if results[m].value is not None]
+trend_metric = st.selectbox("Metric", available, format_func=lambda m: metrics.metric(m).label, key="trend_metric",
+                            index=available.index("nps") if "nps" in available else 0)
+monthly = ui.compute(con, [trend_metric], dataset, by="month", filters=filters, min_n=min_n)
+trend = pd.DataFrame([{"month": r.group, "value": r.value, "low": r.low, "high": r.high, "n": r.n}
+                      for r in monthly if r.group is not None and r.value is not None])
+if trend.empty:
+    st.info("The answers have no dates, so there is no trend to draw.")
+else:
+    label = metrics.metric(trend_metric).label
+    small = trend[trend["n"] < min_n]
+    if not small.empty:
+        st.warning(f"{len(small)} month(s) have fewer than {min_n} answers and are unreliable: "
+                   + ", ".join(small["month"]) + " (hollow diamonds).")
+    ui.chart(charts.trend_chart(trend, label, min_n=min_n), f"trend-{trend_metric}", key="trend_chart")
+    ui.table_download(trend, f"{label} by month", notes, key="trend_csv")
+
+st.subheader("Breakdown")
+dimensions = {f"segment:{name}": name for name in options["segments"]}
+dimensions.update({c: c for c in ("channel", "unit", "stage", "touchpoint") if len(options[c]) > 1})
+if not dimensions:
+    st.info("This data set has no segment, channel or unit columns to break down by.")
+    st.stop()
+left, right = st.columns(2)
+by = left.selectbox("Break down by", list(dimensions), format_func=lambda d: dimensions[d], key="breakdown_by")
+breakdown_metric = right.selectbox("Metric", available, format_func=lambda m: metrics.metric(m).label,
+                                   key="breakdown_metric", index=available.index("nps") if "nps" in available else 0)
+groups = [g for g in ui.compute(con, [breakdown_metric], dataset, by=by, filters=filters, min_n=min_n)
+          if g.group is not None and g.value is not None]
+rows = []
+for group, diff in metrics.compare_groups(groups, results[breakdown_metric], min_n):
+    if group.low_n:
+        mark = "low n"
+    elif diff is not None and diff.significant:
+        mark = "▲ higher" if diff.diff > 0 else "▼ lower"
+    else:
+        mark = ""
+    rows.append({"group": group.group, "value": group.value, "low": group.low, "high": group.high, "n": group.n,
+                 "vs rest": None if diff is None else diff.diff, "p": None if diff is None else diff.p, "mark": mark})
+frame = pd.DataFrame(rows)
+if frame.empty:
+    st.info("No group has answers for this metric under the current filters.")
+    st.stop()
+label = metrics.metric(breakdown_metric).label
+ui.chart(charts.breakdown_chart(frame, label, dimensions[by]), f"breakdown-{breakdown_metric}", key="breakdown_chart")
+st.caption("Each group is compared with everyone else in the selection (two-sided z-test, 95 %); ▲/▼ mark "
+           f"significant differences. Groups with fewer than {min_n} answers are flagged and not tested.")
+st.dataframe(frame.rename(columns={"group": dimensions[by], "value": label, "low": "95 % low", "high": "95 % high",
+                                   "vs rest": "difference vs rest", "mark": "significant?"}),
+             hide_index=True, width="stretch",
+             column_config={label: st.column_config.NumberColumn(format="%.1f"),
+                            "95 % low": st.column_config.NumberColumn(format="%.1f"),
+                            "95 % high": st.column_config.NumberColumn(format="%.1f"),
+                            "difference vs rest": st.column_config.NumberColumn(format="%+.1f"),
+                            "p": st.column_config.NumberColumn(format="%.3f")})
+ui.table_download(frame, f"{label} by {dimensions[by]}", notes, key="breakdown_csv")

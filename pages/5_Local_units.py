@@ -1,0 +1,85 @@
+"""Local units: stores and branches ranked by a metric with intervals; small units flagged, not ranked."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from cx import charts, journeys, metrics, ui
+
+st.set_page_config(page_title="Local units · cx", page_icon="🏬", layout="wide")
+min_n = ui.sidebar_settings()
+st.title("Local units")
+st.caption("Stores, branches or dealerships: the level where people can be held accountable.")
+
+con = ui.connection()
+dataset = ui.require_dataset(con)
+filters = ui.sidebar_filters(con, dataset)
+notes = ui.filter_notes(dataset, filters)
+ui.engine_caption()
+st.caption(" · ".join(notes))
+
+options = ui.filter_options(con, dataset)
+if not options["unit"]:
+    st.info("These answers name no local unit. Map a store/branch column at import to rank units.")
+    st.stop()
+
+totals = {r.metric: r for r in ui.compute(con, None, dataset, filters=filters, min_n=min_n)}
+available = [m for m in metrics.REGISTRY if totals[m].value is not None and m != "responses"]
+left, right = st.columns(2)
+chosen = left.selectbox("Rank by", available, format_func=lambda m: metrics.metric(m).label, key="unit_metric",
+                        index=available.index("mean_score") if "mean_score" in available else 0)
+touchpoint = right.selectbox("At touchpoint", ["(all touchpoints)", *options["touchpoint"]], key="unit_touchpoint")
+unit_filters = list(filters)
+if touchpoint != "(all touchpoints)":
+    unit_filters.append(metrics.Filter("touchpoint", "in", (touchpoint,)))
+definition = metrics.metric(chosen)
+results = [r for r in ui.compute(con, [chosen], dataset, by="unit", filters=unit_filters, min_n=min_n)
+           if r.group is not None and r.value is not None]
+if not results:
+    st.info("No local unit has answers for this metric under the current filters.")
+    st.stop()
+
+frame = pd.DataFrame([{"unit": r.group, "value": r.value, "low": r.low, "high": r.high, "n": r.n,
+                       "status": "low n" if r.low_n else "ranked"} for r in results])
+ranked = frame[frame["status"] == "ranked"].sort_values("value", ascending=not definition.higher_is_better)
+ranked.insert(0, "rank", range(1, len(ranked) + 1))
+small = frame[frame["status"] != "ranked"]
+if not ranked.empty:
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    st.markdown(ui.escape_md(
+        f"Best: {best['unit']} ({ui.fmt(chosen, best['value'])}, n = {best['n']:,}); "
+        f"worst: {worst['unit']} ({ui.fmt(chosen, worst['value'])}, n = {worst['n']:,})."))
+if not small.empty:
+    st.warning(f"{len(small)} unit(s) have fewer than {min_n} answers and are not ranked: "
+               + ", ".join(ui.escape_md(str(u)) for u in small["unit"]))
+
+pick = alt.selection_point(name="pick", fields=["unit"], on="click")
+event = ui.chart(charts.ranking_chart(frame, definition.label, pick), f"units-{chosen}", key="unit_chart",
+                 on_select="rerun", selection_mode="pick")
+st.caption("Dots are values with 95 % intervals; hollow diamonds have too few answers to rank. Click a unit to see "
+           "its journey below.")
+
+table = pd.concat([ranked, small.assign(rank=None)])[["rank", "unit", "value", "low", "high", "n", "status"]]
+st.dataframe(table.rename(columns={"unit": "Unit", "value": definition.label, "low": "95 % low",
+                                   "high": "95 % high", "status": "Status", "rank": "Rank"}),
+             hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="%.1f")
+                            for c in (definition.label, "95 % low", "95 % high")})
+ui.table_download(table, f"units-{chosen}", notes, key="units_csv")
+
+picked = None
+selection = getattr(event, "selection", None) or {}
+if selection.get("pick"):
+    picked = selection["pick"][0].get("unit")
+units = frame.sort_values("unit")["unit"].tolist()
+picked = st.selectbox("Journey of unit", units, index=units.index(picked) if picked in units else 0,
+                      key=f"unit_pick_{picked}")
+scores = journeys.dataset_scores(con, dataset, engine=ui.engine(),
+                                 filters=[*filters, metrics.Filter("unit", "in", (picked,))], min_n=min_n)
+st.subheader(f"Journey at {picked}")
+if scores.weak:
+    st.warning(ui.escape_md(journeys.hides_sentence(scores)), icon="⚠️")
+else:
+    st.success(ui.escape_md(journeys.hides_sentence(scores)))
+ui.chart(charts.journey_chart(scores), f"journey-{picked}", key="unit_journey_chart")
+st.caption("Only touchpoints answered at this unit appear (online touchpoints carry no unit).")
