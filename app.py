@@ -1,8 +1,12 @@
 """cx home page: what cx does, where to go next, and a guard for an empty database."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from cx import store, ui
+
+ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="cx · journey analysis", page_icon="🧭", layout="wide")
 ui.sidebar_settings()
@@ -25,7 +29,22 @@ if counts["journeys"] == 0 and counts["datasets"] == 0:
         st.rerun()
     st.stop()
 
-st.page_link("pages/1_Journey.py", label="Journey — each touchpoint's score beside the average", icon="🧭")
+PAGES = (
+    ("pages/1_Journey.py", "Journey", "each touchpoint's score in order, beside the average it hides"),
+    ("pages/2_Overview.py", "Overview", "NPS, CSAT, CES, churn and CLV with intervals, trend and breakdown"),
+    ("pages/3_Touchpoints.py", "Touchpoints", "the touchpoint inventory with every metric side by side"),
+    ("pages/4_Channels.py", "Channels", "the same touchpoint across web, phone and store"),
+    ("pages/5_Local_units.py", "Local units", "stores and branches ranked, small ones flagged"),
+    ("pages/6_Drivers.py", "Drivers", "which weak touchpoints move the outcome: fix first"),
+    ("pages/7_Comments.py", "Comments", "what customers say, and why a touchpoint is weak"),
+    ("pages/8_Actions.py", "Actions", "what was done, and whether the score moved"),
+    ("pages/9_Journey_builder.py", "Journey builder", "lay out journeys and their touchpoints"),
+    ("pages/10_Workshop.py", "Workshop", "a room scores a journey live"),
+    ("pages/11_Upload.py", "Upload", "bring your own CSV, map it, import it with nothing lost"),
+)
+for path, label, what in PAGES:
+    if (ROOT / path).exists():
+        st.page_link(path, label=f"**{label}** — {what}")
 
 st.subheader("In this database")
 left, right = st.columns(2)
@@ -34,5 +53,11 @@ right.metric("Answers stored", f"{counts['responses']:,}")
 st.dataframe(
     store.datasets(con)[["dataset", "kind", "source", "imported_at", "respondents", "answers"]],
     hide_index=True, width="stretch",
+    column_config={
+        "dataset": "Data set", "kind": "Kind", "source": "Source",
+        "imported_at": st.column_config.DatetimeColumn("Imported (UTC)", format="YYYY-MM-DD HH:mm"),
+        "respondents": st.column_config.NumberColumn("Respondents", format="localized"),
+        "answers": st.column_config.NumberColumn("Answers", format="localized"),
+    },
 )
 st.caption(f"Database: {ui.dataset_path_label(ui.db_path())}")

@@ -52,7 +52,7 @@ def test_journey_url_reproduces_the_chosen_journey(page: Page, app_server: str) 
 
 def test_home_links_to_the_journey_page(page: Page, app_server: str) -> None:
     open_app(page, f"{app_server}/", expect_text="cx — customer-experience journeys")
-    link = page.get_by_test_id("stMain").get_by_role("link", name="Journey — each touchpoint's score")
+    link = page.get_by_test_id("stMain").get_by_role("link", name="Journey — each touchpoint's score in order")
     expect(link).to_be_visible()
     link.click()
     expect(page).to_have_url(re.compile(re.escape(f"{app_server}/Journey") + LAUNCH_QUERY))
