@@ -158,14 +158,14 @@ def dataset_scores(
         engine = store_engine(con)
     names = [str(n) for n in touchpoint_stats(engine, dataset, filters)["touchpoint"]]
     # A stored journey over this data set gives the order, stages and targets of its touchpoints.
-    known = next((
+    stored_steps = next((
         {s.touchpoint: s for s in j.steps}
         for j in map(lambda n: store.load_journey(con, n), store.journey_names(con))
         if j.dataset == dataset
     ), {})
-    ordered = [n for n in known if n in names] + sorted(set(names) - set(known))
+    ordered = [n for n in stored_steps if n in names] + sorted(set(names) - set(stored_steps))
     steps = tuple(
-        replace(known[n], position=i) if n in known else JourneyStep(position=i, touchpoint=n)
+        replace(stored_steps[n], position=i) if n in stored_steps else JourneyStep(position=i, touchpoint=n)
         for i, n in enumerate(ordered, start=1)
     )
     journey = Journey(name=dataset, dataset=dataset, steps=steps)
