@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
@@ -380,3 +381,34 @@ def escape_md(text: str) -> str:
     escaped = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
     # Bare URLs would become links: break the patterns GitHub-flavoured markdown links up.
     return escaped.replace("://", "\\:\\/\\/").replace("www.", "www\\.")
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a data-set page needs: the cursor, min n, the chosen data set, its filters and their notes."""
+
+    con: duckdb.DuckDBPyConnection
+    min_n: int
+    dataset: str
+    filters: list[Filter]
+    notes: list[str]
+
+
+def dataset_page(title: str, icon: str, *, intro: str | None = None, filters: bool = True) -> PageContext:
+    """Set up a page over one data set: config, title, sidebar settings, data set picker and filters.
+
+    States the engine, data set and active filters under the title; stops with a friendly
+    message when there is no data set yet.
+    """
+    st.set_page_config(page_title=f"{title} · cx", page_icon=icon, layout="wide")
+    min_n = sidebar_settings()
+    st.title(title)
+    if intro:
+        st.caption(intro)
+    con = connection()
+    dataset = require_dataset(con)
+    active = sidebar_filters(con, dataset) if filters else []
+    notes = filter_notes(dataset, active)
+    engine_caption()
+    st.caption(" · ".join(notes))
+    return PageContext(con=con, min_n=min_n, dataset=dataset, filters=active, notes=notes)

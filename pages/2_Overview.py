@@ -5,16 +5,8 @@ import streamlit as st
 
 from cx import charts, metrics, ui
 
-st.set_page_config(page_title="Overview · cx", page_icon="📊", layout="wide")
-min_n = ui.sidebar_settings()
-st.title("Overview")
-
-con = ui.connection()
-dataset = ui.require_dataset(con)
-filters = ui.sidebar_filters(con, dataset)
-notes = ui.filter_notes(dataset, filters)
-ui.engine_caption()
-st.caption(" · ".join(notes))
+page = ui.dataset_page("Overview", "📊")
+con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 
 results = {r.metric: r for r in ui.compute(con, None, dataset, filters=filters, min_n=min_n)}
 if results["responses"].value == 0:

@@ -5,16 +5,8 @@ import streamlit as st
 
 from cx import journeys, metrics, ui
 
-st.set_page_config(page_title="Touchpoints · cx", page_icon="📍", layout="wide")
-min_n = ui.sidebar_settings()
-st.title("Touchpoints")
-
-con = ui.connection()
-dataset = ui.require_dataset(con)
-filters = ui.sidebar_filters(con, dataset)
-notes = ui.filter_notes(dataset, filters)
-ui.engine_caption()
-st.caption(" · ".join(notes))
+page = ui.dataset_page("Touchpoints", "📍")
+con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 
 engine = ui.engine()
 scores = ui.run_safely(lambda: journeys.dataset_scores(con, dataset, engine=engine, filters=filters, min_n=min_n),

@@ -5,18 +5,10 @@ import streamlit as st
 
 from cx import charts, metrics, ui
 
-st.set_page_config(page_title="Channels · cx", page_icon="🔀", layout="wide")
-min_n = ui.sidebar_settings()
-st.title("Channels")
-st.caption("One touchpoint can be served by several channels; a customer should get the same experience on "
-           "each. A gap between channels is a finding in itself.")
-
-con = ui.connection()
-dataset = ui.require_dataset(con)
-filters = ui.sidebar_filters(con, dataset)
-notes = ui.filter_notes(dataset, filters)
-ui.engine_caption()
-st.caption(" · ".join(notes))
+page = ui.dataset_page("Channels", "🔀", intro=(
+    "One touchpoint can be served by several channels; a customer should get the same experience on "
+    "each. A gap between channels is a finding in itself."))
+con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 
 stats = metrics.touchpoint_stats(ui.engine(), dataset, filters, by="channel")
 if stats.empty:

@@ -6,17 +6,9 @@ import streamlit as st
 
 from cx import charts, journeys, metrics, ui
 
-st.set_page_config(page_title="Local units · cx", page_icon="🏬", layout="wide")
-min_n = ui.sidebar_settings()
-st.title("Local units")
-st.caption("Stores, branches or dealerships: the level where people can be held accountable.")
-
-con = ui.connection()
-dataset = ui.require_dataset(con)
-filters = ui.sidebar_filters(con, dataset)
-notes = ui.filter_notes(dataset, filters)
-ui.engine_caption()
-st.caption(" · ".join(notes))
+page = ui.dataset_page("Local units", "🏬",
+                       intro="Stores, branches or dealerships: the level where people can be held accountable.")
+con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 
 options = ui.filter_options(con, dataset)
 if not options["unit"]:
