@@ -45,6 +45,51 @@ def cmd_journeys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_journey_export(args: argparse.Namespace) -> int:
+    from cx import builder
+
+    con = store.open_store(args.db)
+    data = builder.journey_json(con, args.journey)
+    if args.out:
+        with open(args.out, "wb") as out:
+            out.write(data)
+        print(f"Wrote journey '{args.journey}' to {args.out}")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    return 0
+
+
+def cmd_journey_import(args: argparse.Namespace) -> int:
+    from cx import builder
+
+    con = store.open_store(args.db)
+    with open(args.file, "rb") as handle:
+        data = builder.read_journey_file(handle.read())
+    check = builder.check_import(con, data)
+    if not check.ok:
+        raise InvalidInput(" ".join(check.errors))
+    for warning in check.warnings:
+        print(f"cx journey-import: warning: {warning}", file=sys.stderr)
+    name = builder.import_journey(con, data, name=args.as_name, replace=args.replace,
+                                  drop=check.unknown if args.drop_unknown else ())
+    _print({"journey": name, "dropped": list(check.unknown) if args.drop_unknown else []}, args.json,
+           [f"Imported journey '{name}'"])
+    return 0
+
+
+def cmd_workshops(args: argparse.Namespace) -> int:
+    from cx import workshop
+
+    con = store.open_store(args.db)
+    rows = [{"code": w.code, "journey": w.journey, "status": w.status, "started_at": w.started_at,
+             "closed_at": w.closed_at, "participants": workshop.participant_count(con, w.code),
+             "votes": int(workshop.tally(con, w.code)["votes"].sum())}
+            for w in workshop.list_workshops(con, journey=args.journey)]
+    _print(rows, args.json, [f"{r['code']}  {r['status']:<6}  {r['journey']}: {r['votes']} votes from "
+                             f"{r['participants']} participants" for r in rows])
+    return 0
+
+
 def cmd_datasets(args: argparse.Namespace) -> int:
     con = store.open_store(args.db)
     frame = store.datasets(con).drop(columns=["mapping"])
@@ -130,6 +175,41 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters_from_args(raw: Sequence[str] | None) -> list[metrics.Filter]:
+    """Return filters from repeated COLUMN=VALUE options (same column: any of the values)."""
+    wanted: dict[str, list[str]] = {}
+    for item in raw or []:
+        column, sep, value = item.partition("=")
+        if not sep or not column.strip() or not value.strip():
+            raise InvalidInput(f"--filter {item!r}: write COLUMN=VALUE, e.g. channel=web or persona='Early adopter'.")
+        column = column.strip()
+        if column not in metrics.RESPONSE_FILTER_COLUMNS and not column.startswith("segment:"):
+            column = f"segment:{column}"
+        wanted.setdefault(column, []).append(value.strip())
+    return [metrics.Filter(column, "in", tuple(values)) for column, values in wanted.items()]
+
+
+def cmd_drivers(args: argparse.Namespace) -> int:
+    from cx import driver_data
+
+    con = store.open_store(args.db)
+    engine = _engine_or_store(args, con, args.dataset)
+    filters = _filters_from_args(args.filter)
+    result = driver_data.analyse(engine, args.dataset, args.outcome, filters=filters, min_n=args.min_n,
+                                 rule=args.rule)
+    payload = result.as_dict()
+    payload["filters"] = [{"column": f.column, "values": list(f.value)} for f in filters]
+    lines = [f"Drivers of '{result.outcome}' in {result.dataset}: {result.r2_label} = {result.r2:.3f} "
+             f"({result.respondents:,} respondents, {result.rule} deletion)"]
+    lines += [f"{t.importance:7.1%}  {t.touchpoint:<28} r={t.correlation:+.2f}  {t.performance:4.1f}/10  n={t.n}"
+              for t in result.touchpoints]
+    lines += [f"left out: {lo.touchpoint} — {lo.reason}" for lo in result.left_out]
+    lines += [f"warning: {w}" for w in result.warnings]
+    lines += [result.reading(), result.rule_text()]
+    _print(payload, args.json, lines)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     con = store.open_store(args.db)
     written = store.export_parquet(con, args.dataset, args.out)
@@ -145,6 +225,78 @@ def _source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="a Parquet directory written by `cx export` (default: the store)")
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from cx import ingest
+
+    mapping = ingest.read_mapping_file(args.mapping)
+    con = store.connect(args.db)
+    result, report, rejects = ingest.ingest_file(con, args.file, mapping, name=args.dataset, replace=args.replace,
+                                                 rejects=args.rejects)
+    payload = {
+        "dataset": result.dataset if result else None, "rows_read": report.rows_read,
+        "rows_loaded": result.rows_loaded if result else 0, "rows_rejected": report.rows_rejected,
+        "answers": result.answers if result else 0, "not_applicable": report.not_applicable,
+        "rejects": str(rejects) if rejects else None,
+        "problems": [{"problem": p.kind, "column": p.column, "count": p.rows, "unit": p.unit,
+                      "first": list(p.first_rows), "fix": p.fix} for p in report.problems],
+    }
+    if result is None:
+        if args.json:
+            _print(payload, True, [])
+        raise ingest.NothingLoaded(ingest.nothing_loaded_message(ingest.Path(args.file).name, report)
+                                   + (f" Rejected rows with reasons: {rejects}." if rejects else ""))
+    lines = [f"Loaded {result.rows_loaded:,} of {result.rows_read:,} rows into data set '{result.dataset}' "
+             f"({result.answers:,} answers). {report.accounting()}"]
+    lines += report.summary()[1:]
+    lines += [f"rejected: {line}" for line in ingest.problems_text(report)]
+    if rejects:
+        lines.append(f"Rejected rows with a reason column: {rejects}")
+    _print(payload, args.json, lines)
+    return 0
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    from cx import actions
+
+    con = store.open_store(args.db)
+    listed = actions.list_actions(con, dataset=args.dataset, touchpoint=args.touchpoint)
+    rows, lines = [], []
+    for action in listed:
+        row = action.as_dict()
+        lines.append(f"#{action.action_id} {row['action_date']} {action.touchpoint}: {action.title} ({action.status})")
+        if args.effect:
+            effect = actions.before_after(store_engine(con), action, dataset=args.dataset,
+                                          window_days=args.window_days, min_n=args.min_n) \
+                if (args.dataset or action.dataset) else None
+            row["effect"] = None if effect is None else effect.as_dict()
+            lines.append(f"    {effect.sentence() if effect else 'tied to no data set: pass --dataset'}")
+        rows.append(row)
+    _print(rows, args.json, lines or ["No actions logged."])
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cx import report
+
+    if args.journey is None and args.dataset is None:
+        raise InvalidInput("Say what to report on: --journey NAME or --dataset NAME (see `python -m cx journeys`).")
+    con = store.open_store(args.db)
+    built = report.build_report(con, args.journey, dataset=args.dataset, min_n=args.min_n,
+                                window_days=args.window_days, quotes=0 if args.no_quotes else 2)
+    text = report.report_html(built) if args.format == "html" else report.report_markdown(built)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    Path(args.out).expanduser().write_text(text, encoding="utf-8")
+    payload = {"journey": built.journey, "dataset": built.dataset, "format": args.format, "out": str(args.out),
+               "touchpoints": [i.touchpoint for i in built.items]}
+    _print(payload, args.json, [f"Wrote the {args.format} report on {built.journey} "
+                                f"({len(built.items)} touchpoints) to {args.out}"])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cx", description="cx: customer-experience journey analysis on DuckDB.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -157,6 +309,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("journeys", "List journeys.").set_defaults(run=cmd_journeys)
     command("datasets", "List data sets.").set_defaults(run=cmd_datasets)
+    p = command("journey-export", "Write a journey and its team scores as JSON (the journey file format).")
+    p.add_argument("--journey", required=True, help="journey name, e.g. 'Product launch'")
+    p.add_argument("--out", help="file to write (default: print to stdout)")
+    p.set_defaults(run=cmd_journey_export)
+    p = command("journey-import", "Import a journey JSON file (as written by journey-export or the app).")
+    p.add_argument("file", help="the journey JSON file")
+    p.add_argument("--as", dest="as_name", help="import under this name instead of the file's")
+    p.add_argument("--replace", action="store_true", help="replace a journey of the same name")
+    p.add_argument("--drop-unknown", action="store_true",
+                   help="leave out touchpoints its linked data set has no answers for (default: keep them)")
+    p.set_defaults(run=cmd_journey_import)
+    p = command("workshops", "List workshops with their status, participants and votes.")
+    p.add_argument("--journey", help="only this journey's workshops")
+    p.set_defaults(run=cmd_workshops)
+    p = command("ingest", "Import a CSV/TSV/Excel/Parquet file as a named data set, with a mapping JSON.")
+    p.add_argument("file", help="the file to import")
+    p.add_argument("--mapping", required=True, help="mapping JSON (download one from the Upload page)")
+    p.add_argument("--dataset", help="data set name (default: the file name without extension)")
+    p.add_argument("--rejects", help="where to write rejected rows (default: FILE.rejected.csv beside the input)")
+    p.add_argument("--replace", action="store_true", help="replace a data set of the same name")
+    p.set_defaults(run=cmd_ingest)
     p = command("touchpoints", "Score each touchpoint of a journey (or a data set) in order.")
     p.add_argument("--journey", help="journey name, e.g. 'Product launch'")
     p.add_argument("--dataset", help="data set name (scores the journey on it, or all its touchpoints)")
@@ -175,6 +348,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="data set name")
     p.add_argument("--out", required=True, help="directory to write into (created if needed)")
     p.set_defaults(run=cmd_export)
+    p = command("drivers", "Driver analysis: which touchpoints move an outcome (relative weights).")
+    p.add_argument("--dataset", required=True, help="data set name")
+    p.add_argument("--outcome", required=True, help="outcome name, e.g. 'Likelihood to recommend'")
+    p.add_argument("--rule", choices=("pairwise", "listwise"), default="pairwise",
+                   help="missing answers: pairwise (default) or listwise deletion")
+    p.add_argument("--filter", action="append", metavar="COLUMN=VALUE",
+                   help="only these answers: channel, unit, stage, touchpoint or a segment (repeatable)")
+    p.add_argument("--min-n", type=int, default=30,
+                   help="touchpoints (and pairs) with fewer answers are left out (default 30)")
+    _source_options(p)
+    p.set_defaults(run=cmd_drivers)
+    p = command("actions", "List the actions logged per touchpoint, optionally with their before/after effect.")
+    p.add_argument("--dataset", help="only this data set's actions (and those tied to none)")
+    p.add_argument("--touchpoint", help="only this touchpoint's actions")
+    p.add_argument("--effect", action="store_true", help="add the before/after test of each action")
+    p.add_argument("--window-days", type=int, default=90, help="days before and after each action (default 90)")
+    p.add_argument("--min-n", type=int, default=30, help="fewer answers than this are flagged (default 30)")
+    p.set_defaults(run=cmd_actions)
+    p = command("report", "Write the 'You said, we did' report of a journey (HTML with charts, or Markdown).")
+    p.add_argument("--journey", help="journey name (default data set: the journey's own)")
+    p.add_argument("--dataset", help="data set to read (without --journey: every touchpoint of it)")
+    p.add_argument("--format", choices=("html", "md"), default="html", help="html (with charts, default) or md")
+    p.add_argument("--out", help="file to write (default: print to stdout)")
+    p.add_argument("--window-days", type=int, default=90, help="days before and after each action (default 90)")
+    p.add_argument("--min-n", type=int, default=30, help="fewer answers than this are flagged (default 30)")
+    p.add_argument("--no-quotes", action="store_true", help="leave example comments out")
+    p.set_defaults(run=cmd_report)
     return parser
 
 
