@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -39,8 +41,25 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
     return store.open_store(path)
 
 
+_frozen_modules = 0
+
+
+def _freeze_long_lived_heap() -> None:
+    # Streamlit runs a full gc.collect() after every script run (runner.postScriptGC); with pandas,
+    # ibis and altair loaded that took ~0.35 s per run and held the GIL, so 50 workshop phones got
+    # 2 runs/s in all. Freezing what is alive once the libraries are imported (again only when new
+    # modules appear) leaves each run's collection with that run's own objects: ~0.05 s per run.
+    # Measured with bench/workshop_load.py.
+    global _frozen_modules
+    if len(sys.modules) > _frozen_modules:
+        _frozen_modules = len(sys.modules)
+        gc.collect()
+        gc.freeze()
+
+
 def connection() -> duckdb.DuckDBPyConnection:
     """Return a cursor of the shared connection for this script run, or stop with a message."""
+    _freeze_long_lived_heap()
     try:
         return _connection(db_path()).cursor()
     except CxError as exc:
