@@ -165,13 +165,24 @@ def sidebar_settings() -> int:
     """Draw the shared sidebar settings; return the minimum n for reliable scores."""
     with st.sidebar:
         st.caption("Settings")
+        # Only the configured file and databases in data/ can be picked: a browser user must not be
+        # able to open or create files elsewhere on the server.
         default = str(store.default_db_path())
-        path = st.text_input(
-            "Database file", value=st.session_state.get(DB_KEY, default), key="cx_db_input",
-            help="An embedded DuckDB file, created on first use. Default: $CX_DB or data/cx.duckdb.",
+        others = sorted(str(p) for p in (store.REPO_ROOT / "data").glob("*.duckdb") if str(p) != default)
+        choices = [default, *others]
+        current = st.session_state.get(DB_KEY, default)
+        picked = st.selectbox(
+            "Database", choices, index=choices.index(current) if current in choices else 0,
+            format_func=dataset_path_label, key="cx_db_input",
+            help="The embedded DuckDB file: $CX_DB or data/cx.duckdb, or another .duckdb file in data/.",
         )
-        if path.strip() and path.strip() != st.session_state.get(DB_KEY, default):
-            st.session_state[DB_KEY] = path.strip()
+        new_name = st.text_input("New database in data/", key="cx_db_new", placeholder="e.g. workshop-march",
+                                 help="Letters, digits, - and _ only; created (with the sample data) on first use.")
+        if new_name.strip():
+            clean = "".join(ch for ch in new_name.strip() if ch.isalnum() or ch in "-_")[:60]
+            if clean:
+                picked = str(store.REPO_ROOT / "data" / f"{clean}.duckdb")
+        st.session_state[DB_KEY] = picked
         # Widget state is dropped when the user changes page; keep the value under our own key.
         st.session_state.setdefault(MIN_N_KEY, int(os.environ.get("CX_MIN_N", DEFAULT_MIN_N)))
         min_n = st.number_input(

@@ -21,7 +21,8 @@ presenting = st.query_params.get("view") == "present"
 voting = bool(code_param) and not presenting
 st.set_page_config(page_title="Workshop · cx", page_icon="🗳️", layout="centered" if voting else "wide",
                    initial_sidebar_state="collapsed" if voting else "auto")
-ui.sidebar_settings()
+if not voting:  # participants on phones get the voting form only, never the server's settings
+    ui.sidebar_settings()
 con = ui.connection()
 
 
