@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cx import charts, exports, journeys, metrics, store, ui
+from cx import charts, exports, journeys, metrics, store, ui, workshop
 
 st.set_page_config(page_title="Journey · cx", page_icon="🧭", layout="wide")
 min_n = ui.sidebar_settings()
@@ -35,11 +35,14 @@ dataset = None if picked == "(team assessment only)" else picked
 
 with st.sidebar:
     margin = st.slider("Weak when this far below the average (points of 10)", 0.0, 5.0, 1.0, 0.5)
+    sources = [s for s, _, _ in workshop.assessment_sources(con, name)]
+    source = st.selectbox("Team scores from", sources, help="The team's own assessment or a closed workshop; "
+                          "newest first.") if len(sources) > 1 else (sources[0] if sources else "team")
 
 scores = ui.run_safely(
-    lambda: journeys.journey_scores(con, name, dataset=dataset, engine=ui.engine(), min_n=min_n, margin=margin)
-    if dataset else journeys.score_journey(journey, assessment=store.assessments(con, name), min_n=min_n,
-                                           margin=margin),
+    lambda: journeys.score_journey(
+        journey, engine=ui.engine() if dataset else None, dataset=dataset,
+        assessment=store.assessments(con, name, source), min_n=min_n, margin=margin),
     "Could not score this journey",
 )
 
@@ -96,6 +99,19 @@ st.download_button(
                                    f"Minimum n: {min_n}", sentence]),
     file_name=f"journey-{name}.csv", mime="text/csv",
 )
+if dataset and sources:
+    st.subheader("The team says, customers say")
+    report = ui.run_safely(lambda: workshop.assessment_gap(con, name, dataset=dataset, source=source, min_n=min_n,
+                                                           engine=ui.engine()),
+                           "Could not compare the team's scores with customer feedback")
+    st.info(ui.escape_md(workshop.gap_sentence(report)))
+    gaps = workshop.gap_frame(report)
+    st.dataframe(gaps, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.1f") for c in ("team", "customers")}
+                 | {"gap": st.column_config.NumberColumn("gap (team − customers)", format="%+.1f")})
+    st.caption("The gap between inside-out (the team's assessment) and outside-in (customer answers) is the "
+               "finding: a team that rates a touchpoint far above its customers does not see the problem.")
+
 if journey.description:
     with st.expander("About this journey"):
         st.text(journey.description)

@@ -79,3 +79,25 @@ def test_empty_database_gets_a_guard_not_a_traceback(tmp_path: Path, monkeypatch
     _no_exceptions(at)
     assert "There is no journey yet" in at.info[0].value
     st.cache_resource.clear()
+
+
+def test_journey_page_puts_the_team_beside_customers(app: AppTest, seeded_db: Path) -> None:
+    from cx import store
+
+    con = store.connect(seeded_db)
+    try:
+        store.save_assessment(con, "Retail store journey", {"Stock availability": 8.0, "Checkout": 7.5})
+        app.run()
+        app.switch_page("pages/1_Journey.py")
+        app.query_params["journey"] = "Retail store journey"
+        app.run()
+        _no_exceptions(app)
+        sentence = [i.value for i in app.info if "Biggest gap" in i.value]
+        assert sentence and sentence[0].startswith(
+            "Biggest gap at Stock availability: the team says 8.0, customers say 4.4")
+        gaps = app.dataframe[1].value
+        assert gaps.set_index("touchpoint")["team"]["Stock availability"] == 8.0
+    finally:
+        con.execute("DELETE FROM assessments")
+        store.restore_product_launch(con)
+        con.close()
