@@ -225,7 +225,8 @@ def ranking_chart(frame: pd.DataFrame, label: str, pick: alt.Parameter | None = 
     order = frame.sort_values("value", ascending=False)["unit"].tolist()
     y = alt.Y("unit:N", sort=order, title="Local unit")
     base = alt.Chart(frame)
-    errors = base.mark_rule(color=NONE_COLOUR).encode(y=y, x=alt.X("low:Q", title=label), x2="high:Q")
+    errors = base.mark_rule(color=NONE_COLOUR).encode(y=y, x=alt.X("low:Q", title=label, scale=alt.Scale(zero=False)),
+                                                     x2="high:Q")
     points = base.mark_point(size=150).encode(
         y=y, x="value:Q",
         shape=alt.Shape("status:N", scale=alt.Scale(domain=["ranked", "low n"], range=["circle", "diamond"]),

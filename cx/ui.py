@@ -346,6 +346,10 @@ def chart(chart_obj: Any, name: str, *, key: str | None = None, **kwargs: Any) -
     """Draw an Altair chart with PNG and SVG download buttons; return the selection event if any."""
     from cx import exports
 
+    height = getattr(chart_obj, "height", None)
+    if isinstance(height, int) and "height" not in kwargs:
+        # Give Streamlit the chart's own height: a band-scale chart is squeezed otherwise.
+        kwargs["height"] = height + 120
     event = st.altair_chart(chart_obj, width="stretch", key=key, **kwargs)
     left, right, _ = st.columns([1, 1, 10], gap="small")
     left.download_button("PNG", lambda: exports.chart_image(chart_obj, "png"), file_name=f"{name}.png",

@@ -64,6 +64,8 @@ selection = getattr(event, "selection", None) or {}
 if selection.get("pick"):
     picked = selection["pick"][0].get("unit")
 units = frame.sort_values("unit")["unit"].tolist()
+if picked is None and not ranked.empty:
+    picked = ranked.iloc[-1]["unit"]  # start with the unit that needs attention most
 picked = st.selectbox("Journey of unit", units, index=units.index(picked) if picked in units else 0,
                       key=f"unit_pick_{picked}")
 scores = journeys.dataset_scores(con, dataset, engine=ui.engine(),
