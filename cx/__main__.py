@@ -230,6 +230,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     mapping = ingest.read_mapping_file(args.mapping)
     con = store.connect(args.db)
+    ingest.limit_memory(con, args.memory_limit)
     result, report, rejects = ingest.ingest_file(con, args.file, mapping, name=args.dataset, replace=args.replace,
                                                  rejects=args.rejects)
     payload = {
@@ -329,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="data set name (default: the file name without extension)")
     p.add_argument("--rejects", help="where to write rejected rows (default: FILE.rejected.csv beside the input)")
     p.add_argument("--replace", action="store_true", help="replace a data set of the same name")
+    p.add_argument("--memory-limit", default="1GB",
+                   help="DuckDB's memory for the import, e.g. 1GB or 4GB; beyond it, it spills to disk (default 1GB)")
     p.set_defaults(run=cmd_ingest)
     p = command("touchpoints", "Score each touchpoint of a journey (or a data set) in order.")
     p.add_argument("--journey", help="journey name, e.g. 'Product launch'")

@@ -1,0 +1,833 @@
+"""The column mapping of an import: which file column plays which role, as data and as JSON.
+
+A mapping says how to read one file into cx's long schema. It is saved beside every data set,
+can be downloaded from the Upload page and reused with `python -m cx ingest FILE --mapping M.json`.
+
+Minimum JSON (wide format: one row per respondent, one column per touchpoint)::
+
+    {"format": "wide", "respondent": "id",
+     "touchpoints": ["Seat comfort", "Online boarding"],
+     "scale": [0, 5], "not_applicable": [0],
+     "segments": ["Class"],
+     "outcome": {"column": "satisfaction", "kind": "binary", "positive": "satisfied"}}
+
+Long format (one row per answer): `"format": "long"` with `"touchpoint"` and `"score"` column
+names. Every other key is optional; README.md ("Mapping JSON") lists them all. This module is
+pure: no DuckDB, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as AnyMapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cx.errors import InvalidInput
+
+FORMATS: tuple[str, ...] = ("wide", "long")
+OUTCOME_KINDS: tuple[str, ...] = ("binary", "nps", "score", "value")
+DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Optional one-column roles that every format accepts (in wide format they apply to all answers of a row).
+ROW_ROLES: tuple[str, ...] = ("channel", "stage", "unit", "timestamp", "comment")
+NPS_SCALE = (0.0, 10.0)
+
+Code = float | str  # a not-applicable code: a number (compared as a number) or a text (compared case-blind)
+
+
+class MappingError(InvalidInput):
+    """The mapping cannot be used: a bad key, value or a column the file does not have."""
+
+
+@dataclass(frozen=True)
+class ScoreRule:
+    """How the answers of one touchpoint are read: scale, not-applicable codes, direction."""
+
+    scale: tuple[float, float] | None = None
+    not_applicable: tuple[Code, ...] = ()
+    reversed: bool = False
+    stage: str | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class TouchpointColumn:
+    """Wide format: one file column holding one touchpoint's answers."""
+
+    column: str
+    name: str
+    rule: ScoreRule = ScoreRule()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A per-respondent outcome read from one column.
+
+    kind: `binary` (value 1.0 when the cell is one of `positive`, else 0.0; with `negative` given,
+    other values are rejected), `nps` (whole numbers 0–10), `score` (numbers on `scale`),
+    `value` (any finite number, e.g. revenue).
+    """
+
+    column: str
+    kind: str
+    name: str
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+    scale: tuple[float, float] | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        """Return the scale stored with the outcome (0–10 for nps, 0–1 for binary)."""
+        if self.kind == "nps":
+            return NPS_SCALE
+        if self.kind == "binary":
+            return (0.0, 1.0)
+        return self.scale
+
+
+@dataclass(frozen=True)
+class Operational:
+    """A numeric operational column (wait time, delivery delay…) attached to a touchpoint."""
+
+    column: str
+    name: str
+    touchpoint: str | None = None  # wide: required touchpoint name; long: None = the row's touchpoint
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Every role of every column, plus how to read the file."""
+
+    format: str
+    respondent: str | None = None
+    # wide
+    touchpoints: tuple[TouchpointColumn, ...] = ()
+    # long
+    touchpoint: str | None = None
+    score: str | None = None
+    scale_columns: tuple[str, str] | None = None
+    per_touchpoint: tuple[tuple[str, ScoreRule], ...] = ()
+    # both
+    scale: tuple[float, float] | None = None
+    not_applicable: tuple[Code, ...] = ()
+    reversed: bool = False
+    segments: tuple[str, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    operational: tuple[Operational, ...] = ()
+    channel: str | None = None
+    stage: str | None = None
+    unit: str | None = None
+    timestamp: str | None = None
+    timestamp_format: str | None = None
+    comment: str | None = None
+    decimal: str = "."
+    # how to read the file (None: detected)
+    delimiter: str | None = None
+    encoding: str | None = None
+    header: bool | None = None
+    skip_rows: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    # ------------------------------------------------------------------ rules
+
+    def rule_for(self, touchpoint: str) -> ScoreRule:
+        """Return the effective rule of a long-format touchpoint value (its own, else the defaults)."""
+        own = dict(self.per_touchpoint).get(touchpoint)
+        base = ScoreRule(self.scale, self.not_applicable, self.reversed)
+        if own is None:
+            return base
+        return ScoreRule(
+            scale=own.scale or base.scale,
+            not_applicable=own.not_applicable if own.not_applicable else base.not_applicable,
+            reversed=own.reversed or base.reversed, stage=own.stage, channel=own.channel,
+        )
+
+    def wide_rule(self, item: TouchpointColumn) -> ScoreRule:
+        """Return the effective rule of a wide touchpoint column (its own settings over the defaults)."""
+        own = item.rule
+        return ScoreRule(
+            scale=own.scale or self.scale,
+            not_applicable=own.not_applicable if own.not_applicable else self.not_applicable,
+            reversed=own.reversed or self.reversed, stage=own.stage, channel=own.channel,
+        )
+
+    def columns_used(self) -> list[str]:
+        """Return every file column the mapping reads, in a stable order, once each."""
+        names: list[str] = []
+        for value in (self.respondent, self.touchpoint, self.score, *(self.scale_columns or ()),
+                      *(t.column for t in self.touchpoints), *(getattr(self, r) for r in ROW_ROLES),
+                      *self.segments, *(o.column for o in self.outcomes), *(o.column for o in self.operational)):
+            if value is not None and value not in names:
+                names.append(value)
+        return names
+
+    def touchpoint_names(self) -> list[str]:
+        """Return the touchpoint names of a wide mapping, in column order."""
+        return [t.name for t in self.touchpoints]
+
+    # ------------------------------------------------------------------ checks
+
+    def check(self) -> None:
+        """Raise MappingError when the mapping is incomplete or contradicts itself."""
+        problems: list[str] = []
+        if self.format == "wide":
+            if not self.touchpoints:
+                problems.append("a wide mapping needs at least one touchpoint column in 'touchpoints'")
+            names = [t.name for t in self.touchpoints]
+            for name in sorted({n for n in names if names.count(n) > 1}):
+                problems.append(f"touchpoint '{name}' is mapped from two columns: give each its own name")
+            for item in self.touchpoints:
+                if self.wide_rule(item).scale is None:
+                    problems.append(f"touchpoint column '{item.column}' has no scale: set 'scale', e.g. [1, 5]")
+            for op in self.operational:
+                if not op.touchpoint:
+                    problems.append(f"operational column '{op.column}' needs a 'touchpoint' in wide format")
+        else:
+            if not self.touchpoint:
+                problems.append("a long mapping needs the 'touchpoint' column")
+            if not self.score:
+                problems.append("a long mapping needs the 'score' column")
+            if self.scale is None and self.scale_columns is None:
+                missing = [tp for tp, rule in self.per_touchpoint if rule.scale is None]
+                if missing or not self.per_touchpoint:
+                    problems.append("a long mapping needs a scale: 'scale' (e.g. [1, 5]), 'scale_columns' "
+                                    "(e.g. [\"scale_min\", \"scale_max\"]) or a scale per touchpoint")
+        for label, scale in self._scales():
+            if scale is not None and not scale[1] > scale[0]:
+                problems.append(f"{label}: scale {scale[0]:g}–{scale[1]:g} needs its top above its bottom")
+        for outcome in self.outcomes:
+            if outcome.kind not in OUTCOME_KINDS:
+                problems.append(f"outcome '{outcome.column}': kind must be one of {', '.join(OUTCOME_KINDS)}, "
+                                f"not '{outcome.kind}'")
+            if outcome.kind == "binary" and not outcome.positive:
+                problems.append(f"outcome '{outcome.column}': a binary outcome needs its 'positive' value, "
+                                "e.g. \"satisfied\" or \"Yes\"")
+            if outcome.kind == "score" and outcome.scale is None:
+                problems.append(f"outcome '{outcome.column}': a score outcome needs its 'scale', e.g. [1, 5]")
+        if self.decimal not in (".", ","):
+            problems.append(f"'decimal' must be \".\" or \",\", not {self.decimal!r}")
+        if self.delimiter is not None and len(self.delimiter) != 1:
+            problems.append(f"'delimiter' must be one character, e.g. \",\" or \";\", not {self.delimiter!r}")
+        if self.skip_rows is not None and self.skip_rows < 0:
+            problems.append("'skip_rows' cannot be negative")
+        roles: dict[str, list[str]] = {}
+        for role, column in self._single_roles():
+            roles.setdefault(column, []).append(role)
+        for column, used in roles.items():
+            if len(used) > 1:
+                problems.append(f"column '{column}' is mapped as {' and '.join(used)}: give it one role")
+        if problems:
+            raise MappingError("The mapping cannot be used: " + "; ".join(problems) + ".")
+
+    def _scales(self) -> list[tuple[str, tuple[float, float] | None]]:
+        found: list[tuple[str, tuple[float, float] | None]] = [("scale", self.scale)]
+        found += [(f"touchpoint column '{t.column}'", t.rule.scale) for t in self.touchpoints]
+        found += [(f"touchpoint '{tp}'", rule.scale) for tp, rule in self.per_touchpoint]
+        found += [(f"outcome '{o.column}'", o.scale) for o in self.outcomes if o.kind == "score"]
+        return found
+
+    def _single_roles(self) -> list[tuple[str, str]]:
+        """Return (role, column) for every role where one column cannot play two parts."""
+        pairs = [("respondent", self.respondent), ("touchpoint", self.touchpoint), ("score", self.score),
+                 *((r, getattr(self, r)) for r in ROW_ROLES)]
+        pairs += [(f"touchpoint '{t.name}'", t.column) for t in self.touchpoints]
+        pairs += [("segment", s) for s in self.segments]
+        return [(role, column) for role, column in pairs if column is not None]
+
+    def check_columns(self, columns: Sequence[str]) -> None:
+        """Raise MappingError naming every mapped column the file does not have (with close matches)."""
+        available = list(columns)
+        missing = [c for c in self.columns_used() if c not in available]
+        if not missing:
+            return
+        parts = []
+        for name in missing:
+            close = difflib.get_close_matches(name, available, n=1, cutoff=0.6)
+            folded = [c for c in available if c.strip().casefold() == name.strip().casefold()]
+            hint = folded or close
+            parts.append(f"'{name}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+        shown = ", ".join(f"'{c}'" for c in available[:12]) + (" …" if len(available) > 12 else "")
+        one_column = ""
+        if len(available) == 1 and any(d in available[0] for d in DELIMITERS):
+            one_column = (" The file was read as one column: it may use another delimiter; set \"delimiter\" "
+                          "in the mapping (e.g. \";\").")
+        noun = "column" if len(missing) == 1 else "columns"
+        raise MappingError(
+            f"The mapping names {noun} {', '.join(parts)} that the file does not have. The file's columns: "
+            f"{shown}.{one_column} Fix the mapping (or the file's header row) and try again."
+        )
+
+    # ------------------------------------------------------------------ JSON
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the mapping as JSON-ready data (the documented format; defaults left out)."""
+        data: dict[str, Any] = {"format": self.format, "respondent": self.respondent}
+        if self.format == "wide":
+            data["touchpoints"] = [_touchpoint_to_json(t) for t in self.touchpoints]
+        else:
+            data["touchpoint"] = self.touchpoint
+            data["score"] = self.score
+            if self.scale_columns:
+                data["scale_columns"] = list(self.scale_columns)
+            if self.per_touchpoint:
+                data["per_touchpoint"] = {tp: _rule_to_json(rule) for tp, rule in self.per_touchpoint}
+        if self.scale is not None:
+            data["scale"] = [_num(x) for x in self.scale]
+        if self.not_applicable:
+            data["not_applicable"] = [_num(c) if isinstance(c, float) else c for c in self.not_applicable]
+        if self.reversed:
+            data["reversed"] = True
+        data["segments"] = list(self.segments)
+        if len(self.outcomes) == 1:
+            data["outcome"] = _outcome_to_json(self.outcomes[0])
+        elif self.outcomes:
+            data["outcomes"] = [_outcome_to_json(o) for o in self.outcomes]
+        if self.operational:
+            data["operational"] = [
+                {"column": o.column, **({"name": o.name} if o.name != o.column else {}),
+                 **({"touchpoint": o.touchpoint} if o.touchpoint else {})} for o in self.operational
+            ]
+        for role in ROW_ROLES:
+            if getattr(self, role) is not None:
+                data[role] = getattr(self, role)
+        if self.timestamp_format:
+            data["timestamp_format"] = self.timestamp_format
+        if self.decimal != ".":
+            data["decimal"] = self.decimal
+        for key in ("delimiter", "encoding", "header", "skip_rows"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return {**self.extra, **data}
+
+    def with_file(self, *, delimiter: str, encoding: str, header: bool, skip_rows: int) -> Mapping:
+        """Return a copy that records how the file was read (so a reuse reads it the same way)."""
+        return replace(self, delimiter=delimiter, encoding=encoding, header=header, skip_rows=skip_rows)
+
+
+# ---------------------------------------------------------------------- parsing
+
+
+KNOWN_KEYS = {
+    "format", "respondent", "touchpoints", "touchpoint", "score", "scale_columns", "per_touchpoint",
+    "scale", "not_applicable", "reversed", "segments", "outcome", "outcomes", "operational", *ROW_ROLES,
+    "timestamp_format", "decimal", "delimiter", "encoding", "header", "skip_rows",
+}
+
+
+def from_dict(data: Any) -> Mapping:
+    """Return the Mapping described by JSON data; raise MappingError saying which key is wrong."""
+    if not isinstance(data, dict):
+        raise MappingError("A mapping is a JSON object, e.g. {\"format\": \"wide\", \"touchpoints\": [...]}.")
+    fmt = data.get("format")
+    if fmt not in FORMATS:
+        raise MappingError(f"The mapping's \"format\" must be \"wide\" or \"long\", not {fmt!r}.")
+    unknown = sorted(set(data) - KNOWN_KEYS)
+    extra = {k: data[k] for k in unknown if k.startswith("x_") or k in ("name", "description", "source")}
+    stray = [k for k in unknown if k not in extra]
+    if stray:
+        raise MappingError(f"The mapping has unknown keys {stray}: remove them or check the spelling "
+                           f"(known: {', '.join(sorted(KNOWN_KEYS))}).")
+    touchpoints = tuple(_touchpoint_from_json(item, i) for i, item in enumerate(_list(data, "touchpoints"), 1))
+    per_touchpoint_raw = data.get("per_touchpoint") or {}
+    if not isinstance(per_touchpoint_raw, dict):
+        raise MappingError("\"per_touchpoint\" is an object: {\"touchpoint name\": {\"scale\": [1, 5]}, ...}.")
+    outcomes_raw = _list(data, "outcomes")
+    if data.get("outcome") is not None:
+        outcomes_raw = [data["outcome"], *outcomes_raw]
+    scale_columns = data.get("scale_columns")
+    if scale_columns is not None and (not isinstance(scale_columns, list) or len(scale_columns) != 2
+                                      or not all(isinstance(c, str) for c in scale_columns)):
+        raise MappingError("\"scale_columns\" is a pair of column names: [\"scale_min\", \"scale_max\"].")
+    header = data.get("header")
+    if header is not None and not isinstance(header, bool):
+        raise MappingError("\"header\" is true or false.")
+    skip = data.get("skip_rows")
+    if skip is not None and (not isinstance(skip, int) or isinstance(skip, bool)):
+        raise MappingError("\"skip_rows\" is a whole number of lines to skip before the header.")
+    mapping = Mapping(
+        format=fmt,
+        respondent=_column(data, "respondent"),
+        touchpoints=touchpoints,
+        touchpoint=_column(data, "touchpoint"),
+        score=_column(data, "score"),
+        scale_columns=(scale_columns[0], scale_columns[1]) if scale_columns else None,
+        per_touchpoint=tuple((str(k), _rule_from_json(v, f"per_touchpoint '{k}'"))
+                             for k, v in per_touchpoint_raw.items()),
+        scale=_scale(data.get("scale"), "scale"),
+        not_applicable=_codes(data.get("not_applicable"), "not_applicable"),
+        reversed=bool(data.get("reversed", False)),
+        segments=tuple(_names(data, "segments")),
+        outcomes=tuple(_outcome_from_json(o) for o in outcomes_raw),
+        operational=tuple(_operational_from_json(o) for o in _list(data, "operational")),
+        channel=_column(data, "channel"), stage=_column(data, "stage"), unit=_column(data, "unit"),
+        timestamp=_column(data, "timestamp"), comment=_column(data, "comment"),
+        timestamp_format=_column(data, "timestamp_format"),
+        decimal=str(data.get("decimal", ".")),
+        delimiter=_delimiter(data.get("delimiter")),
+        encoding=_column(data, "encoding"),
+        header=header,
+        skip_rows=skip,
+        extra=extra,
+    )
+    mapping.check()
+    return mapping
+
+
+def _num(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MappingError(f"\"{key}\" must be a list, e.g. [\"a\", \"b\"].")
+    return value
+
+
+def _names(data: dict[str, Any], key: str) -> list[str]:
+    names = _list(data, key)
+    if not all(isinstance(n, str) and n for n in names):
+        raise MappingError(f"\"{key}\" must list column names (text).")
+    return names
+
+
+def _column(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise MappingError(f"\"{key}\" must be a column name (text), not {value!r}.")
+    return value
+
+
+def _delimiter(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value in ("tab", "\\t"):
+        return "\t"
+    if not isinstance(value, str):
+        raise MappingError("\"delimiter\" is one character, e.g. \",\", \";\" or \"\\t\".")
+    return value
+
+
+def _scale(value: Any, label: str) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if (not isinstance(value, list | tuple) or len(value) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value)):
+        raise MappingError(f"\"{label}\" is a pair of numbers [lowest, highest], e.g. [1, 5]; got {value!r}.")
+    return (float(value[0]), float(value[1]))
+
+
+def _codes(value: Any, label: str) -> tuple[Code, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        value = [value]
+    codes: list[Code] = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, int | float | str):
+            raise MappingError(f"\"{label}\" lists numbers or texts, e.g. [0, \"N/A\"]; got {v!r}.")
+        codes.append(float(v) if isinstance(v, int | float) else v)
+    return tuple(codes)
+
+
+def _rule_from_json(value: Any, label: str) -> ScoreRule:
+    if not isinstance(value, dict):
+        raise MappingError(f"{label}: settings are an object such as {{\"scale\": [1, 5], \"not_applicable\": [0]}}.")
+    return ScoreRule(
+        scale=_scale(value.get("scale"), f"{label} scale"),
+        not_applicable=_codes(value.get("not_applicable"), f"{label} not_applicable"),
+        reversed=bool(value.get("reversed", False)),
+        stage=value.get("stage") or None, channel=value.get("channel") or None,
+    )
+
+
+def _rule_to_json(rule: ScoreRule) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if rule.scale is not None:
+        data["scale"] = [_num(x) for x in rule.scale]
+    if rule.not_applicable:
+        data["not_applicable"] = [_num(c) if isinstance(c, float) else c for c in rule.not_applicable]
+    if rule.reversed:
+        data["reversed"] = True
+    if rule.stage:
+        data["stage"] = rule.stage
+    if rule.channel:
+        data["channel"] = rule.channel
+    return data
+
+
+def _touchpoint_from_json(item: Any, position: int) -> TouchpointColumn:
+    if isinstance(item, str) and item:
+        return TouchpointColumn(column=item, name=item)
+    if isinstance(item, dict) and isinstance(item.get("column"), str) and item["column"]:
+        name = item.get("name") or item["column"]
+        return TouchpointColumn(column=item["column"], name=str(name),
+                                rule=_rule_from_json(item, f"touchpoint column '{item['column']}'"))
+    raise MappingError(f"\"touchpoints\" item {position} must be a column name or {{\"column\": ..., "
+                       f"\"scale\": [1, 5]}}; got {item!r}.")
+
+
+def _touchpoint_to_json(item: TouchpointColumn) -> str | dict[str, Any]:
+    settings = _rule_to_json(item.rule)
+    if item.name == item.column and not settings:
+        return item.column
+    return {"column": item.column, **({"name": item.name} if item.name != item.column else {}), **settings}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    values = value if isinstance(value, list) else [value]
+    return tuple(_text(v) for v in values)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _outcome_from_json(item: Any) -> Outcome:
+    if not isinstance(item, dict) or not isinstance(item.get("column"), str) or not item["column"]:
+        raise MappingError("An outcome is {\"column\": ..., \"kind\": \"binary\" | \"nps\" | \"score\" | \"value\"}.")
+    kind = str(item.get("kind", "binary"))
+    return Outcome(
+        column=item["column"], kind=kind, name=str(item.get("name") or item["column"]),
+        positive=_strings(item.get("positive")), negative=_strings(item.get("negative")),
+        scale=_scale(item.get("scale"), f"outcome '{item['column']}' scale"),
+    )
+
+
+def _outcome_to_json(o: Outcome) -> dict[str, Any]:
+    data: dict[str, Any] = {"column": o.column, "kind": o.kind}
+    if o.name != o.column:
+        data["name"] = o.name
+    if o.kind == "binary":
+        data["positive"] = o.positive[0] if len(o.positive) == 1 else list(o.positive)
+        if o.negative:
+            data["negative"] = o.negative[0] if len(o.negative) == 1 else list(o.negative)
+    if o.kind == "score" and o.scale is not None:
+        data["scale"] = [_num(x) for x in o.scale]
+    return data
+
+
+def _operational_from_json(item: Any) -> Operational:
+    if isinstance(item, str) and item:
+        return Operational(column=item, name=item)
+    if isinstance(item, dict) and isinstance(item.get("column"), str) and item["column"]:
+        return Operational(column=item["column"], name=str(item.get("name") or item["column"]),
+                           touchpoint=item.get("touchpoint") or None)
+    raise MappingError("An operational column is a name or {\"column\": ..., \"touchpoint\": ...}.")
+
+
+# ---------------------------------------------------------------------- helpers for the page
+
+
+def codes_from_text(text: str) -> tuple[Code, ...]:
+    """Return not-applicable codes typed as "0; N/A" (numbers become numbers)."""
+    codes: list[Code] = []
+    for part in text.replace(",", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            number = float(part)
+        except ValueError:
+            codes.append(part)
+        else:
+            codes.append(number if math.isfinite(number) else part)
+    return tuple(codes)
+
+
+def codes_to_text(codes: Iterable[Code]) -> str:
+    """Return codes as the page shows them: "0; N/A"."""
+    return "; ".join(f"{_num(c)}" if isinstance(c, float) else c for c in codes)
+
+
+def scale_label(scale: tuple[float, float] | None) -> str:
+    """Return "1–5" for a scale, "no scale" for None."""
+    return "no scale" if scale is None else f"{_num(scale[0])}–{_num(scale[1])}"
+
+
+def rules_table(mapping: Mapping) -> list[dict[str, Any]]:
+    """Return one row per touchpoint (wide: column) with its effective scale and codes, for display."""
+    if mapping.format == "wide":
+        return [{"column": t.column, "touchpoint": t.name, "scale": scale_label(mapping.wide_rule(t).scale),
+                 "not applicable": codes_to_text(mapping.wide_rule(t).not_applicable),
+                 "reversed": mapping.wide_rule(t).reversed} for t in mapping.touchpoints]
+    return [{"touchpoint": tp, "scale": scale_label(mapping.rule_for(tp).scale),
+             "not applicable": codes_to_text(mapping.rule_for(tp).not_applicable),
+             "reversed": mapping.rule_for(tp).reversed} for tp, _ in mapping.per_touchpoint]
+
+
+def as_mapping(value: Mapping | AnyMapping[str, Any]) -> Mapping:
+    """Return a Mapping from a Mapping or its JSON data."""
+    return value if isinstance(value, Mapping) else from_dict(dict(value))
+
+
+# ---------------------------------------------------------------------- guesses from what the columns hold
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """What one column of an uploaded file holds (from its first rows): the facts guesses rest on."""
+
+    name: str
+    rows: int
+    filled: int  # non-blank cells
+    numbers: int  # cells that are numbers
+    comma_numbers: int  # cells like 4,5
+    whole: int  # numbers that are whole
+    lo: float | None
+    hi: float | None
+    distinct: int
+    max_length: int
+    mean_length: float
+    dates: int  # cells that read as ISO dates/times
+    top: tuple[str, ...] = ()  # most frequent values
+    na_tokens: tuple[str, ...] = ()  # not-applicable-looking texts found (lower case)
+    samples: tuple[str, ...] = ()  # first non-blank values
+
+    @property
+    def number_share(self) -> float:
+        return self.numbers / self.filled if self.filled else 0.0
+
+    @property
+    def type_label(self) -> str:
+        """Return the detected type in words, e.g. "whole number (3 % other)"."""
+        if not self.filled:
+            return "empty"
+        other = 1.0 - self.number_share
+        if self.number_share >= 0.8:
+            kind = "whole number" if self.whole == self.numbers else "decimal number"
+            return kind + (f" ({other:.0%} other)" if other > 0 else "")
+        if self.comma_numbers / self.filled >= 0.5:
+            return "decimal number with comma"
+        if self.dates / self.filled >= 0.8 or guess_timestamp_format(self.samples):
+            return "date/time"
+        if self.mean_length > 40:
+            return "long text"
+        return "text"
+
+
+RESPONDENT_WORDS = ("respondent", "customer", "client", "user", "passenger", "member", "id", "response", "participant")
+OUTCOME_WORDS = ("satisfaction", "satisfied", "recommend", "nps", "churn", "loyal", "overall", "outcome", "likely")
+TOUCHPOINT_WORDS = ("touchpoint", "question", "item", "aspect", "attribute", "service", "topic")
+SCORE_WORDS = ("score", "rating", "answer", "value", "grade")
+EXCLUDED_RATING_WORDS = ("id", "age", "year", "count", "delay", "minutes", "distance", "price", "revenue", "amount",
+                         "number", "no.", "index", "zip", "phone", "recommend", "nps", "overall", "scale")
+ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "channel": ("channel", "medium", "via"),
+    "stage": ("stage", "phase"),
+    "unit": ("unit", "store", "branch", "shop", "site", "location", "outlet", "dealer", "restaurant", "airport"),
+    "timestamp": ("date", "time", "timestamp", "answered", "submitted", "created", "when"),
+    "comment": ("comment", "feedback", "verbatim", "text", "review", "content", "remark", "note"),
+}
+POSITIVE_WORDS = ("satisfied", "yes", "y", "true", "1", "promoter", "recommended", "positive", "loyal", "retained",
+                  "good")
+STANDARD_SCALES: tuple[tuple[float, float], ...] = ((1, 5), (0, 5), (1, 7), (0, 10), (1, 10), (0, 100))
+TIMESTAMP_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y",
+                     "%m/%d/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M",
+                     "%Y/%m/%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y")
+
+
+def _words(name: str) -> list[str]:
+    out, word = [], ""
+    for ch in name.casefold():
+        if ch.isalnum():
+            word += ch
+        else:
+            if word:
+                out.append(word)
+            word = ""
+    if word:
+        out.append(word)
+    return out
+
+
+def _named(name: str, words: Sequence[str]) -> bool:
+    parts = _words(name)
+    joined = " ".join(parts)
+    return any(w in parts or (len(w) > 3 and w in joined) for w in words)
+
+
+def guess_timestamp_format(samples: Sequence[str]) -> str | None:
+    """Return the strptime format that reads every sample value (ISO preferred), or None."""
+    from datetime import datetime
+
+    values = [s.strip() for s in samples if s and s.strip()][:50]
+    if not values:
+        return None
+    for fmt in TIMESTAMP_FORMATS:
+        try:
+            for value in values:
+                datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return fmt
+    return None
+
+
+def guess_scale(p: ColumnProfile) -> tuple[tuple[float, float] | None, tuple[Code, ...]]:
+    """Return the smallest standard scale holding the column's numbers, and not-applicable codes it suggests.
+
+    A 0 in a column whose other answers are 1–5 (or 1–7) reads as "not rated": the scale is 1–5 and
+    0 a not-applicable code. NA-looking texts (N/A, -, don't know…) become codes too.
+    """
+    codes: list[Code] = [t.upper() if t in ("n/a", "na", "dk", "#n/a") else t for t in p.na_tokens]
+    if p.lo is None or p.hi is None:
+        return None, tuple(codes)
+    lo, hi = p.lo, p.hi
+    recommend = _named(p.name, ("recommend", "nps", "likely", "likelihood"))
+    if recommend and lo >= 0 and hi <= 10:
+        return (0.0, 10.0), tuple(codes)
+    if lo == 0 and hi <= 7 and hi > 1:
+        top = 5.0 if hi <= 5 else 7.0
+        return (1.0, top), (0.0, *codes)
+    for s_lo, s_hi in STANDARD_SCALES:
+        if lo >= s_lo and hi <= s_hi:
+            return (float(s_lo), float(s_hi)), tuple(codes)
+    return (lo, hi) if hi > lo else None, tuple(codes)
+
+
+def _is_rating(p: ColumnProfile) -> bool:
+    return (p.filled > 0 and p.number_share >= 0.7 and p.whole >= 0.95 * p.numbers and p.lo is not None
+            and p.hi is not None and p.lo >= 0 and p.hi <= 10 and p.hi > p.lo and p.distinct <= 12
+            and not _named(p.name, EXCLUDED_RATING_WORDS))
+
+
+def guess_positive(p: ColumnProfile) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return (positive, negative) values of a two-valued column, e.g. (("satisfied",), ("dissatisfied",))."""
+    values = [v for v in p.top if v][:2]
+    if len(values) < 2:
+        return tuple(values), ()
+    first, second = values
+    for value, other in ((first, second), (second, first)):
+        if value.strip().casefold() in POSITIVE_WORDS:
+            return (value,), (other,)
+    for value, other in ((first, second), (second, first)):
+        if any(w in value.casefold() for w in ("dissatisf", "unsatisf", "not ", "no ", "neutral")):
+            return (other,), (value,)
+    return (first,), (second,)
+
+
+def _two_valued(p: ColumnProfile) -> bool:
+    """Return True for a yes/no column: two values, texts or 0/1 (not two different scores)."""
+    if p.distinct != 2 or len(p.top) < 2:
+        return False
+    return p.number_share < 0.5 or (p.lo, p.hi) == (0.0, 1.0)
+
+
+def guess_outcome(p: ColumnProfile) -> Outcome:
+    """Return a likely outcome definition for a column."""
+    if _two_valued(p):
+        positive, negative = guess_positive(p)
+        return Outcome(column=p.name, kind="binary", name=p.name, positive=positive, negative=negative)
+    scale, _codes = guess_scale(p)
+    if scale == NPS_SCALE and _named(p.name, ("recommend", "nps", "likely", "likelihood")):
+        return Outcome(column=p.name, kind="nps", name=p.name)
+    if p.number_share >= 0.8 and scale is not None:
+        return Outcome(column=p.name, kind="score", name=p.name, scale=scale)
+    return Outcome(column=p.name, kind="value", name=p.name)
+
+
+def guess_mapping(profiles: Sequence[ColumnProfile]) -> Mapping:
+    """Return a first mapping proposal for a file from its column profiles (the user confirms it)."""
+    by_name = {p.name: p for p in profiles}
+    rows = max((p.rows for p in profiles), default=0)
+    taken: set[str] = set()
+
+    def pick(words: Sequence[str], test: Any = lambda p: True) -> str | None:
+        for p in profiles:
+            if p.name not in taken and p.filled and _named(p.name, words) and test(p):
+                taken.add(p.name)
+                return p.name
+        return None
+
+    touchpoint_col = pick(TOUCHPOINT_WORDS, lambda p: p.number_share < 0.5 and p.distinct <= 500)
+    score_col = pick(SCORE_WORDS, lambda p: p.number_share >= 0.8) if touchpoint_col else None
+    fmt = "long" if touchpoint_col and score_col else "wide"
+    if fmt == "wide":
+        taken.discard(touchpoint_col or "")
+        touchpoint_col = score_col = None
+    # In wide files a respondent id is (nearly) unique per row; in long files it repeats.
+    spread = 0.5 if fmt == "wide" else 0.0
+    respondent = pick(RESPONDENT_WORDS, lambda p: p.distinct >= max(spread * p.filled, 2) and p.filled >= 0.9 * rows
+                      and not _is_rating(p))
+    scale_columns = None
+    if fmt == "long":
+        lo_col = next((p.name for p in profiles if _words(p.name) in (["scale", "min"], ["min"], ["scale", "lo"])),
+                      None)
+        hi_col = next((p.name for p in profiles if _words(p.name) in (["scale", "max"], ["max"], ["scale", "hi"])),
+                      None)
+        if lo_col and hi_col:
+            scale_columns = (lo_col, hi_col)
+            taken.update(scale_columns)
+    roles: dict[str, str | None] = {}
+    roles["timestamp"] = pick(ROLE_WORDS["timestamp"], lambda p: p.dates >= 0.8 * p.filled
+                              or guess_timestamp_format(p.samples) is not None)
+    roles["comment"] = pick(ROLE_WORDS["comment"], lambda p: p.number_share < 0.5)
+    for role in ("channel", "stage", "unit"):
+        roles[role] = pick(ROLE_WORDS[role], lambda p: p.number_share < 0.5)
+    # Outcomes: two-valued columns first (recommended yes/no, satisfied…), then 0–10 recommend, then the rest.
+    candidates = [p for p in profiles if p.name not in taken and p.filled and _named(p.name, OUTCOME_WORDS)
+                  and (p.distinct == 2 or p.number_share >= 0.8)]
+    candidates.sort(key=lambda p: (not _two_valued(p), not _named(p.name, ("recommend", "nps", "likely"))))
+    outcomes = tuple(guess_outcome(p) for p in candidates[:3])
+    taken.update(o.column for o in outcomes)
+    touchpoints: list[TouchpointColumn] = []
+    scale: tuple[float, float] | None = None
+    not_applicable: tuple[Code, ...] = ()
+    per_touchpoint: tuple[tuple[str, ScoreRule], ...] = ()
+    if fmt == "wide":
+        ratings = [p for p in profiles if p.name not in taken and _is_rating(p)]
+        guesses = {p.name: guess_scale(p) for p in ratings}
+        common = _most_common([g for g in guesses.values() if g[0] is not None])
+        if common is not None:
+            scale, not_applicable = common
+        for p in ratings:
+            taken.add(p.name)
+            own_scale, own_codes = guesses[p.name]
+            rule = ScoreRule() if (own_scale, own_codes) == (scale, not_applicable) else \
+                ScoreRule(scale=own_scale, not_applicable=own_codes)
+            touchpoints.append(TouchpointColumn(column=p.name, name=p.name, rule=rule))
+    else:
+        score = by_name[score_col or ""]
+        if scale_columns is None:
+            scale, not_applicable = guess_scale(score)
+        else:
+            _unused, not_applicable = guess_scale(score)
+            not_applicable = tuple(c for c in not_applicable if isinstance(c, str))
+    segments = tuple(p.name for p in profiles if p.name not in taken and p.filled and 2 <= p.distinct <= 50
+                     and p.number_share < 0.5 and p.mean_length <= 40
+                     and p.distinct <= max(0.5 * p.filled, min(p.filled - 1, 10)))
+    decimal = "," if any(p.comma_numbers > p.numbers for p in profiles if p.filled and
+                         p.name in {t.column for t in touchpoints} | {score_col}) else "."
+    timestamp_format = None
+    if roles["timestamp"]:
+        ts = by_name[roles["timestamp"]]
+        if ts.dates < 0.8 * ts.filled:
+            timestamp_format = guess_timestamp_format(ts.samples)
+    return Mapping(
+        format=fmt, respondent=respondent, touchpoints=tuple(touchpoints), touchpoint=touchpoint_col,
+        score=score_col, scale_columns=scale_columns, per_touchpoint=per_touchpoint, scale=scale,
+        not_applicable=not_applicable, segments=segments, outcomes=outcomes,
+        channel=roles["channel"], stage=roles["stage"], unit=roles["unit"], timestamp=roles["timestamp"],
+        timestamp_format=timestamp_format, comment=roles["comment"], decimal=decimal,
+    )
+
+
+def _most_common(items: Sequence[tuple[Any, Any]]) -> tuple[Any, Any] | None:
+    if not items:
+        return None
+    counts: dict[Any, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    best: tuple[Any, Any] = max(counts.items(), key=lambda kv: kv[1])[0]
+    return best

@@ -1,0 +1,393 @@
+"""Upload page: bring your own feedback file, map its columns, check it, import it with nothing lost."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from cx import exports, ingest, store, ui
+from cx import mapping as maps
+from cx.errors import CxError
+
+st.set_page_config(page_title="Upload · cx", page_icon="📥", layout="wide")
+ui.sidebar_settings()
+st.title("Upload feedback")
+st.caption("Drop in the export you have: CSV, TSV or semicolon-separated text (any common encoding), Excel "
+           "(.xlsx) or Parquet. Nothing is written until you press Import; rejected rows are listed with a reason.")
+con = ui.connection()
+
+NONE = "(none)"
+LIMIT_MB = int(st.get_option("server.maxUploadSize"))
+
+
+def _state(key: str, default: object) -> object:
+    return st.session_state.setdefault(key, default)
+
+
+def _stage_upload(uploaded: object) -> None:
+    """Save and stage a newly uploaded file (with progress); keep it in the session."""
+    ingest.discard(con, st.session_state.get("upload_staged"))
+    st.session_state.pop("upload_staged", None)
+    bar = st.progress(0.0, text="Saving the upload…")
+    path = ingest.save_upload(uploaded.getvalue(), uploaded.name)  # type: ignore[attr-defined]
+
+    def progress(done: float, label: str) -> None:
+        bar.progress(done, text=f"{label}… {done:.0%}")
+
+    try:
+        staged = ui.run_safely(lambda: ingest.stage(con, path, source=uploaded.name, progress=progress,  # type: ignore
+                                                    max_bytes=LIMIT_MB * 1024 * 1024),
+                               f"Could not read {uploaded.name}")  # type: ignore[attr-defined]
+    finally:
+        ingest.remove_upload(path)  # the staging database holds the rows now
+    bar.empty()
+    st.session_state["upload_staged"] = staged
+    st.session_state["upload_profiles"] = ingest.profile(con, staged)
+
+
+# ------------------------------------------------------------------ 1. the file
+st.subheader("1. File")
+left, right = st.columns([3, 2])
+with left:
+    uploaded = st.file_uploader(
+        "Feedback file", type=["csv", "tsv", "txt", "tab", "xlsx", "parquet"], key="upload_file",
+        help=f"Up to {LIMIT_MB:,} MB. Larger files: `python -m cx ingest FILE --mapping MAPPING.json`.",
+    )
+with right:
+    mapping_file = st.file_uploader("Reuse a saved mapping (JSON, optional)", type=["json"], key="upload_mapping",
+                                    help="A mapping downloaded from this page or written by hand (see README).")
+
+if uploaded is None:
+    ingest.discard(con, st.session_state.pop("upload_staged", None))
+    st.session_state.pop("upload_token", None)
+    st.info("Choose a file to see how it is read. Long format (one row per answer) and wide format (one row per "
+            "respondent, one column per touchpoint) both work.")
+else:
+    if st.session_state.get("upload_token") != uploaded.file_id:
+        _stage_upload(uploaded)
+        st.session_state["upload_token"] = uploaded.file_id
+        st.session_state.pop("upload_result", None)
+
+staged: ingest.Staged | None = st.session_state.get("upload_staged") if uploaded is not None else None
+saved_mapping: maps.Mapping | None = None
+if mapping_file is not None:
+    try:
+        saved_mapping = ingest.load_mapping_json(mapping_file.getvalue())
+    except CxError as exc:
+        st.error(f"The mapping file cannot be used: {exc}")
+
+if staged is not None:
+    token = st.session_state["upload_token"]
+    profiles: list[maps.ColumnProfile] = st.session_state["upload_profiles"]
+    fmt = staged.fmt
+    facts = [*fmt.facts(), ("Rows read", f"{staged.rows_read:,}")]
+    st.dataframe(pd.DataFrame(facts, columns=["detected", "value"]), hide_index=True, width="content")
+    for note in [*fmt.notes, *staged.notes]:
+        st.info(note)
+    st.caption(f"First rows of {staged.source}, as read (text exactly as in the file):")
+    st.dataframe(ingest.preview(con, staged, 10), hide_index=True, width="stretch")
+    with st.expander("Column types and ranges"):
+        st.dataframe(pd.DataFrame([{
+            "column": p.name, "type": p.type_label, "filled": p.filled, "distinct (approx.)": p.distinct,
+            "min": p.lo, "max": p.hi, "most frequent": " | ".join(p.top[:5]),
+        } for p in profiles]), hide_index=True, width="stretch")
+        st.caption(f"From the first {min(staged.rows_parsed, ingest.PROFILE_ROWS):,} rows.")
+
+    # -------------------------------------------------------------- 2. mapping
+    st.subheader("2. Map the columns")
+    guess = saved_mapping or maps.guess_mapping(profiles)
+    if saved_mapping is None:
+        st.caption("Pre-filled with guesses: check each one.")
+    else:
+        st.caption(f"Pre-filled from {mapping_file.name}.")  # type: ignore[union-attr]
+    columns = list(staged.columns)
+    key = f"{token}-{mapping_file.file_id if mapping_file else 'guess'}"
+
+    def pick(label: str, current: str | None, role: str, *, help: str | None = None) -> str | None:
+        options = [NONE, *columns]
+        index = options.index(current) if current in options else 0
+        chosen = st.selectbox(label, options, index=index, key=f"{key}-{role}", help=help)
+        return None if chosen == NONE else chosen
+
+    fmt_choice = st.radio(
+        "Format", ["wide", "long"], index=0 if guess.format == "wide" else 1, horizontal=True, key=f"{key}-format",
+        format_func=lambda f: {"wide": "Wide: one row per respondent, one column per touchpoint",
+                               "long": "Long: one row per answer (touchpoint and score columns)"}[f],
+    )
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        respondent = pick("Respondent id", guess.respondent, "respondent",
+                          help="(none): every row is its own respondent, numbered 'row 1', 'row 2'…")
+    with c2:
+        decimal = st.radio("Decimal separator", [".", ","], index=0 if guess.decimal == "." else 1, horizontal=True,
+                           key=f"{key}-decimal", help="',' reads 4,5 as 4.5 (common in European exports).")
+    numeric = [p.name for p in profiles if p.number_share >= 0.5 or p.comma_numbers]
+    new = replace(guess, format=fmt_choice, respondent=respondent, decimal=decimal)
+
+    if fmt_choice == "wide":
+        default_tps = [t.column for t in guess.touchpoints if t.column in columns] if guess.format == "wide" else []
+        chosen = st.multiselect("Touchpoint columns (one score column per touchpoint)", columns, default=default_tps,
+                                key=f"{key}-touchpoints")
+        by_column = {t.column: t for t in guess.touchpoints}
+        by_name = {p.name: p for p in profiles}
+        rows = []
+        for column in chosen:
+            item = by_column.get(column)
+            rule = guess.wide_rule(item) if item else maps.ScoreRule(*maps.guess_scale(by_name[column]))
+            scale = rule.scale or (None, None)
+            rows.append({"column": column, "touchpoint": item.name if item else column, "scale min": scale[0],
+                         "scale max": scale[1], "not applicable codes": maps.codes_to_text(rule.not_applicable),
+                         "reversed": rule.reversed})
+        st.caption("Scale and not-applicable codes per touchpoint column (detected from the data: confirm them). "
+                   "Not-applicable answers load without a score; they are not rejected.")
+        edited = st.data_editor(
+            pd.DataFrame(rows, columns=["column", "touchpoint", "scale min", "scale max", "not applicable codes",
+                                        "reversed"]),
+            hide_index=True, width="stretch", disabled=["column"], key=f"{key}-scales",
+            column_config={"not applicable codes": st.column_config.TextColumn(help="e.g. 0; N/A"),
+                           "reversed": st.column_config.CheckboxColumn(help="A higher answer is worse")},
+        )
+        touchpoints = []
+        for row in edited.to_dict("records"):
+            lo, hi = row["scale min"], row["scale max"]
+            scale = (float(lo), float(hi)) if pd.notna(lo) and pd.notna(hi) else None
+            touchpoints.append(maps.TouchpointColumn(
+                column=row["column"], name=str(row["touchpoint"] or row["column"]).strip() or row["column"],
+                rule=maps.ScoreRule(scale=scale, not_applicable=maps.codes_from_text(str(row["not applicable codes"]
+                                                                                        or "")),
+                                    reversed=bool(row["reversed"])),
+            ))
+        new = replace(new, touchpoints=tuple(touchpoints), touchpoint=None, score=None, scale_columns=None,
+                      per_touchpoint=(), scale=None, not_applicable=())
+    else:
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            tp_col = pick("Touchpoint column", guess.touchpoint, "touchpoint")
+        with c2:
+            score_col = pick("Score column", guess.score, "score")
+        with c3:
+            scale_cols = guess.scale_columns or (None, None)
+            use_cols = st.checkbox("Each row gives its scale (min and max columns)",
+                                   value=guess.scale_columns is not None, key=f"{key}-use-scale-cols")
+        scale_columns = None
+        if use_cols:
+            s1, s2 = st.columns(2)
+            with s1:
+                lo_col = pick("Scale min column", scale_cols[0], "scale-min")
+            with s2:
+                hi_col = pick("Scale max column", scale_cols[1], "scale-max")
+            scale_columns = (lo_col, hi_col) if lo_col and hi_col else None
+        s1, s2, s3 = st.columns(3)
+        default_scale = guess.scale or (1.0, 5.0)
+        with s1:
+            lo = st.number_input("Default scale min", value=float(default_scale[0]), key=f"{key}-lo")
+        with s2:
+            hi = st.number_input("Default scale max", value=float(default_scale[1]), key=f"{key}-hi")
+        with s3:
+            na_text = st.text_input("Not-applicable codes", value=maps.codes_to_text(guess.not_applicable),
+                                    key=f"{key}-na", help="e.g. 0; N/A — answers with these load without a score.")
+        per_touchpoint = guess.per_touchpoint
+        if tp_col:
+            values = ingest.distinct_values(con, staged, tp_col)
+            own = dict(guess.per_touchpoint)
+            table = pd.DataFrame([{
+                "touchpoint": v, "scale min": own[v].scale[0] if v in own and own[v].scale else None,
+                "scale max": own[v].scale[1] if v in own and own[v].scale else None,
+                "not applicable codes": maps.codes_to_text(own[v].not_applicable) if v in own else "",
+                "reversed": own[v].reversed if v in own else False,
+            } for v in values], columns=["touchpoint", "scale min", "scale max", "not applicable codes", "reversed"])
+            with st.expander(f"Per-touchpoint settings ({len(values)} touchpoints; blank = the defaults above)"):
+                edited = st.data_editor(table, hide_index=True, width="stretch", disabled=["touchpoint"],
+                                        key=f"{key}-per-tp")
+            rules = []
+            for row in edited.to_dict("records"):
+                lo_v, hi_v = row["scale min"], row["scale max"]
+                rule = maps.ScoreRule(
+                    scale=(float(lo_v), float(hi_v)) if pd.notna(lo_v) and pd.notna(hi_v) else None,
+                    not_applicable=maps.codes_from_text(str(row["not applicable codes"] or "")),
+                    reversed=bool(row["reversed"]))
+                if rule != maps.ScoreRule():
+                    rules.append((str(row["touchpoint"]), rule))
+            per_touchpoint = tuple(rules)
+        new = replace(new, touchpoints=(), touchpoint=tp_col, score=score_col, scale_columns=scale_columns,
+                      scale=(float(lo), float(hi)), not_applicable=maps.codes_from_text(na_text),
+                      per_touchpoint=per_touchpoint)
+
+    st.markdown("**Optional columns**")
+    o1, o2, o3, o4, o5 = st.columns(5)
+    with o1:
+        channel = pick("Channel", guess.channel, "channel")
+    with o2:
+        stage_col = pick("Stage", guess.stage, "stage")
+    with o3:
+        unit = pick("Local unit (store, branch…)", guess.unit, "unit")
+    with o4:
+        timestamp = pick("Date/time", guess.timestamp, "timestamp")
+    with o5:
+        comment = pick("Comment", guess.comment, "comment")
+    ts_format = None
+    if timestamp:
+        ts_format = st.text_input(
+            "Date format (blank: ISO dates such as 2024-03-31 14:05)", value=guess.timestamp_format or "",
+            key=f"{key}-ts-format", help="strftime codes, e.g. %d/%m/%Y or %m/%d/%Y %H:%M",
+        ).strip() or None
+    used = {respondent, channel, stage_col, unit, timestamp, comment, new.touchpoint, new.score,
+            *(new.scale_columns or ()), *(t.column for t in new.touchpoints)}
+    free = [c for c in columns if c not in used]
+    segments = st.multiselect("Segment columns (to slice by: class, region, persona…)", free,
+                              default=[s for s in guess.segments if s in free], key=f"{key}-segments")
+
+    st.markdown("**Outcomes per respondent** (a 0–10 recommend score, an overall score, or yes/no)")
+    outcome_cols = st.multiselect("Outcome columns", [c for c in free if c not in segments],
+                                  default=[o.column for o in guess.outcomes if o.column in free and o.column not in
+                                           segments], key=f"{key}-outcomes")
+    guessed_outcomes = {o.column: o for o in guess.outcomes}
+    by_name = {p.name: p for p in profiles}
+    outcomes = []
+    for column in outcome_cols:
+        default = guessed_outcomes.get(column) or maps.guess_outcome(by_name[column])
+        k1, k2, k3 = st.columns([2, 2, 3])
+        with k1:
+            kind = st.selectbox(f"'{column}' is", maps.OUTCOME_KINDS, index=maps.OUTCOME_KINDS.index(default.kind),
+                                key=f"{key}-kind-{column}",
+                                format_func=lambda k: {"binary": "yes/no (binary)", "nps": "0–10 recommend (NPS)",
+                                                       "score": "a score on a scale",
+                                                       "value": "a value (e.g. revenue)"}[k])
+        outcome = maps.Outcome(column=column, kind=kind, name=column)
+        if kind == "binary":
+            values = ingest.distinct_values(con, staged, column, limit=50)
+            with k2:
+                positive = st.multiselect(f"Positive value(s) of '{column}'", values,
+                                          default=[v for v in default.positive if v in values] or values[:1],
+                                          key=f"{key}-pos-{column}")
+            outcome = replace(outcome, positive=tuple(positive),
+                              negative=tuple(v for v in values if v not in positive) if len(values) <= 10 else ())
+        elif kind == "score":
+            scale = default.scale or maps.guess_scale(by_name[column])[0] or (1.0, 5.0)
+            with k2:
+                o_lo = st.number_input(f"'{column}' scale min", value=float(scale[0]), key=f"{key}-olo-{column}")
+            with k3:
+                o_hi = st.number_input(f"'{column}' scale max", value=float(scale[1]), key=f"{key}-ohi-{column}")
+            outcome = replace(outcome, scale=(float(o_lo), float(o_hi)))
+        outcomes.append(outcome)
+
+    operational = []
+    with st.expander("Operational metrics (optional: wait time, delivery delay…)"):
+        op_cols = st.multiselect("Numeric operational columns", [c for c in numeric if c in free and c not in
+                                                                 segments and c not in outcome_cols],
+                                 default=[o.column for o in guess.operational], key=f"{key}-ops")
+        for column in op_cols:
+            tp = None
+            if fmt_choice == "wide":
+                names = [t.name for t in new.touchpoints] or [column]
+                tp = st.selectbox(f"'{column}' belongs to touchpoint", names, key=f"{key}-optp-{column}")
+            operational.append(maps.Operational(column=column, name=column, touchpoint=tp))
+
+    mapping = replace(new, channel=channel, stage=stage_col, unit=unit, timestamp=timestamp, timestamp_format=ts_format,
+                      comment=comment, segments=tuple(segments), outcomes=tuple(outcomes),
+                      operational=tuple(operational))
+    try:
+        mapping.check()
+    except CxError as exc:
+        st.warning(str(exc))
+        st.stop()
+    to_save = mapping.with_file(delimiter=fmt.delimiter, encoding=fmt.encoding, header=fmt.header,
+                                skip_rows=fmt.skip_rows)
+    st.download_button("Download this mapping (JSON)", json.dumps(to_save.to_dict(), indent=2, ensure_ascii=False),
+                       file_name=f"{Path(staged.source).stem}.mapping.json", mime="application/json",
+                       key=f"{key}-mapping-download")
+
+    # -------------------------------------------------------------- 3. validation report
+    st.subheader("3. Check")
+    with st.spinner("Checking every row…"):
+        report = ui.run_safely(lambda: ingest.check(con, staged, mapping), "Could not check the file")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Rows read", f"{report.rows_read:,}")
+    m2.metric("Rows to load", f"{report.rows_valid:,}")
+    m3.metric("Rows rejected", f"{report.rows_rejected:,}")
+    m4.metric("Answers to load", f"{report.answers:,}")
+    summary = report.summary()
+    (st.success if not report.rows_rejected else st.warning)(summary[0] + " Nothing is dropped silently.")
+    for line in summary[1:]:
+        st.info(line)
+    for note in report.notes:
+        if note not in fmt.notes and note not in staged.notes:
+            st.info(note)
+    if report.problems:
+        st.markdown("**Problems** — each with a count, the first rows and what to do "
+                    "(row = data row, header not counted; line = line of the file)")
+        st.dataframe(report.problems_frame(), hide_index=True, width="stretch")
+        rejected = ingest.rejected_rows(con, staged, mapping)
+        st.dataframe(rejected.head(50), hide_index=True, width="stretch")
+        st.download_button(
+            f"Download the {report.rows_rejected:,} rejected rows (CSV with a reason column)",
+            ingest.rejects_csv(rejected, staged.source, report),
+            file_name=f"{Path(staged.source).stem}.rejected.csv", mime="text/csv", key=f"{key}-rejects-download",
+        )
+
+    # -------------------------------------------------------------- 4. import
+    st.subheader("4. Import")
+    if report.rows_valid == 0:
+        st.error("No row can be loaded: fix the mapping or the file using the problems above.")
+    else:
+        name = st.text_input("Data set name", value=ingest.unused_name(con, ingest.default_name(staged.source)),
+                             key=f"{key}-name")
+        make_journey = st.checkbox("Also create a journey of these touchpoints (in file order)", value=True,
+                                   key=f"{key}-journey")
+        if st.button(f"Import {report.rows_valid:,} rows", type="primary", key=f"{key}-import"):
+            with st.spinner("Importing (one transaction: all or nothing)…"):
+                result = ui.run_safely(lambda: ingest.load(con, staged, mapping, name, report=report),
+                                       "The import failed and nothing was written")
+                journey = ingest.create_journey(con, result.dataset) if make_journey else None
+            st.session_state["upload_result"] = (result.dataset, result.rows_loaded, result.rows_read,
+                                                 result.rows_rejected, result.answers, journey)
+            st.session_state[ui.DATASET_KEY] = result.dataset
+            st.rerun()
+    done = st.session_state.get("upload_result")
+    if done:
+        dataset, loaded, read, rejected_n, answers, journey = done
+        st.success(f"Imported data set '{dataset}': {loaded:,} of {read:,} rows loaded ({answers:,} answers), "
+                   f"{rejected_n:,} rejected.")
+        params = {"dataset": dataset, **({"journey": journey} if journey else {})}
+        st.page_link("pages/1_Journey.py", label=f"See '{dataset}' on the Journey page", icon="🧭",
+                     query_params=params)
+
+# ------------------------------------------------------------------ 5. data sets
+st.subheader("Data sets in this database")
+table = store.datasets(con)
+if table.empty:
+    st.info("No data set yet.")
+else:
+    st.dataframe(
+        table[["dataset", "source", "kind", "imported_at", "rows_read", "rows_loaded", "rows_rejected", "answers",
+               "respondents"]],
+        hide_index=True, width="stretch",
+        column_config={"imported_at": st.column_config.DatetimeColumn("imported", format="YYYY-MM-DD HH:mm")},
+    )
+    d1, d2 = st.columns(2)
+    with d1:
+        shown = st.selectbox("Show the mapping of", table["dataset"].tolist(), key="datasets_mapping_of")
+        text = table.loc[table["dataset"] == shown, "mapping"].iloc[0]
+        if isinstance(text, str) and text:
+            st.json(json.loads(text), expanded=False)
+            st.download_button("Download this mapping (JSON)", text, file_name=f"{shown}.mapping.json",
+                               mime="application/json", key="datasets_mapping_download")
+        else:
+            st.caption("No mapping stored (generated data).")
+    with d2:
+        victim = st.selectbox("Delete a data set", table["dataset"].tolist(), key="datasets_delete_pick")
+        sure = st.checkbox(f"Yes, delete '{victim}' and all its answers", key="datasets_delete_confirm")
+        if st.button("Delete", disabled=not sure, key="datasets_delete"):
+            ui.run_safely(lambda: store.delete_dataset(con, victim), "Could not delete")
+            st.session_state.pop("datasets_delete_confirm", None)
+            if st.session_state.get(ui.DATASET_KEY) == victim:
+                st.session_state.pop(ui.DATASET_KEY, None)
+            st.toast(f"Deleted '{victim}'.")
+            st.rerun()
+    st.download_button("Download this list (CSV)", exports.safe_csv(table.drop(columns=["mapping"]),
+                                                                    notes=["Data sets in this database"]),
+                       file_name="datasets.csv", mime="text/csv", key="datasets_download")

@@ -1,0 +1,134 @@
+"""The Upload page through Streamlit's AppTest: preview, guesses, report, rejected rows, import, delete."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cx import store
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/11_Upload.py"
+SURVEY = b"""id,Class,Seat comfort,Online boarding,satisfaction,comment
+1,Business,5,4,satisfied,Great seat
+2,Eco,2,0,neutral or dissatisfied,"Cramped, ""tiny"" legroom"
+3,Eco,five,3,satisfied,=HYPERLINK("http://x.example")
+4,Business,4,5,satisfied,
+"""
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    path = tmp_path / "cx.duckdb"
+    con = store.connect(path)
+    store.set_setting(con, "seeded_at", "test")  # an empty database: only what the test imports
+    con.close()
+    monkeypatch.setenv("CX_DB", str(path))
+    monkeypatch.chdir(ROOT)
+    import streamlit as st
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    yield at
+    st.cache_resource.clear()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _upload(at: AppTest, data: bytes, name: str = "survey.csv") -> AppTest:
+    at.file_uploader(key="upload_file").upload(name, data, "text/csv").run()
+    _ok(at)
+    return at
+
+
+def _button(at: AppTest, starts: str):  # noqa: ANN202 - AppTest's element type is private
+    return next(b for b in at.button if b.label.startswith(starts))
+
+
+def test_the_page_starts_with_an_invitation(app: AppTest) -> None:
+    _ok(app)
+    assert app.title[0].value == "Upload feedback"
+    assert "Choose a file" in app.info[0].value
+    assert "No data set yet." in [i.value for i in app.info]
+
+
+def test_upload_preview_guesses_report_and_rejected_rows(app: AppTest) -> None:
+    _upload(app, SURVEY)
+    facts = dict(app.dataframe[0].value.values.tolist())
+    assert facts["Delimiter"] == "comma ( , )" and facts["Rows read"] == "4" and facts["Columns"] == "6"
+    preview = app.dataframe[1].value
+    assert preview["comment"].tolist()[1] == 'Cramped, "tiny" legroom'
+    # guesses: wide, respondent id, the two rating columns, Class as segment, satisfaction as binary outcome
+    assert app.radio(key=next(r.key for r in app.radio if r.label == "Format")).value == "wide"
+    assert app.multiselect[0].value == ["Seat comfort", "Online boarding"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics == {"Rows read": "4", "Rows to load": "3", "Rows rejected": "1", "Answers to load": "6"}
+    assert "Rows read 4 = rows to load 3 + rows rejected 1." in app.warning[0].value
+    assert any("not-applicable code" in i.value for i in app.info)  # the 0 of respondent 2
+    problems = next(d.value for d in app.dataframe if "what to do" in d.value.columns)
+    assert problems[["problem", "column", "count", "first rows", "examples"]].values.tolist() == [
+        ["not a number", "Seat comfort", 1, "row 3", "five"]]
+    download = next(d for d in app.get("download_button") if "rejected rows" in d.proto.label)
+    assert "1 rejected rows" in download.proto.label
+
+
+def test_import_creates_the_data_set_and_its_journey(app: AppTest) -> None:
+    _upload(app, SURVEY)
+    _button(app, "Import 3 rows").click().run()
+    _ok(app)
+    assert "Imported data set 'survey': 3 of 4 rows loaded (6 answers), 1 rejected." in [s.value for s in app.success]
+    listing = app.dataframe[-1].value
+    assert listing[["dataset", "source", "rows_read", "rows_loaded", "rows_rejected"]].values.tolist() == [
+        ["survey", "survey.csv", 4, 3, 1]]
+    assert app.session_state["cx_dataset"] == "survey"
+    app.switch_page("pages/1_Journey.py")
+    app.query_params["journey"] = "survey"
+    app.query_params["dataset"] = "survey"
+    app.run()
+    _ok(app)
+    table = app.dataframe[-1].value
+    assert table.iloc[:, 1].tolist() == ["Seat comfort", "Online boarding"]
+
+
+def test_a_saved_mapping_is_reused(app: AppTest) -> None:
+    mapping = {"format": "wide", "respondent": "id", "touchpoints": ["Seat comfort"], "scale": [1, 5],
+               "segments": [], "outcome": {"column": "satisfaction", "kind": "binary", "positive": "satisfied"}}
+    app.file_uploader(key="upload_mapping").upload("m.json", json.dumps(mapping).encode(), "application/json")
+    _upload(app, SURVEY)
+    assert app.multiselect[0].value == ["Seat comfort"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Rows to load"], metrics["Answers to load"]) == ("3", "3")
+
+
+def test_a_broken_mapping_file_is_explained(app: AppTest) -> None:
+    app.file_uploader(key="upload_mapping").upload("m.json", b"{nope", "application/json").run()
+    _ok(app)
+    assert "not valid JSON" in app.error[0].value
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "is empty"),
+    (b"id,Class\n", "no data rows"),
+])
+def test_unusable_files_get_a_message_not_a_traceback(app: AppTest, data: bytes, message: str) -> None:
+    _upload(app, data, "bad.csv")
+    assert message in app.error[0].value
+
+
+def test_delete_needs_confirmation(app: AppTest) -> None:
+    _upload(app, SURVEY)
+    _button(app, "Import").click().run()
+    delete = next(b for b in app.button if b.key == "datasets_delete")
+    assert delete.disabled
+    app.checkbox(key="datasets_delete_confirm").check().run()
+    next(b for b in app.button if b.key == "datasets_delete").click().run()
+    _ok(app)
+    assert "No data set yet." in [i.value for i in app.info]
