@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx import store
+from cx import exports, store
 from cx.errors import InvalidInput
 from cx.models import STAGES
 
@@ -32,12 +32,11 @@ EDITOR_COLUMNS: tuple[str, ...] = (
     "touchpoint", "stage", "channel", "controlled", "intentional", "owner", "target", "operational",
     "assessment", "note",
 )
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
 def escape_markdown(text: str) -> str:
     """Return user text with Markdown syntax escaped, for widget labels and st.markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return exports.escape_markdown(text)
 
 
 def blank_draft(dataset: str | None = None) -> dict[str, Any]:

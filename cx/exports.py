@@ -7,6 +7,14 @@ from collections.abc import Sequence
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_SPECIAL = "\\`*_[]<>#|~$"
+
+
+def escape_markdown(text: str) -> str:
+    """Return user text escaped so Markdown-rendering elements show it literally (no links, bold, HTML)."""
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+    # Bare URLs would become links: break the patterns GitHub-flavoured Markdown links up.
+    return escaped.replace("://", "\\:\\/\\/").replace("www.", "www\\.")
 
 
 def neutralise(value: object) -> object:

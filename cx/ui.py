@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cx import metrics, store
+from cx import exports, metrics, store
 from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
@@ -407,14 +407,9 @@ def metric_tile(container: Any, result: MetricResult, *, current: MetricResult |
     container.caption(" · ".join(parts) + (f"  \n{note}" if note else ""))
 
 
-_MD_SPECIAL = "\\`*_[]<>#|~$"
-
-
 def escape_md(text: str) -> str:
-    """Return user text escaped so st.markdown-based elements show it literally (no links, bold, HTML)."""
-    escaped = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
-    # Bare URLs would become links: break the patterns GitHub-flavoured markdown links up.
-    return escaped.replace("://", "\\:\\/\\/").replace("www.", "www\\.")
+    """Return user text escaped for st.markdown-based elements (see exports.escape_markdown)."""
+    return exports.escape_markdown(text)
 
 
 @dataclass(frozen=True)
