@@ -35,6 +35,7 @@ __all__ = [
     "DriverAnalysis",
     "DriverInputError",
     "FixFirstItem",
+    "INCONSISTENT_WARNING",
     "LeftOut",
     "MeanDifference",
     "RelativeWeights",
