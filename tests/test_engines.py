@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cx import journeys, metrics, store
+from cx import driver_data, journeys, metrics, store
 from cx.engines import Engine, parquet_engine, store_engine
 from cx.errors import NotFound
 
@@ -75,6 +75,8 @@ def _snapshot(engine: Engine, con: duckdb.DuckDBPyConnection) -> dict[str, objec
         out[f"tp|{row['touchpoint']}"] = tuple(row[k] for k in ("n", "mean", "score", "low", "high"))
     scores = journeys.dataset_scores(con, DATASET, engine=engine)
     out["journey"] = journeys.touchpoint_records(scores)
+    # Drivers: relative weights of the three touchpoints on the recommend outcome (min n 5: tiny fixture).
+    out["drivers"] = driver_data.analyse(engine, DATASET, "Recommend", min_n=5).as_dict()
     return out
 
 
