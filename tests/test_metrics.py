@@ -135,7 +135,8 @@ def test_mean_interval_from_sums_matches_the_sample_sd(con: duckdb.DuckDBPyConne
 def test_clv_from_revenue_and_churn(con: duckdb.DuckDBPyConnection) -> None:
     people = list("abcd")
     outcomes = pd.concat([
-        pd.DataFrame({"respondent": people, "outcome": "Revenue", "kind": "value", "value": [100.0, 200.0, 300.0, 400.0]}),
+        pd.DataFrame({"respondent": people, "outcome": "Revenue", "kind": "value",
+                      "value": [100.0, 200.0, 300.0, 400.0]}),
         pd.DataFrame({"respondent": people, "outcome": "Churned", "kind": "binary", "value": [1.0, 0.0, 0.0, 0.0]}),
     ]).assign(scale_min=None, scale_max=None)
     store.save_dataset(con, "V", long_rows("T", [1, 2, 3, 4], 1, 5).assign(respondent=people), outcomes=outcomes)
