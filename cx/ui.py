@@ -441,3 +441,30 @@ def dataset_page(title: str, icon: str, *, intro: str | None = None, filters: bo
     engine_caption()
     st.caption(" · ".join(notes))
     return PageContext(con=con, min_n=min_n, dataset=dataset, filters=active, notes=notes)
+
+
+def touchpoints_weakest_first(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter],
+                              min_n: int) -> list[Any]:
+    """Return the data set's touchpoint scores, lowest score first (unreliable and unscored last).
+
+    Stops the page with a message when no answer matches the filters.
+    """
+    from cx import journeys
+
+    scores = run_safely(
+        lambda: journeys.dataset_scores(con, dataset, engine=engine(), filters=filters, min_n=min_n),
+        "Could not score the touchpoints",
+    )
+    ranked = sorted(scores.touchpoints, key=lambda t: (t.score is None, t.low_n, t.score or 0.0, t.touchpoint))
+    if not ranked:
+        st.info("No answers match the filters. Widen the date range or clear a filter in the sidebar.")
+        st.stop()
+    return ranked
+
+
+def touchpoint_picker(ranked: Sequence[Any], *extra: str) -> str | None:
+    """Return the touchpoint picked from a weakest-first list (mirrored in `?touchpoint=`)."""
+    return query_choice(
+        "Touchpoint (weakest first)", [t.touchpoint for t in ranked] + list(extra), "touchpoint",
+        help="Touchpoints are listed from the lowest 0–10 score up; scores from too few answers come last.",
+    )

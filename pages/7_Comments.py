@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cx import comments, exports, journeys, store, ui
+from cx import comments, exports, store, ui
 
 ALL = "(all touchpoints)"
 TERM_KEY = "comments_term"  # (touchpoint, term) picked from "What people talk about"
@@ -21,18 +21,8 @@ if kinds.get(dataset) == "reviews":
     st.info("Public reviews: an uncontrolled touchpoint source — the company does not run the site these "
             "ratings and texts come from, so read them beside (not instead of) the survey answers.", icon="🌐")
 
-scores = ui.run_safely(
-    lambda: journeys.dataset_scores(con, dataset, engine=engine, filters=filters, min_n=min_n),
-    "Could not score the touchpoints",
-)
-ranked = sorted(scores.touchpoints, key=lambda t: (t.score is None, t.low_n, t.score or 0.0, t.touchpoint))
-if not ranked:
-    st.info("No answers match the filters. Widen the date range or clear a filter in the sidebar.")
-    st.stop()
-touchpoint_choice = ui.query_choice(
-    "Touchpoint (weakest first)", [t.touchpoint for t in ranked] + [ALL], "touchpoint",
-    help="Touchpoints are listed from the lowest 0–10 score up; scores from too few answers come last.",
-)
+ranked = ui.touchpoints_weakest_first(con, dataset, filters, min_n)
+touchpoint_choice = ui.touchpoint_picker(ranked, ALL)
 touchpoint = None if touchpoint_choice == ALL else touchpoint_choice
 chosen = next((t for t in ranked if t.touchpoint == touchpoint), None)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from cx import actions, exports, journeys, report, store, ui
+from cx import actions, exports, report, store, ui
 from cx.errors import CxError
 
 ALL_UNITS = "(all local units)"
@@ -26,18 +26,8 @@ filters = ui.sidebar_filters(con, dataset)
 engine = ui.engine()
 options = store.filter_options(con, dataset)
 
-scores = ui.run_safely(
-    lambda: journeys.dataset_scores(con, dataset, engine=engine, filters=filters, min_n=min_n),
-    "Could not score the touchpoints",
-)
-ranked = sorted(scores.touchpoints, key=lambda t: (t.score is None, t.low_n, t.score or 0.0, t.touchpoint))
-if not ranked:
-    st.info("No answers match the filters. Widen the date range or clear a filter in the sidebar.")
-    st.stop()
-touchpoint = ui.query_choice(
-    "Touchpoint (weakest first)", [t.touchpoint for t in ranked], "touchpoint",
-    help="Touchpoints are listed from the lowest 0–10 score up; scores from too few answers come last.",
-)
+ranked = ui.touchpoints_weakest_first(con, dataset, filters, min_n)
+touchpoint = ui.touchpoint_picker(ranked)
 chosen = next(t for t in ranked if t.touchpoint == touchpoint)
 if chosen.score is not None:
     st.caption(f"Score now {chosen.score:.1f} of 10 (n = {chosen.n:,})" + (" · few answers" if chosen.low_n else "")
