@@ -18,15 +18,16 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import duckdb  # noqa: E402
+from _timing import timed  # noqa: E402
 
 TOUCHPOINTS = 20
 DATASET = "bench"
@@ -67,15 +68,6 @@ def generate(out: Path, rows: int) -> Path:
     return root
 
 
-def timed(fn, repeat: int) -> float:
-    """Return the median wall time of fn() over `repeat` warm runs (one warm-up first)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def raw_queries(root: Path) -> dict[str, str]:

@@ -13,13 +13,14 @@ respondent) into a temporary cx store and times, from one run:
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import timed  # noqa: E402
 
 from cx import metrics, store  # noqa: E402
 from cx.engines import store_engine  # noqa: E402
@@ -59,14 +60,6 @@ def generate(con, rows: int) -> None:
         FROM range({people}) t(i)""", {"ds": DATASET})
 
 
-def timed(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
