@@ -192,7 +192,7 @@ def sidebar_settings() -> int:
         )
         with st.expander("Feedback source"):
             source = st.text_input(
-                "Parquet directory (empty: the cx store)", value=st.session_state.get(SOURCE_KEY) or "",
+                "Parquet directory (empty: the cx store)", value=source_setting()[1] or "",
                 help="A directory written by `python -m cx export`; journeys stay in the store.",
             ).strip()
             st.session_state[SOURCE_KEY] = source or None

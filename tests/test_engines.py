@@ -146,3 +146,33 @@ def spark_engine_factory():
 def test_spark_equals_the_store(stored, spark_engine_factory) -> None:
     con, out = stored
     _assert_same(_snapshot(store_engine(con), con), _snapshot(spark_engine_factory(out), con))
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning", "ignore::ResourceWarning",
+                            "ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("engine_name", ["duckdb", "spark"])
+def test_the_journey_page_can_read_a_parquet_source(engine_name: str, seeded_db: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, request) -> None:
+    if engine_name == "spark":
+        request.getfixturevalue("spark_engine_factory")
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT, no_exceptions
+
+    con = store.connect(seeded_db)
+    store.export_parquet(con, "Retail sample", tmp_path / "lake")
+    expected = journeys.hides_sentence(journeys.journey_scores(con, "Retail store journey"))
+    con.close()
+    monkeypatch.setenv("CX_DB", str(seeded_db))
+    monkeypatch.setenv("CX_SOURCE", str(tmp_path / "lake"))
+    monkeypatch.setenv("CX_ENGINE", engine_name)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "1_Journey.py"), default_timeout=180)
+    at.query_params["journey"] = "Retail store journey"
+    at.run()
+    no_exceptions(at)
+    assert f"Computed on {engine_name} · Parquet at {tmp_path / 'lake'}" in [c.value for c in at.caption]
+    assert [w.value for w in at.warning] == [expected]
+    st.cache_resource.clear()
