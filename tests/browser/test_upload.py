@@ -24,7 +24,8 @@ SLOW = 60_000  # ms: reading, checking and importing run while other tests share
 
 
 def _upload(page: Page, path: Path) -> None:
-    page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(str(path))
+    # Address the uploader by its label: the page has a second uploader (a saved mapping).
+    page.get_by_role("region", name="Feedback file").locator("input[type=file]").set_input_files(str(path))
 
 
 def test_upload_map_import_and_see_it_on_the_journey_page(page: Page, app_server: str, tmp_path: Path) -> None:
