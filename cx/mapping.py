@@ -21,7 +21,6 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Sequence
-from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -553,22 +552,6 @@ def codes_to_text(codes: Iterable[Code]) -> str:
 def scale_label(scale: tuple[float, float] | None) -> str:
     """Return "1–5" for a scale, "no scale" for None."""
     return "no scale" if scale is None else f"{_num(scale[0])}–{_num(scale[1])}"
-
-
-def rules_table(mapping: Mapping) -> list[dict[str, Any]]:
-    """Return one row per touchpoint (wide: column) with its effective scale and codes, for display."""
-    if mapping.format == "wide":
-        return [{"column": t.column, "touchpoint": t.name, "scale": scale_label(mapping.wide_rule(t).scale),
-                 "not applicable": codes_to_text(mapping.wide_rule(t).not_applicable),
-                 "reversed": mapping.wide_rule(t).reversed} for t in mapping.touchpoints]
-    return [{"touchpoint": tp, "scale": scale_label(mapping.rule_for(tp).scale),
-             "not applicable": codes_to_text(mapping.rule_for(tp).not_applicable),
-             "reversed": mapping.rule_for(tp).reversed} for tp, _ in mapping.per_touchpoint]
-
-
-def as_mapping(value: Mapping | AnyMapping[str, Any]) -> Mapping:
-    """Return a Mapping from a Mapping or its JSON data."""
-    return value if isinstance(value, Mapping) else from_dict(dict(value))
 
 
 # ---------------------------------------------------------------------- guesses from what the columns hold
