@@ -237,10 +237,10 @@ def relative_weights(rxx: ArrayLike, rxy: ArrayLike, predictors: Sequence[str]) 
     )
 
 
-def _complete_rows(
+def _checked_arrays(
     x: ArrayLike, y: ArrayLike, predictors: Sequence[str]
 ) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
-    """Return the listwise-complete rows of (x, y) after checking shapes."""
+    """Return (x as n×k floats, y as n floats, predictor names) after checking shapes and names."""
     try:
         xa = np.asarray(x, dtype=np.float64)
         ya = np.asarray(y, dtype=np.float64)
@@ -260,6 +260,14 @@ def _complete_rows(
             f"{xa.shape[0]} rows of touchpoint scores but {ya.shape[0]} outcomes: pass one outcome per respondent"
         )
     names = _check_predictors(predictors, xa.shape[1], "score columns")
+    return xa, ya, names
+
+
+def _complete_rows(
+    x: ArrayLike, y: ArrayLike, predictors: Sequence[str]
+) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
+    """Return the listwise-complete rows of (x, y) after checking shapes."""
+    xa, ya, names = _checked_arrays(x, y, predictors)
     complete = np.isfinite(xa).all(axis=1) & np.isfinite(ya)
     return xa[complete], ya[complete], names
 
@@ -550,20 +558,7 @@ def _pairwise_rows(
     x: ArrayLike, y: ArrayLike, predictors: Sequence[str]
 ) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
     """Return the rows with an outcome and at least one touchpoint answer, after checking shapes."""
-    try:
-        xa = np.asarray(x, dtype=np.float64)
-        ya = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DriverInputError(f"scores must be numbers: {exc}") from exc
-    if xa.ndim == 1:
-        xa = xa.reshape(-1, 1)
-    ya = ya.ravel() if ya.ndim == 2 and ya.shape[1] == 1 else ya
-    if xa.ndim != 2 or ya.ndim != 1 or xa.shape[0] != ya.shape[0]:
-        raise DriverInputError(
-            f"expected one row per respondent: scores of shape (n, k) and an outcome of shape (n,), "
-            f"got {xa.shape} and {ya.shape}"
-        )
-    names = _check_predictors(predictors, xa.shape[1], "score columns")
+    xa, ya, names = _checked_arrays(x, y, predictors)
     keep = np.isfinite(ya) & np.isfinite(xa).any(axis=1)
     return xa[keep], ya[keep], names
 

@@ -69,3 +69,19 @@ def app(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
 def no_exceptions(at: AppTest) -> None:
     """Fail with the messages of any exception the app showed."""
     assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture
+def db(tmp_path: Path, seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Return a private copy of the seeded database (set as CX_DB) for page tests that write."""
+    import shutil
+
+    import streamlit as st
+
+    path = tmp_path / "cx.duckdb"
+    shutil.copy(seeded_db, path)
+    monkeypatch.setenv("CX_DB", str(path))
+    monkeypatch.chdir(ROOT)
+    st.cache_resource.clear()
+    yield path
+    st.cache_resource.clear()

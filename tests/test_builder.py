@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -327,20 +326,6 @@ def test_operational_metrics_of_a_data_set(con: duckdb.DuckDBPyConnection) -> No
 
 
 # ---------------------------------------------------------------- the page
-
-
-@pytest.fixture
-def db(tmp_path: Path, seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A private copy of the seeded database for page tests that write."""
-    import streamlit
-
-    path = tmp_path / "cx.duckdb"
-    shutil.copy(seeded_db, path)
-    monkeypatch.setenv("CX_DB", str(path))
-    monkeypatch.chdir(ROOT)
-    streamlit.cache_resource.clear()
-    yield path
-    streamlit.cache_resource.clear()
 
 
 def _page(**params: str) -> AppTest:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -357,22 +356,6 @@ def test_assessment_gap_explains_what_is_missing(rated: duckdb.DuckDBPyConnectio
 
 
 # ---------------------------------------------------------------- the page
-
-
-@pytest.fixture
-def db(tmp_path: Path, seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A private copy of the seeded database for page tests that write."""
-    import shutil
-
-    import streamlit as st
-
-    path = tmp_path / "cx.duckdb"
-    shutil.copy(seeded_db, path)
-    monkeypatch.setenv("CX_DB", str(path))
-    monkeypatch.chdir(ROOT)
-    st.cache_resource.clear()
-    yield path
-    st.cache_resource.clear()
 
 
 def _page(**params: str) -> AppTest:
