@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cx import store, ui
+from cx import seed, store, ui
 
 ROOT = Path(__file__).resolve().parent
 
@@ -25,7 +25,7 @@ if counts["journeys"] == 0 and counts["datasets"] == 0:
         "or restore the product-launch example below."
     )
     if st.button("Restore the product-launch journey"):
-        ui.run_safely(lambda: store.restore_product_launch(con), "Could not restore the example")
+        ui.run_safely(lambda: seed.restore_product_launch(con), "Could not restore the example")
         st.rerun()
     st.stop()
 

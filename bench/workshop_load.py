@@ -49,7 +49,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
-from cx import store, workshop  # noqa: E402
+from cx import seed, store, workshop  # noqa: E402
 from cx.models import Journey, JourneyStep  # noqa: E402
 
 JOURNEY = "Workshop load check"
@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="cx-workshop-load-"))
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "cx.duckdb"
-    con = store.open_store(db)
+    con = seed.open_store(db)
     steps = tuple(JourneyStep(position=i, touchpoint=t, stage="interaction") for i, t in enumerate(TOUCHPOINTS, 1))
     store.save_journey(con, Journey(name=JOURNEY, persona="Load check", steps=steps), replace=True)
     warmup = workshop.start_workshop(con, JOURNEY).code

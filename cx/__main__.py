@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from cx import journeys, metrics, store
+from cx import journeys, metrics, seed, store
 from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError, InvalidInput
 
@@ -33,7 +33,7 @@ def _print(payload: Any, as_json: bool, lines: Sequence[str]) -> None:
 
 
 def cmd_journeys(args: argparse.Namespace) -> int:
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     rows = []
     for name in store.journey_names(con):
         j = store.load_journey(con, name)
@@ -48,7 +48,7 @@ def cmd_journeys(args: argparse.Namespace) -> int:
 def cmd_journey_export(args: argparse.Namespace) -> int:
     from cx import builder
 
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     data = builder.journey_json(con, args.journey)
     if args.out:
         with open(args.out, "wb") as out:
@@ -62,7 +62,7 @@ def cmd_journey_export(args: argparse.Namespace) -> int:
 def cmd_journey_import(args: argparse.Namespace) -> int:
     from cx import builder
 
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     with open(args.file, "rb") as handle:
         data = builder.read_journey_file(handle.read())
     check = builder.check_import(con, data)
@@ -80,7 +80,7 @@ def cmd_journey_import(args: argparse.Namespace) -> int:
 def cmd_workshops(args: argparse.Namespace) -> int:
     from cx import workshop
 
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     rows = [{"code": w.code, "journey": w.journey, "status": w.status, "started_at": w.started_at,
              "closed_at": w.closed_at, "participants": workshop.participant_count(con, w.code),
              "votes": int(workshop.tally(con, w.code)["votes"].sum())}
@@ -91,7 +91,7 @@ def cmd_workshops(args: argparse.Namespace) -> int:
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     frame = store.datasets(con).drop(columns=["mapping"])
     rows = json.loads(frame.to_json(orient="records", date_format="iso"))
     _print(rows, args.json, [f"{r['dataset']}: {r['answers']} answers from {r['respondents']} respondents"
@@ -123,7 +123,7 @@ def _engine_or_store(args: argparse.Namespace, con: Any, dataset: str | None) ->
 
 
 def cmd_touchpoints(args: argparse.Namespace) -> int:
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     if args.journey is None and args.dataset is None:
         raise CxError("Say what to score: --journey NAME or --dataset NAME (see `python -m cx journeys`).")
     engine = engine_for(args, con)
@@ -151,7 +151,7 @@ def _group_by(by: str | None) -> str | None:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     dataset = args.dataset
     if dataset is None:
         names = store.dataset_names(con) if args.source is None else engine_for(args, con).dataset_names()
@@ -192,7 +192,7 @@ def _filters_from_args(raw: Sequence[str] | None) -> list[metrics.Filter]:
 def cmd_drivers(args: argparse.Namespace) -> int:
     from cx import driver_data
 
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     engine = _engine_or_store(args, con, args.dataset)
     filters = _filters_from_args(args.filter)
     result = driver_data.analyse(engine, args.dataset, args.outcome, filters=filters, min_n=args.min_n,
@@ -211,7 +211,7 @@ def cmd_drivers(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     written = store.export_parquet(con, args.dataset, args.out)
     payload = {"dataset": args.dataset, "out": str(args.out), "rows": written}
     _print(payload, args.json, [f"{args.dataset}: wrote {n:,} {t} rows under {args.out}/{t}/"
@@ -259,7 +259,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_actions(args: argparse.Namespace) -> int:
     from cx import actions
 
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     listed = actions.list_actions(con, dataset=args.dataset, touchpoint=args.touchpoint)
     rows, lines = [], []
     for action in listed:
@@ -283,7 +283,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.journey is None and args.dataset is None:
         raise InvalidInput("Say what to report on: --journey NAME or --dataset NAME (see `python -m cx journeys`).")
-    con = store.open_store(args.db)
+    con = seed.open_store(args.db)
     built = report.build_report(con, args.journey, dataset=args.dataset, min_n=args.min_n,
                                 window_days=args.window_days, quotes=0 if args.no_quotes else 2)
     text = report.report_html(built) if args.format == "html" else report.report_markdown(built)

@@ -214,7 +214,7 @@ def actions_frame(actions: Sequence[Action]) -> pd.DataFrame:
 
 
 def seed_example_action(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
-    """Log the sample data's stock-alert action (first run only: called from store.seed)."""
+    """Log the sample data's stock-alert action (first run only: called from seed.seed)."""
     return add_action(con, dataset=dataset, **EXAMPLE_ACTION)
 
 

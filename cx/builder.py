@@ -18,7 +18,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx import exports, store
+from cx import exports, metrics, store
+from cx.engines import store_engine
 from cx.errors import InvalidInput
 from cx.models import STAGES
 
@@ -235,7 +236,7 @@ def inventory(con: duckdb.DuckDBPyConnection, dataset: str | None) -> list[str] 
     """Return the touchpoints a data set has answers for; None without a data set (or when it is missing)."""
     if dataset is None or not store.has_dataset(con, dataset):
         return None
-    return [str(t) for t in store.filter_options(con, dataset)["touchpoint"]]
+    return [str(t) for t in metrics.filter_options(store_engine(con), dataset)["touchpoint"]]
 
 
 def unknown_touchpoints(con: duckdb.DuckDBPyConnection, data: Mapping[str, Any]) -> list[str]:

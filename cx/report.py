@@ -22,11 +22,11 @@ import pandas as pd
 
 from cx import actions as actions_module
 from cx import comments as comments_module
-from cx import journeys, store
+from cx import journeys
 from cx.actions import Action, BeforeAfter
 from cx.engines import Engine, store_engine
 from cx.errors import InvalidInput
-from cx.metrics import DEFAULT_MIN_N, Filter
+from cx.metrics import DEFAULT_MIN_N, Filter, filter_options
 from cx.models import JourneyScores
 
 RULE_COLOUR = "#8e44ad"
@@ -200,7 +200,7 @@ def build_report(
         dataset = dataset or scores.journey.dataset
     data_until: date | None = None
     if dataset is not None:
-        last = store.filter_options(con, dataset)["last"]
+        last = filter_options(store_engine(con), dataset)["last"]
         data_until = None if last is None else pd.Timestamp(last).date()
     items = []
     for t in scores.touchpoints:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +21,6 @@ from cx.models import Journey, JourneyStep
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = REPO_ROOT / "data" / "cx.duckdb"
-PRODUCT_LAUNCH_FILE = REPO_ROOT / "data" / "product_launch.json"
-PRODUCT_LAUNCH = "Product launch"
 
 RESPONSE_COLUMNS: tuple[str, ...] = (
     "dataset", "respondent", "touchpoint", "score", "scale_min", "scale_max", "reversed",
@@ -598,15 +596,7 @@ def journey_to_dict(journey: Journey, scores: dict[str, float] | None = None) ->
     }
 
 
-def restore_product_launch(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the shipped product-launch journey and its team assessment."""
-    data = json.loads(PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))
-    journey, scores = journey_from_dict(data)
-    save_journey(con, journey, replace=True)
-    save_assessment(con, journey.name, scores)
-
-
-# ---------------------------------------------------------------- first run
+# ---------------------------------------------------------------- settings
 
 
 def get_setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
@@ -620,72 +610,7 @@ def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
 
 
-def seed(con: duckdb.DuckDBPyConnection, sample: Callable[[], Any] | None = None) -> bool:
-    """Load the product-launch journey and the sample data on a database's first run.
-
-    Returns True when it loaded anything. Runs once per database file: what a user deletes
-    later stays deleted (the journey builder can restore the product-launch journey).
-    """
-    from cx import sample as sample_module
-
-    if get_setting(con, "seeded_at") is not None:
-        return False
-    generated: list[Any] = []
-
-    def data() -> Any:
-        if not generated:
-            generated.append((sample or sample_module.generate)())
-        return generated[0]
-
-    added = False
-    if PRODUCT_LAUNCH not in journey_names(con):
-        restore_product_launch(con)
-        added = True
-    if not has_dataset(con, sample_module.SAMPLE_DATASET):
-        save_dataset(
-            con, sample_module.SAMPLE_DATASET, data().responses, segments=data().segments,
-            outcomes=data().outcomes, operational=data().operational,
-            source="data/make_sample.py (generated)", kind="sample",
-        )
-        from cx import actions as actions_module  # the sample's dated improvement, logged as an action
-
-        actions_module.seed_example_action(con, sample_module.SAMPLE_DATASET)
-        added = True
-    if sample_module.SAMPLE_JOURNEY not in journey_names(con):
-        steps = tuple(
-            JourneyStep(position=int(r.position), touchpoint=str(r.touchpoint), stage=r.stage,
-                        channel=r.channel, target=float(r.target), intentional=bool(r.intentional),
-                        controlled=bool(r.controlled), operational=getattr(r, "operational", None))
-            for r in data().touchpoints.itertuples()
-        )
-        save_journey(con, Journey(
-            name=sample_module.SAMPLE_JOURNEY, persona="All shoppers",
-            goal="Find, buy and use a new device", dataset=sample_module.SAMPLE_DATASET,
-            description="Generated sample: a retail electronics journey with several thousand respondents.",
-            steps=steps,
-        ))
-        added = True
-    set_setting(con, "seeded_at", _now().isoformat())
-    return added
-
-
-def open_store(path: str | Path | None = None, *, seed_if_empty: bool = True) -> duckdb.DuckDBPyConnection:
-    """Return a migrated connection, seeded with the shipped journey and sample data on first use."""
-    con = connect(path)
-    if seed_if_empty:
-        seed(con)
-    return con
-
-
-# ---------------------------------------------------------------- what can be filtered
-
-
-def filter_options(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, Any]:
-    """Return the values a stored data set can be filtered by (see `metrics.filter_options`)."""
-    from cx.engines import store_engine
-    from cx.metrics import filter_options as engine_options
-
-    return engine_options(store_engine(con), dataset)
+# ---------------------------------------------------------------- operational metrics
 
 
 def operational_metrics(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:

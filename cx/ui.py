@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cx import exports, metrics, store
+from cx import exports, metrics, seed, store
 from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
@@ -38,7 +38,7 @@ def db_path() -> str:
 @st.cache_resource(show_spinner="Opening the database (the first run loads the sample data)…")
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     # One connection per process and file; every script run takes its own cursor.
-    return store.open_store(path)
+    return seed.open_store(path)
 
 
 _frozen_modules = 0

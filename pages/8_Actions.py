@@ -24,7 +24,7 @@ con = ui.connection()
 dataset = ui.require_dataset(con)
 filters = ui.sidebar_filters(con, dataset)
 engine = ui.engine()
-options = store.filter_options(con, dataset)
+options = ui.filter_options(con, dataset)
 
 ranked = ui.touchpoints_weakest_first(con, dataset, filters, min_n)
 touchpoint = ui.touchpoint_picker(ranked)

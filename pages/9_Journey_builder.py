@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from cx import builder, store, ui, workshop
+from cx import builder, seed, store, ui, workshop
 from cx.models import STAGES
 
 st.set_page_config(page_title="Journey builder · cx", page_icon="🛠️", layout="wide")
@@ -295,14 +295,14 @@ with st.expander("Import a journey file (JSON)"):
 with st.expander("The product-launch example"):
     st.caption("The journey that ships with cx: an electronics launch that reached only 50 % of its revenue goal "
                "while its average touchpoint score looked fine.")
-    exists = store.PRODUCT_LAUNCH in names
+    exists = seed.PRODUCT_LAUNCH in names
     sure = True
     if exists:
-        sure = st.checkbox(f"Replace the current '{store.PRODUCT_LAUNCH}' journey and its team scores with the "
+        sure = st.checkbox(f"Replace the current '{seed.PRODUCT_LAUNCH}' journey and its team scores with the "
                            "original", key="builder_restore_sure")
     if st.button("Restore the product-launch journey", disabled=not sure):
-        ui.run_safely(lambda: store.restore_product_launch(con), "Could not restore the example")
-        flash("success", f"Restored the journey '{store.PRODUCT_LAUNCH}'.")
+        ui.run_safely(lambda: seed.restore_product_launch(con), "Could not restore the example")
+        flash("success", f"Restored the journey '{seed.PRODUCT_LAUNCH}'.")
         st.session_state[LOADED] = None
-        st.session_state["builder_target"] = store.PRODUCT_LAUNCH
+        st.session_state["builder_target"] = seed.PRODUCT_LAUNCH
         st.rerun()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx import store
+from cx import seed, store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -49,7 +49,7 @@ def long_rows(touchpoint: str, scores: list[float], lo: float, hi: float, **extr
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return the path of a database file seeded as on a first run (built once per session)."""
     path = tmp_path_factory.mktemp("db") / "cx.duckdb"
-    store.open_store(path).close()
+    seed.open_store(path).close()
     return path
 
 

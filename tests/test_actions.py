@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx import actions, store
+from cx import actions, seed, store
 from cx.drivers import mean_difference_test
 from cx.engines import store_engine
 from cx.errors import InvalidInput, NotFound
@@ -94,12 +94,12 @@ def test_actions_export_is_safe_to_open_in_a_spreadsheet(con: duckdb.DuckDBPyCon
 
 def test_first_run_seeds_the_stock_alert_action_once(con: duckdb.DuckDBPyConnection) -> None:
     small = generate(respondents=300)
-    assert store.seed(con, sample=lambda: small)
+    assert seed.seed(con, generate=lambda: small)
     seeded = actions.list_actions(con)
     assert [(a.dataset, a.touchpoint, a.title, a.owner, a.action_date, a.status) for a in seeded] == [
         ("Retail sample", "Stock availability", "Stock alerts by SMS when a device is back in store", "Supply chain",
          LIVE, "done")]
-    assert not store.seed(con, sample=lambda: small)
+    assert not seed.seed(con, generate=lambda: small)
     assert len(actions.list_actions(con)) == 1
 
 

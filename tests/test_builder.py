@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from cx import builder, store, workshop
+from cx import builder, seed, store, workshop
 from cx.errors import InvalidInput, NotFound
 from cx.models import STAGES
 
@@ -53,7 +53,7 @@ def test_journey_to_dict_is_the_exact_inverse_of_journey_from_dict() -> None:
 
 
 def test_the_shipped_file_reads_back_with_every_field_filled_in() -> None:
-    shipped = json.loads(store.PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))
+    shipped = json.loads(seed.PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))
     full = store.journey_to_dict(*store.journey_from_dict(shipped))
     assert list(full) == list(store.JOURNEY_FILE_FIELDS)
     assert [list(t) for t in full["touchpoints"]] == [list(store.TOUCHPOINT_FILE_FIELDS)] * 5
@@ -130,9 +130,9 @@ def test_export_file_names_are_safe() -> None:
 
 
 def test_rename_keeps_assessments_and_workshops(con: duckdb.DuckDBPyConnection) -> None:
-    store.restore_product_launch(con)
-    code = workshop.start_workshop(con, store.PRODUCT_LAUNCH).code
-    store.rename_journey(con, store.PRODUCT_LAUNCH, "  Launch 2026 ")
+    seed.restore_product_launch(con)
+    code = workshop.start_workshop(con, seed.PRODUCT_LAUNCH).code
+    store.rename_journey(con, seed.PRODUCT_LAUNCH, "  Launch 2026 ")
     assert store.journey_names(con) == ["Launch 2026"]
     assert store.assessments(con, "Launch 2026")["Out of stock"] == (1.0, 1)
     assert workshop.get_workshop(con, code).journey == "Launch 2026"
@@ -140,23 +140,23 @@ def test_rename_keeps_assessments_and_workshops(con: duckdb.DuckDBPyConnection) 
 
 
 def test_rename_refuses_a_taken_or_empty_name(con: duckdb.DuckDBPyConnection) -> None:
-    store.restore_product_launch(con)
+    seed.restore_product_launch(con)
     builder.import_journey(con, _file(dataset=None))
     with pytest.raises(InvalidInput, match="A journey named 'Delivery' already exists"):
-        store.rename_journey(con, store.PRODUCT_LAUNCH, "Delivery")
+        store.rename_journey(con, seed.PRODUCT_LAUNCH, "Delivery")
     with pytest.raises(InvalidInput, match="needs a name"):
-        store.rename_journey(con, store.PRODUCT_LAUNCH, "  ")
+        store.rename_journey(con, seed.PRODUCT_LAUNCH, "  ")
     with pytest.raises(NotFound, match="No journey named 'Nope'"):
         store.rename_journey(con, "Nope", "Other")
-    assert store.journey_names(con) == [store.PRODUCT_LAUNCH, "Delivery"]
+    assert store.journey_names(con) == [seed.PRODUCT_LAUNCH, "Delivery"]
 
 
 def test_duplicate_copies_steps_and_team_scores_under_a_free_name(con: duckdb.DuckDBPyConnection) -> None:
-    store.restore_product_launch(con)
-    assert store.duplicate_journey(con, store.PRODUCT_LAUNCH) == "Product launch (copy)"
-    assert store.duplicate_journey(con, store.PRODUCT_LAUNCH) == "Product launch (copy 2)"
-    assert store.duplicate_journey(con, store.PRODUCT_LAUNCH, "Mine") == "Mine"
-    original = builder.journey_file(con, store.PRODUCT_LAUNCH)
+    seed.restore_product_launch(con)
+    assert store.duplicate_journey(con, seed.PRODUCT_LAUNCH) == "Product launch (copy)"
+    assert store.duplicate_journey(con, seed.PRODUCT_LAUNCH) == "Product launch (copy 2)"
+    assert store.duplicate_journey(con, seed.PRODUCT_LAUNCH, "Mine") == "Mine"
+    original = builder.journey_file(con, seed.PRODUCT_LAUNCH)
     assert builder.journey_file(con, "Mine") == {**original, "name": "Mine"}
 
 
@@ -266,9 +266,9 @@ def test_import_can_leave_unknown_touchpoints_out_and_rename_or_replace(con: duc
 
 
 def test_nothing_is_half_saved(con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.restore_product_launch(con)
+    seed.restore_product_launch(con)
     before = store.table_counts(con)
-    snapshot = builder.journey_file(con, store.PRODUCT_LAUNCH)
+    snapshot = builder.journey_file(con, seed.PRODUCT_LAUNCH)
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
@@ -278,25 +278,25 @@ def test_nothing_is_half_saved(con: duckdb.DuckDBPyConnection, monkeypatch: pyte
         builder.import_journey(con, _file(dataset=None))
     draft = builder.set_fields(builder.move_touchpoint(snapshot, 0, 2), name="Renamed")
     with pytest.raises(RuntimeError, match="disk full"):
-        builder.save_draft(con, draft, original=store.PRODUCT_LAUNCH)
+        builder.save_draft(con, draft, original=seed.PRODUCT_LAUNCH)
     monkeypatch.undo()
     assert store.table_counts(con) == before
-    assert builder.journey_file(con, store.PRODUCT_LAUNCH) == snapshot
+    assert builder.journey_file(con, seed.PRODUCT_LAUNCH) == snapshot
     # and a nested transaction() joins the outer one, on the success path too
-    builder.save_draft(con, draft, original=store.PRODUCT_LAUNCH)
+    builder.save_draft(con, draft, original=seed.PRODUCT_LAUNCH)
     assert store.journey_names(con) == ["Renamed"]
 
 
 def test_save_draft_renames_reorders_and_keeps_vote_counts(con: duckdb.DuckDBPyConnection) -> None:
-    store.restore_product_launch(con)
-    store.save_assessment(con, store.PRODUCT_LAUNCH, {"Marketing": 9.0, "Out of stock": 1.0},
+    seed.restore_product_launch(con)
+    store.save_assessment(con, seed.PRODUCT_LAUNCH, {"Marketing": 9.0, "Out of stock": 1.0},
                           votes={"Marketing": 6, "Out of stock": 6})
-    draft = builder.journey_file(con, store.PRODUCT_LAUNCH)
+    draft = builder.journey_file(con, seed.PRODUCT_LAUNCH)
     draft = builder.move_touchpoint(draft, 4, -4)
     draft = builder.apply_editor_state(draft, {"edited_rows": {0: {"assessment": 2.0, "owner": "Supply"}}})
     draft = builder.set_fields(draft, name="Launch")
-    assert builder.is_dirty(con, draft, store.PRODUCT_LAUNCH)
-    assert builder.save_draft(con, draft, original=store.PRODUCT_LAUNCH) == "Launch"
+    assert builder.is_dirty(con, draft, seed.PRODUCT_LAUNCH)
+    assert builder.save_draft(con, draft, original=seed.PRODUCT_LAUNCH) == "Launch"
     saved = builder.journey_file(con, "Launch")
     assert builder.names_in(saved)[:2] == ["Out of stock", "Product innovation"]
     assert saved["touchpoints"][0]["owner"] == "Supply"
@@ -305,14 +305,14 @@ def test_save_draft_renames_reorders_and_keeps_vote_counts(con: duckdb.DuckDBPyC
 
 
 def test_check_draft_blocks_taken_names_and_empty_journeys(con: duckdb.DuckDBPyConnection) -> None:
-    store.restore_product_launch(con)
-    taken = builder.check_draft(con, _draft("A") | {"name": store.PRODUCT_LAUNCH}, original=None)
+    seed.restore_product_launch(con)
+    taken = builder.check_draft(con, _draft("A") | {"name": seed.PRODUCT_LAUNCH}, original=None)
     assert taken.errors == ("A journey named 'Product launch' already exists: pick another name.",)
     empty = builder.check_draft(con, builder.blank_draft() | {"name": "New"}, original=None)
     assert empty.errors == ("Journey 'New' has no touchpoints: add at least one.",)
     with pytest.raises(InvalidInput, match="has no touchpoints"):
         builder.save_draft(con, builder.blank_draft() | {"name": "New"}, original=None)
-    assert store.journey_names(con) == [store.PRODUCT_LAUNCH]
+    assert store.journey_names(con) == [seed.PRODUCT_LAUNCH]
 
 
 def test_operational_metrics_of_a_data_set(con: duckdb.DuckDBPyConnection) -> None:
@@ -358,8 +358,8 @@ def _order(at: AppTest) -> list[str]:
 
 
 def test_page_edits_reorders_and_saves_a_journey(db: Path) -> None:
-    at = _page(journey=store.PRODUCT_LAUNCH)
-    assert at.selectbox(key="builder_pick").value == store.PRODUCT_LAUNCH
+    at = _page(journey=seed.PRODUCT_LAUNCH)
+    assert at.selectbox(key="builder_pick").value == seed.PRODUCT_LAUNCH
     assert _order(at) == ["Product innovation", "Electronics store", "Marketing", "Product purchase", "Out of stock"]
     assert at.caption[-1].value == "All changes saved." or any(c.value == "All changes saved." for c in at.caption)
 
@@ -376,7 +376,7 @@ def test_page_edits_reorders_and_saves_a_journey(db: Path) -> None:
     _ok(_button(at, "Save journey").click().run())
     assert at.success[0].value == "Saved the journey 'Product launch' (5 touchpoints)."
 
-    saved = _stored(db, store.PRODUCT_LAUNCH)
+    saved = _stored(db, seed.PRODUCT_LAUNCH)
     assert builder.names_in(saved) == ["Electronics store", "Marketing", "Out of stock", "Product purchase",
                                        "Review site"]
     assert saved["persona"] == "Gadget fan"
@@ -384,13 +384,13 @@ def test_page_edits_reorders_and_saves_a_journey(db: Path) -> None:
 
 
 def test_page_table_edits_are_saved(db: Path) -> None:
-    at = _page(journey=store.PRODUCT_LAUNCH)
+    at = _page(journey=seed.PRODUCT_LAUNCH)
     key = f"builder_editor_{at.session_state['builder_gen']}_{at.session_state['builder_ver']}"
     at.session_state[key] = {"edited_rows": {0: {"assessment": 8.0, "owner": "Product team", "target": 7.5}},
                              "added_rows": [], "deleted_rows": []}
     _ok(at.run())
     _ok(_button(at, "Save journey").click().run())
-    first = _stored(db, store.PRODUCT_LAUNCH)["touchpoints"][0]
+    first = _stored(db, seed.PRODUCT_LAUNCH)["touchpoints"][0]
     assert (first["assessment"], first["owner"], first["target"]) == (8.0, "Product team", 7.5)
 
 
@@ -407,7 +407,7 @@ def test_page_creates_a_journey_from_the_data_set_inventory(db: Path) -> None:
     picker.select("Staff advice").select("Checkout")
     _ok(_button(at, "Add selected").click().run())
     assert _order(at) == ["Staff advice", "Checkout"]
-    at.text_input(key=f"builder_name_{gen}").set_value(store.PRODUCT_LAUNCH)
+    at.text_input(key=f"builder_name_{gen}").set_value(seed.PRODUCT_LAUNCH)
     _ok(_button(at, "Save journey").click().run())
     assert at.error[0].value == "A journey named 'Product launch' already exists: pick another name."
     at.text_input(key=f"builder_name_{gen}").set_value("Store visit")
@@ -418,23 +418,23 @@ def test_page_creates_a_journey_from_the_data_set_inventory(db: Path) -> None:
 
 
 def test_page_deletes_only_after_confirmation_and_restores_the_example(db: Path) -> None:
-    at = _page(journey=store.PRODUCT_LAUNCH)
+    at = _page(journey=seed.PRODUCT_LAUNCH)
     _ok(_button(at, "Delete…").click().run())
     assert "Delete the journey 'Product launch'" in at.warning[0].value
     _ok(_button(at, "Cancel").click().run())
-    assert store.PRODUCT_LAUNCH in at.selectbox(key="builder_pick").options
+    assert seed.PRODUCT_LAUNCH in at.selectbox(key="builder_pick").options
     _ok(_button(at, "Delete…").click().run())
     _ok(_button(at, "Yes, delete it").click().run())
     assert at.success[0].value == "Deleted the journey 'Product launch'."
-    assert store.PRODUCT_LAUNCH not in at.selectbox(key="builder_pick").options
+    assert seed.PRODUCT_LAUNCH not in at.selectbox(key="builder_pick").options
     _ok(_button(at, "Restore the product-launch journey").click().run())
-    assert at.selectbox(key="builder_pick").value == store.PRODUCT_LAUNCH
-    assert _stored(db, store.PRODUCT_LAUNCH) == store.journey_to_dict(
-        *store.journey_from_dict(json.loads(store.PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))))
+    assert at.selectbox(key="builder_pick").value == seed.PRODUCT_LAUNCH
+    assert _stored(db, seed.PRODUCT_LAUNCH) == store.journey_to_dict(
+        *store.journey_from_dict(json.loads(seed.PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))))
 
 
 def test_page_duplicates_and_exports(db: Path) -> None:
-    at = _page(journey=store.PRODUCT_LAUNCH)
+    at = _page(journey=seed.PRODUCT_LAUNCH)
     exported = at.get("download_button")[0]
     assert exported.proto.label == "Export JSON"
     _ok(_button(at, "Duplicate").click().run())
@@ -489,10 +489,10 @@ def test_cli_exports_and_imports_journeys(tmp_path: Path, capsys: pytest.Capture
         store.set_setting(con, "seeded_at", "never")  # no sample data: this test needs none
         con.close()
     con = store.connect(source)
-    store.restore_product_launch(con)
+    seed.restore_product_launch(con)
     con.close()
     out = tmp_path / "launch.json"
-    assert main(["journey-export", "--db", str(source), "--journey", store.PRODUCT_LAUNCH, "--out", str(out)]) == 0
+    assert main(["journey-export", "--db", str(source), "--journey", seed.PRODUCT_LAUNCH, "--out", str(out)]) == 0
     capsys.readouterr()
     assert main(["journey-import", str(out), "--db", str(target), "--as", "Launch copy", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"journey": "Launch copy", "dropped": []}

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cx import journeys, store
+from cx import journeys, seed, store
 from cx.engines import store_engine
 from cx.models import Journey, JourneyStep
 from tests.conftest import golden_csv
@@ -14,7 +14,7 @@ from tests.conftest import golden_csv
 
 @pytest.fixture
 def launch(con: duckdb.DuckDBPyConnection):
-    store.restore_product_launch(con)
+    seed.restore_product_launch(con)
     return journeys.journey_scores(con, "Product launch")
 
 

@@ -82,7 +82,7 @@ def test_empty_database_gets_a_guard_not_a_traceback(tmp_path: Path, monkeypatch
 
 
 def test_journey_page_puts_the_team_beside_customers(app: AppTest, seeded_db: Path) -> None:
-    from cx import store
+    from cx import seed, store
 
     con = store.connect(seeded_db)
     try:
@@ -99,5 +99,5 @@ def test_journey_page_puts_the_team_beside_customers(app: AppTest, seeded_db: Pa
         assert gaps.set_index("touchpoint")["team"]["Stock availability"] == 8.0
     finally:
         con.execute("DELETE FROM assessments")
-        store.restore_product_launch(con)
+        seed.restore_product_launch(con)
         con.close()

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cx import store
+from cx import seed, store
 from cx.errors import DatabaseLocked, InvalidInput, NotFound, SchemaTooNew
 from cx.models import Journey, JourneyStep
 from tests.conftest import long_rows
@@ -86,8 +86,8 @@ def test_failed_dataset_write_leaves_nothing(con: duckdb.DuckDBPyConnection) -> 
 
 
 def test_product_launch_restore_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
-    store.restore_product_launch(con)
-    store.restore_product_launch(con)
+    seed.restore_product_launch(con)
+    seed.restore_product_launch(con)
     journey = store.load_journey(con, "Product launch")
     assert [s.touchpoint for s in journey.steps] == [
         "Product innovation", "Electronics store", "Marketing", "Product purchase", "Out of stock"]
@@ -98,11 +98,11 @@ def test_product_launch_restore_is_idempotent(con: duckdb.DuckDBPyConnection) ->
 
 def test_first_run_seeding_is_idempotent(tmp_path) -> None:
     path = tmp_path / "cx.duckdb"
-    con = store.open_store(path)
+    con = seed.open_store(path)
     first = store.table_counts(con)
-    assert store.seed(con) is False
+    assert seed.seed(con) is False
     con.close()
-    con = store.open_store(path)
+    con = seed.open_store(path)
     assert store.table_counts(con) == first
     assert first["responses"] > 10_000 and first["journeys"] == 2
     con.close()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx import store, workshop
+from cx import seed, store, workshop
 from cx.errors import InvalidInput, NotFound
 from cx.models import Journey, JourneyStep
 from cx.workshop import Vote
@@ -171,8 +171,8 @@ def test_closing_a_workshop_nobody_voted_in_saves_no_assessment(con: duckdb.Duck
 
 
 def test_live_scores_mark_weak_points_as_on_the_journey_page(con: duckdb.DuckDBPyConnection) -> None:
-    store.restore_product_launch(con)
-    code = workshop.start_workshop(con, store.PRODUCT_LAUNCH).code
+    seed.restore_product_launch(con)
+    code = workshop.start_workshop(con, seed.PRODUCT_LAUNCH).code
     workshop.cast_votes(con, code, "a", {"Electronics store": Vote(3), "Marketing": Vote(10),
                                          "Product purchase": Vote(10), "Out of stock": Vote(1)})
     scores = workshop.live_scores(con, code)
@@ -378,7 +378,7 @@ def _text(at: AppTest, label: str):
 
 def test_page_runs_a_workshop_from_start_to_close(db: Path) -> None:
     facilitator = _page()
-    facilitator.selectbox[0].set_value(store.PRODUCT_LAUNCH)
+    facilitator.selectbox[0].set_value(seed.PRODUCT_LAUNCH)
     _button(facilitator, "Start a workshop").click().run()
     code = facilitator.query_params["code"]
     assert facilitator.query_params["view"] == "present"
@@ -434,7 +434,7 @@ def test_page_runs_a_workshop_from_start_to_close(db: Path) -> None:
     assert late.info[0].value == "This workshop is closed. Thank you for taking part!"
 
     con = store.connect(db)
-    assert store.assessments(con, store.PRODUCT_LAUNCH, f"workshop {code}") == {
+    assert store.assessments(con, seed.PRODUCT_LAUNCH, f"workshop {code}") == {
         "Electronics store": (4.0, 1), "Out of stock": (1.0, 1)}
     con.close()
 
@@ -448,7 +448,7 @@ def test_page_explains_a_wrong_code_instead_of_a_traceback(db: Path) -> None:
 
 def test_start_page_lists_running_workshops_and_joins_by_code(db: Path) -> None:
     con = store.connect(db)
-    code = workshop.start_workshop(con, store.PRODUCT_LAUNCH).code
+    code = workshop.start_workshop(con, seed.PRODUCT_LAUNCH).code
     con.close()
     at = _page()
     assert any(m.value == f"**{code}**" for m in at.markdown)
