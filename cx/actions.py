@@ -7,7 +7,6 @@ numbers agree with every other page.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,10 +16,10 @@ import duckdb
 import pandas as pd
 
 from cx import store
-from cx.drivers import difference_test
 from cx.engines import Engine
 from cx.errors import InvalidInput, NotFound
-from cx.metrics import DEFAULT_MIN_N, Z95, Filter, compute, mean_interval, touchpoint_stats
+from cx.metrics import DEFAULT_MIN_N, Filter, compute, touchpoint_stats
+from cx.stats import difference
 
 PLANNED, IN_PROGRESS, DONE = "planned", "in progress", "done"
 STATUSES: tuple[str, ...] = (PLANNED, IN_PROGRESS, DONE)
@@ -327,15 +326,14 @@ def window_score(
     if rows.empty or int(rows.iloc[0]["n"]) == 0:
         return WindowScore(start, end, 0, None, None, None, None, None, True)
     row = rows.iloc[0]
-    n, score = int(row["n"]), float(row["score"])
-    sd = None if row["sd"] is None or pd.isna(row["sd"]) else float(row["sd"])
-    se = None if sd is None or n < 2 else sd / math.sqrt(n)
-    low, high = mean_interval(score, sd, n)
     return WindowScore(
-        start=start, end=end, n=n, score=score,
-        low=None if low is None else max(low, 0.0), high=None if high is None else min(high, 10.0),
-        se=se, mean=float(row["mean"]), low_n=n < min_n,
+        start=start, end=end, n=int(row["n"]), score=float(row["score"]), low=_opt(row["low"]),
+        high=_opt(row["high"]), se=_opt(row["se"]), mean=_opt(row["mean"]), low_n=int(row["n"]) < min_n,
     )
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def before_after(
@@ -371,10 +369,9 @@ def before_after(
         missing = "before" if before.n < 2 else "after"
         return replace(base, reason=f"too few answers {missing} the action to test (at least 2 per window)")
     assert before.score is not None and after.score is not None
-    test = difference_test(after.score, after.se, before.score, before.se)
-    half = Z95 * test["se"]
-    return replace(base, diff=test["diff"], diff_low=test["diff"] - half, diff_high=test["diff"] + half,
-                   p=test["p_two_sided"], significant=bool(test["significant"]))
+    test = difference(after.score, after.se, before.score, before.se)
+    return replace(base, diff=test.diff, diff_low=test.low, diff_high=test.high, p=test.p,
+                   significant=test.significant)
 
 
 def monthly_trend(
@@ -394,6 +391,4 @@ def monthly_trend(
         if r.group is not None and r.value is not None
     ]
     frame = pd.DataFrame(rows, columns=["month", "score", "low", "high", "n", "low_n"])
-    for column in ("low", "high"):
-        frame[column] = frame[column].clip(lower=0.0, upper=10.0)
     return frame.sort_values("month").reset_index(drop=True)

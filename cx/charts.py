@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import altair as alt
 import pandas as pd
 
-from cx.models import JourneyScores
+from cx.formats import status_label
+from cx.metrics import MetricResult
+from cx.models import JourneyScores, Source, Status, TouchpointScore
 
 WEAK_COLOUR = "#c0392b"
 OK_COLOUR = "#2e86c1"
@@ -13,18 +17,16 @@ NONE_COLOUR = "#7f8c8d"
 STAGE_COLOURS = {"attraction": "#f5cba7", "interaction": "#aed6f1", "cultivation": "#abebc6", "—": "#e5e7e9"}
 
 
+def _layered(*charts: alt.Chart, **properties: object) -> alt.LayerChart:
+    """Return the charts drawn on top of each other, with the given properties."""
+    layered: alt.LayerChart = alt.LayerChart(layer=list(charts)).properties(**properties)
+    return layered
+
+
 def journey_frame(scores: JourneyScores) -> pd.DataFrame:
     """Return one row per touchpoint with the fields the journey chart and table draw."""
     rows = []
     for t in scores.touchpoints:
-        if t.score is None:
-            status = "no score"
-        elif t.weak:
-            status = "weak"
-        elif t.low_n:
-            status = f"low n (< {scores.min_n})"
-        else:
-            status = "ok"
         rows.append({
             "position": t.position,
             "label": f"{t.position}. {t.touchpoint}",
@@ -35,8 +37,8 @@ def journey_frame(scores: JourneyScores) -> pd.DataFrame:
             "high": t.high,
             "n": t.n,
             "source": t.source,
-            "status": status,
-            "original": "" if t.mean is None or t.scale is None else f"{t.mean:.2f} on {t.scale.label}",
+            "status": status_label(t.status, scores.min_n),
+            "original": _original(t),
             "target": t.target,
             "why": t.weak_reason or "",
         })
@@ -77,9 +79,10 @@ def journey_chart(scores: JourneyScores, *, width: int | str = "container") -> a
     )
     base = alt.Chart(scored).encode(x=x)
     line = base.mark_line(color=NONE_COLOUR, strokeWidth=2).encode(y=alt.Y("score:Q", scale=y_scale))
-    statuses = [s for s in ("weak", "ok", f"low n (< {scores.min_n})") if s in set(scored["status"])]
-    colours = {"weak": WEAK_COLOUR, "ok": OK_COLOUR}
-    shapes = {"weak": "triangle-down", "ok": "circle"}
+    weak, ok = status_label(Status.WEAK), status_label(Status.OK)
+    statuses = [s for s in (weak, ok, status_label(Status.LOW_N, scores.min_n)) if s in set(scored["status"])]
+    colours = {weak: WEAK_COLOUR, ok: OK_COLOUR}
+    shapes = {weak: "triangle-down", ok: "circle"}
     status_scale = alt.Scale(domain=statuses, range=[colours.get(s, NONE_COLOUR) for s in statuses])
     shape_scale = alt.Scale(domain=statuses, range=[shapes.get(s, "diamond") for s in statuses])
     points = base.mark_point(size=260, filled=True, opacity=1).encode(
@@ -92,8 +95,8 @@ def journey_chart(scores: JourneyScores, *, width: int | str = "container") -> a
         y="score:Q", text=alt.Text("score:Q", format=".1f"),
         color=alt.Color("status:N", scale=status_scale, legend=None),
     )
-    weak_labels = alt.Chart(scored[scored["status"] == "weak"]).mark_text(dy=22, fontSize=12, fontWeight="bold").encode(
-        x=x, y="score:Q", text=alt.value("▼ weak"), color=alt.value(WEAK_COLOUR))
+    weak_labels = alt.Chart(scored[scored["status"] == weak]).mark_text(dy=22, fontSize=12, fontWeight="bold").encode(
+        x=x, y="score:Q", text=alt.value(weak), color=alt.value(WEAK_COLOUR))
     bars = base.transform_filter("datum.low != null").mark_rule(color=NONE_COLOUR, strokeWidth=1.5).encode(
         y="low:Q", y2="high:Q")
     layers: list[alt.Chart] = [stages, bars, line, points, labels, weak_labels]
@@ -112,37 +115,65 @@ def journey_chart(scores: JourneyScores, *, width: int | str = "container") -> a
     if not targets.empty:
         layers.append(alt.Chart(targets).mark_tick(color="#27ae60", thickness=2, size=30).encode(
             x=x, y=alt.Y("target:Q", scale=y_scale), tooltip=[alt.Tooltip("target:Q", title="Target")]))
-    return (alt.layer(*layers).properties(width=width, height=380)
-            .resolve_scale(color="independent").configure_view(stroke=None))
+    chart: alt.LayerChart = (alt.layer(*layers).properties(width=width, height=380)
+                             .resolve_scale(color="independent").configure_view(stroke=None))
+    return chart
+
+
+def _original(t: TouchpointScore) -> str:
+    """Return the score on its own scale ("4.80 on 1–5"), or the scales when there were several."""
+    if t.mixed_scales:
+        return t.scale_label
+    return "" if t.mean is None or t.scale is None else f"{t.mean:.2f} on {t.scale.label}"
 
 
 def journey_table(scores: JourneyScores) -> pd.DataFrame:
-    """Return the journey as a readable table: text cells, no blanks shown as 'None'."""
+    """Return the journey as a table, numbers as numbers (blank where there is none), one status per row."""
     rows = []
     for t in scores.touchpoints:
-        if t.source == "responses":
+        if t.source == Source.RESPONSES:
             basis = f"{t.n:,} answers" + (f" (fewer than {scores.min_n}: unreliable)" if t.low_n else "")
-        elif t.source == "assessment":
+        elif t.source == Source.ASSESSMENT:
             basis = "team assessment" + (f" ({t.n} votes)" if t.n > 1 else "")
         else:
             basis = "no data"
-        if t.score is None:
-            status = "no score"
-        elif t.weak:
-            status = "▼ weak"
-        elif t.low_n:
-            status = "low n"
-        else:
-            status = "ok"
         rows.append({
             "#": t.position, "Touchpoint": t.touchpoint, "Stage": t.stage or "",
-            "Score (0–10)": "no score" if t.score is None else f"{t.score:.1f}",
-            "95 % interval": "" if t.low is None or t.high is None else f"{t.low:.1f} – {t.high:.1f}",
-            "Original scale": "" if t.mean is None or t.scale is None else f"{t.mean:.2f} on {t.scale.label}",
-            "Based on": basis, "Target": "" if t.target is None else f"{t.target:.1f}",
-            "Status": status, "Why": t.weak_reason or "",
+            "Score (0–10)": t.score, "95 % low": t.low, "95 % high": t.high,
+            "Mean (original scale)": t.mean, "Scale": t.scale_label, "n": t.n,
+            "Based on": basis, "Target": t.target,
+            "Status": status_label(t.status), "Why": t.weak_reason or "",
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["#", "Touchpoint", "Stage", "Score (0–10)", "95 % low", "95 % high",
+                                       "Mean (original scale)", "Scale", "n", "Based on", "Target", "Status", "Why"])
+
+
+def touchpoints_table(
+    scores: JourneyScores,
+    by_touchpoint: Mapping[str, Sequence[MetricResult]],
+    *,
+    operational: pd.DataFrame,
+    by_channel: pd.DataFrame,
+) -> pd.DataFrame:
+    """Return the Touchpoints page's inventory: the journey table plus channels, CSAT, CES, NPS, operational.
+
+    `by_touchpoint` maps a metric name to its results by touchpoint; low-n values are left blank.
+    """
+    table = journey_table(scores).drop(columns=["Based on"])
+    channels = by_channel.groupby("touchpoint")["channel"].apply(lambda c: ", ".join(sorted(map(str, c)))).to_dict()
+    names = [t.touchpoint for t in scores.touchpoints]
+    table.insert(3, "Channels", [channels.get(n, "") for n in names])
+    for name, column in (("csat", "CSAT %"), ("ces", "CES"), ("nps", "NPS of its customers")):
+        found = {r.group: r for r in by_touchpoint.get(name, ())}
+        table[column] = [None if (r := found.get(n)) is None or r.low_n else r.value for n in names]
+    table["Operational"] = [
+        "; ".join(f"{r.name}: {r.mean:.1f} (n {r.n:,})" for r in operational[operational["touchpoint"] == n]
+                  .itertuples())
+        for n in names
+    ]
+    table["Why"] = [t.weak_reason or (f"fewer than {scores.min_n} answers: unreliable" if t.low_n else "")
+                    for t in scores.touchpoints]
+    return table
 
 
 def trend_chart(frame: pd.DataFrame, label: str, *, min_n: int) -> alt.LayerChart:
@@ -167,7 +198,7 @@ def trend_chart(frame: pd.DataFrame, label: str, *, min_n: int) -> alt.LayerChar
                  alt.Tooltip("high:Q", format=".1f", title="95 % high"), alt.Tooltip("n:Q", title="n"),
                  alt.Tooltip("reliability:N", title="Reliability")],
     )
-    return alt.layer(band, line, points).properties(height=300, width="container")
+    return _layered(band, line, points).properties(height=300, width="container")
 
 
 def breakdown_chart(frame: pd.DataFrame, label: str, group_title: str) -> alt.LayerChart:
@@ -191,7 +222,7 @@ def breakdown_chart(frame: pd.DataFrame, label: str, group_title: str) -> alt.La
                                                   range=["#1e8449", WEAK_COLOUR, NONE_COLOUR, NONE_COLOUR]),
                         legend=None),
     )
-    return alt.layer(bars, errors, marks).properties(height=max(180, 46 * len(frame)), width="container")
+    return _layered(bars, errors, marks).properties(height=max(180, 46 * len(frame)), width="container")
 
 
 def channel_chart(frame: pd.DataFrame) -> alt.LayerChart:
@@ -213,7 +244,7 @@ def channel_chart(frame: pd.DataFrame) -> alt.LayerChart:
     )
     flags = alt.Chart(frame[frame["gap_flag"] != ""].drop_duplicates("touchpoint")).mark_text(
         align="left", x="width", dx=4, color=WEAK_COLOUR, fontWeight="bold").encode(y=y, text="gap_flag:N")
-    return alt.layer(rules, dots, flags).properties(height=max(140, 36 * frame["touchpoint"].nunique()),
+    return _layered(rules, dots, flags).properties(height=max(140, 36 * frame["touchpoint"].nunique()),
                                                     width="container")
 
 
@@ -242,4 +273,4 @@ def ranking_chart(frame: pd.DataFrame, label: str, pick: alt.Parameter | None = 
         points = points.add_params(pick)
     notes = base.transform_filter("datum.status != 'ranked'").mark_text(align="left", dx=10, color=NONE_COLOUR).encode(
         y=y, x="high:Q", text=alt.value("too few answers to rank"))
-    return alt.layer(errors, points, notes).properties(height=max(140, 30 * len(frame)), width="container")
+    return _layered(errors, points, notes).properties(height=max(140, 30 * len(frame)), width="container")

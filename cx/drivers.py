@@ -19,6 +19,7 @@ from typing import Any, Final, TypedDict
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cx import stats
 from cx.errors import InvalidInput
 
 __all__ = [
@@ -883,24 +884,13 @@ class MeanDifference(Difference):
     n_b: int
 
 
-def _z_score(diff: float, se: float) -> float:
-    if se > 0:
-        return diff / se
-    # Neither group varies: any difference is certain, no difference is no evidence.
-    return 0.0 if diff == 0 else math.copysign(math.inf, diff)
-
-
-def _two_sided_p(z: float) -> float:
-    return math.erfc(abs(z) / math.sqrt(2.0))
-
-
 def difference_test(value_a: float, se_a: float, value_b: float, se_b: float) -> Difference:
-    """Return A - B, its SE sqrt(SE_A² + SE_B²), z and the two-sided normal p-value."""
-    diff = float(value_a) - float(value_b)
-    se = math.sqrt(float(se_a) ** 2 + float(se_b) ** 2)
-    z = _z_score(diff, se)
-    p = _two_sided_p(z)
-    return {"diff": diff, "se": se, "z": z, "p_two_sided": p, "significant": p < _ALPHA}
+    """Return A - B, its SE sqrt(SE_A² + SE_B²), z and the two-sided normal p-value (cx.stats.difference)."""
+    return _as_dict(stats.difference(value_a, se_a, value_b, se_b, _ALPHA))
+
+
+def _as_dict(test: stats.Difference) -> Difference:
+    return {"diff": test.diff, "se": test.se, "z": test.z, "p_two_sided": test.p, "significant": test.significant}
 
 
 def nps_difference_test(nps_a: float, se_a: float, nps_b: float, se_b: float) -> Difference:

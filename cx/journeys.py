@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import duckdb
+import pandas as pd
 
 from cx import store
 from cx.engines import Engine, store_engine
+from cx.errors import NotFound
+from cx.formats import pair, points
 from cx.metrics import DEFAULT_MIN_N, Filter, touchpoint_stats
-from cx.models import Journey, JourneyScores, JourneyStep, Scale, TouchpointScore
+from cx.models import Journey, JourneyScores, JourneyStep, Scale, Source, TouchpointScore
 
 DEFAULT_MARGIN = 1.0  # points on 0–10 below the aggregate that count as "clearly below"
 ASSESSMENT_SCALE = Scale(0, 10)
 
 
-def _pair(a: float, b: float) -> str:
-    """Return "a vs b" with enough decimals that the two never look equal."""
-    digits = 1 if round(a, 1) != round(b, 1) else 2
-    return f"{a:.{digits}f} vs {b:.{digits}f}"
-
-
 def _weak_reason(score: float, target: float | None, aggregate: float | None, margin: float) -> str | None:
     if target is not None and score < target:
-        return f"below target ({_pair(score, target)})"
+        return f"below target ({pair(score, target)})"
     if aggregate is not None and score <= aggregate - margin:
         return f"{aggregate - score:.1f} below the journey average"
     return None
@@ -46,40 +43,46 @@ def score_journey(
     Scores come from customer responses in `dataset` when it has answers for a
     touchpoint, else from the team's assessment; otherwise the touchpoint has no score.
     """
-    stats = {}
+    stats: dict[str, Mapping[Hashable, Any]] = {}
     if engine is not None and dataset is not None:
         frame = touchpoint_stats(engine, dataset, filters)
-        stats = {row["touchpoint"]: row for row in frame.to_dict("records")}
+        stats = {str(row["touchpoint"]): row for row in frame.to_dict("records")}
     assessment = assessment or {}
-    interim = []
+    interim: list[TouchpointScore] = []
     for step in journey.steps:
         row = stats.get(step.touchpoint)
+        base = TouchpointScore(
+            position=step.position, touchpoint=step.touchpoint, stage=step.stage, source=Source.NONE, n=0,
+            mean=None, scale=None, score=None, low=None, high=None, target=step.target, low_n=False,
+            weak=False, weak_reason=None,
+        )
         if row is not None and int(row["n"]) > 0:
             n = int(row["n"])
-            scale = Scale(float(row["scale_min"]), float(row["scale_max"]), bool(row["reversed"]))
-            interim.append((step, "responses", n, float(row["mean"]), scale, float(row["score"]),
-                            row["low"], row["high"], n < min_n))
+            mixed = row["scale_min"] is None or pd.isna(row["scale_min"])
+            scale = None if mixed else Scale(float(row["scale_min"]), float(row["scale_max"]), bool(row["reversed"]))
+            interim.append(replace(
+                base, source=Source.RESPONSES, n=n, mean=_none_if_nan(row["mean"]), scale=scale,
+                score=float(row["score"]), low=_none_if_nan(row["low"]), high=_none_if_nan(row["high"]),
+                low_n=n < min_n, scales=tuple((float(lo), float(hi)) for lo, hi in row["scales"]),
+            ))
         elif step.touchpoint in assessment:
             value, votes = assessment[step.touchpoint]
-            interim.append((step, "assessment", votes, value, ASSESSMENT_SCALE, value, None, None, False))
+            interim.append(replace(base, source=Source.ASSESSMENT, n=votes, mean=value, scale=ASSESSMENT_SCALE,
+                                   score=value, scales=((ASSESSMENT_SCALE.lo, ASSESSMENT_SCALE.hi),)))
         else:
-            interim.append((step, "none", 0, None, None, None, None, None, False))
-    scored = [item[5] for item in interim if item[5] is not None]
+            interim.append(base)
+    scored = [t.score for t in interim if t.score is not None]
     aggregate = sum(scored) / len(scored) if scored else None
     touchpoints = []
-    for step, source, n, mean, scale, score, low, high, low_n in interim:
-        reason = None if score is None or low_n else _weak_reason(score, step.target, aggregate, margin)
-        touchpoints.append(TouchpointScore(
-            position=step.position, touchpoint=step.touchpoint, stage=step.stage, source=source,
-            n=n, mean=mean, scale=scale, score=score, low=_none_if_nan(low), high=_none_if_nan(high),
-            target=step.target, low_n=low_n, weak=reason is not None, weak_reason=reason,
-        ))
+    for t in interim:
+        reason = None if t.score is None or t.low_n else _weak_reason(t.score, t.target, aggregate, margin)
+        touchpoints.append(replace(t, weak=reason is not None, weak_reason=reason))
     return JourneyScores(journey=journey, touchpoints=tuple(touchpoints), aggregate=aggregate,
                          min_n=min_n, margin=margin)
 
 
-def _none_if_nan(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else float(value)
+def _none_if_nan(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def journey_scores(
@@ -97,7 +100,7 @@ def journey_scores(
     dataset = dataset or journey.dataset
     if dataset is not None and engine is None:
         if not store.has_dataset(con, dataset):
-            raise store.NotFound(f"Journey '{name}' reads data set '{dataset}', which does not exist.")
+            raise NotFound(f"Journey '{name}' reads data set '{dataset}', which does not exist.")
         engine = store_engine(con)
     return score_journey(
         journey, engine=engine, dataset=dataset, assessment=store.assessments(con, name),
@@ -105,33 +108,34 @@ def journey_scores(
     )
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.1f}"
-
-
 def hides_sentence(scores: JourneyScores) -> str:
     """Return the plain-words summary: what the average hides."""
     if scores.aggregate is None:
         return "No touchpoint of this journey has a score yet: add feedback or an assessment."
     weak = scores.weak
-    avg = _fmt(scores.aggregate)
+    avg = points(scores.aggregate)
     if not weak:
         return f"The average of {avg} hides no weak touchpoint: every scored touchpoint is near or above it."
-    names = [f"{t.touchpoint} ({_fmt(t.score or 0.0)})" for t in weak]
+    names = [f"{t.touchpoint} ({points(t.score or 0.0)})" for t in weak]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     noun = "touchpoint" if len(weak) == 1 else "touchpoints"
     return f"The average of {avg} hides {len(weak)} weak {noun}: {listed}"
 
 
 def touchpoint_records(scores: JourneyScores) -> list[dict[str, object]]:
-    """Return the per-touchpoint objects of the CLI and exports, in journey order."""
+    """Return the per-touchpoint objects of the CLI and exports, in journey order.
+
+    A touchpoint asked on several scales has `scale` and `mean` null (no single original-scale
+    mean exists) and lists each scale in `scales`; its 0–10 score stays.
+    """
     return [
         {
-            "position": t.position, "touchpoint": t.touchpoint, "stage": t.stage, "source": t.source,
+            "position": t.position, "touchpoint": t.touchpoint, "stage": t.stage, "source": str(t.source),
             "n": t.n, "mean": t.mean,
             "scale": None if t.scale is None else [t.scale.lo, t.scale.hi],
+            "scales": [[lo, hi] for lo, hi in t.scales],
             "score": t.score, "low": t.low, "high": t.high, "target": t.target,
-            "low_n": t.low_n, "weak": t.weak, "weak_reason": t.weak_reason,
+            "low_n": t.low_n, "weak": t.weak, "weak_reason": t.weak_reason, "status": str(t.status),
         }
         for t in scores.touchpoints
     ]
@@ -154,7 +158,7 @@ def dataset_scores(
     if engine is None:
         if not store.has_dataset(con, dataset):
             known = ", ".join(store.dataset_names(con)) or "none"
-            raise store.NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
+            raise NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
         engine = store_engine(con)
     names = [str(n) for n in touchpoint_stats(engine, dataset, filters)["touchpoint"]]
     # A stored journey over this data set gives the order, stages and targets of its touchpoints.

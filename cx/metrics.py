@@ -18,8 +18,19 @@ from ibis.expr.types import BooleanValue, Table
 
 from cx.engines import Engine
 from cx.errors import InvalidInput
+from cx.stats import (
+    DETRACTOR_MAX,
+    PROMOTER_MIN,
+    Z95,
+    Difference,
+    Estimate,
+    bounded,
+    mean_interval,
+    nps_value,
+    wilson_interval,
+)
+from cx.stats import difference as difference_of
 
-Z95 = 1.959964
 DEFAULT_MIN_N = 30
 RESPONSE_FILTER_COLUMNS = ("touchpoint", "channel", "stage", "unit")
 
@@ -83,46 +94,7 @@ def with_score10(table: Table) -> Table:
     return table.mutate(score10=ibis.ifelse(table.reversed, 10 - share * 10, share * 10))
 
 
-# ---------------------------------------------------------------- intervals
-
-
-def mean_interval(mean: float, sd: float | None, n: int) -> tuple[float | None, float | None]:
-    """Return the normal-approximation 95 % interval of a mean (None when n < 2)."""
-    if n < 2 or sd is None or math.isnan(sd):
-        return None, None
-    half = Z95 * sd / math.sqrt(n)
-    return mean - half, mean + half
-
-
-def wilson_interval(successes: float, n: int) -> tuple[float | None, float | None]:
-    """Return the Wilson 95 % interval of a share."""
-    if n <= 0:
-        return None, None
-    p = successes / n
-    z2 = Z95 * Z95
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return centre - half, centre + half
-
-
-def nps_value(promoters: float, detractors: float, n: int) -> tuple[float, float]:
-    """Return (NPS, standard error) in points from promoter and detractor counts."""
-    p, d = promoters / n, detractors / n
-    se = 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
-    return 100 * (p - d), se
-
-
 # ---------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A value with its 95 % interval and standard error (None where undefined)."""
-
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    se: float | None = None
 
 
 NONE = Estimate(None)
@@ -184,6 +156,7 @@ class MetricDef:
     parts: Parts  # additive statistics only (counts and sums) over the rows where `w` holds
     finish: Finish
     needs: str  # what the data set must have, said when it is missing
+    bounds: tuple[float, float] | None = None  # the range the value can take; intervals are clipped to it
 
     def help(self) -> str:
         """Return a one-paragraph definition for tooltips."""
@@ -306,7 +279,7 @@ REGISTRY: dict[str, MetricDef] = {
             higher_is_better=True, interval="mean ± 1.96 × sd / √n", unit="points of 10",
             table="responses", rows=lambda t: t.score.notnull(),
             parts=_mean_parts("score10"),
-            finish=_finish_mean, needs="scored answers",
+            finish=_finish_mean, needs="scored answers", bounds=(0.0, 10.0),
         ),
         MetricDef(
             name="nps", label="NPS",
@@ -315,9 +288,10 @@ REGISTRY: dict[str, MetricDef] = {
             formula="% promoters (9–10) − % detractors (0–6)", higher_is_better=True,
             interval="NPS ± 1.96 × 100·√((p + d − (p − d)²) / n)", unit="points (−100…100)",
             table="outcomes", rows=lambda t: (t.kind == "nps") & t.value.notnull(),
-            parts=lambda t, w: {"n": t.value.count(where=w), "promoters": t.value.count(where=w & (t.value >= 9)),
-                                "detractors": t.value.count(where=w & (t.value <= 6))},
-            finish=_finish_nps, needs="a 0–10 recommend outcome (kind 'nps')",
+            parts=lambda t, w: {"n": t.value.count(where=w),
+                                "promoters": t.value.count(where=w & (t.value >= PROMOTER_MIN)),
+                                "detractors": t.value.count(where=w & (t.value <= DETRACTOR_MAX))},
+            finish=_finish_nps, needs="a 0–10 recommend outcome (kind 'nps')", bounds=(-100.0, 100.0),
         ),
         MetricDef(
             name="csat", label="CSAT", measures="the share of satisfied answers (top-2-box).",
@@ -325,7 +299,7 @@ REGISTRY: dict[str, MetricDef] = {
             higher_is_better=True, interval="Wilson score interval", unit="%",
             table="responses", rows=_on_scale(1, 5),
             parts=lambda t, w: {"n": t.score10.count(where=w), "top2": t.score10.count(where=w & (t.score10 >= 7.5))},
-            finish=_finish_share("top2"), needs="answers on a 1–5 scale",
+            finish=_finish_share("top2"), needs="answers on a 1–5 scale", bounds=(0.0, 100.0),
         ),
         MetricDef(
             name="ces", label="CES", measures="how easy customers found it (customer effort, 2.0 form).",
@@ -333,7 +307,7 @@ REGISTRY: dict[str, MetricDef] = {
             higher_is_better=True, interval="mean ± 1.96 × sd / √n", unit="of 7",
             table="responses", rows=_on_scale(1, 7),
             parts=_mean_parts("score"),
-            finish=_finish_mean, needs="answers on a 1–7 scale",
+            finish=_finish_mean, needs="answers on a 1–7 scale", bounds=(1.0, 7.0),
         ),
         MetricDef(
             name="ces_easy", label="CES easy share", measures="the share answering 5–7 (easy).",
@@ -342,7 +316,7 @@ REGISTRY: dict[str, MetricDef] = {
             table="responses", rows=_on_scale(1, 7),
             parts=lambda t, w: {"n": t.score.count(where=w),
                                 "easy": t.score.count(where=w & (t.score10 >= 10 * 4 / 6 - 1e-9))},
-            finish=_finish_share("easy"), needs="answers on a 1–7 scale",
+            finish=_finish_share("easy"), needs="answers on a 1–7 scale", bounds=(0.0, 100.0),
         ),
         MetricDef(
             name="churn_rate", label="Churn rate", measures="the share of customers lost.",
@@ -351,6 +325,7 @@ REGISTRY: dict[str, MetricDef] = {
             table="outcomes", rows=_churn_rows,
             parts=lambda t, w: {"n": t.value.count(where=w), "churned": t.value.count(where=w & (t.value >= 0.5))},
             finish=_finish_share("churned"), needs="a binary outcome whose name contains 'churn'",
+            bounds=(0.0, 100.0),
         ),
         MetricDef(
             name="retention_rate", label="Retention rate", measures="the share of customers kept.",
@@ -359,6 +334,7 @@ REGISTRY: dict[str, MetricDef] = {
             table="outcomes", rows=_churn_rows,
             parts=lambda t, w: {"n": t.value.count(where=w), "kept": t.value.count(where=w & (t.value < 0.5))},
             finish=_finish_share("kept"), needs="a binary outcome whose name contains 'churn'",
+            bounds=(0.0, 100.0),
         ),
         MetricDef(
             name="clv", label="CLV",
@@ -422,36 +398,20 @@ def result_from_parts(
     """Return the finished metric for one set of additive statistics."""
     est = definition.finish(parts)
     n = int(parts.get("n", 0))
+    low, high = bounded(est.low, est.high, definition.bounds)
     return MetricResult(
-        metric=definition.name, value=est.value, low=est.low, high=est.high, n=n, group=group,
+        metric=definition.name, value=est.value, low=low, high=high, n=n, group=group,
         low_n=n < min_n and definition.name != "responses", se=est.se,
         parts=tuple(sorted(parts.items())),
         reason=None if est.value is not None else f"unavailable: the data has no {definition.needs}",
     )
 
 
-@dataclass(frozen=True)
-class Difference:
-    """A difference between two results of one metric with a two-sided z-test."""
-
-    diff: float
-    se: float
-    z: float
-    p: float
-    significant: bool
-
-
 def difference(a: MetricResult, b: MetricResult, alpha: float = 0.05) -> Difference | None:
     """Return a − b with a z-test on independent groups (SE = √(SE_a² + SE_b²)); None when untestable."""
     if a.value is None or b.value is None or a.se is None or b.se is None:
         return None
-    se = math.sqrt(a.se ** 2 + b.se ** 2)
-    diff = a.value - b.value
-    if se == 0:
-        return Difference(diff, 0.0, math.inf if diff else 0.0, 0.0 if diff else 1.0, diff != 0)
-    z = diff / se
-    p = math.erfc(abs(z) / math.sqrt(2))
-    return Difference(diff, se, z, p, p < alpha)
+    return difference_of(a.value, a.se, b.value, b.se, alpha)
 
 
 def rest_of(total: MetricResult, group: MetricResult, min_n: int = DEFAULT_MIN_N) -> MetricResult:
@@ -498,28 +458,57 @@ def compute(
 def touchpoint_stats(
     engine: Engine, dataset: str, filters: Sequence[Filter] = (), by: str | None = None
 ) -> pd.DataFrame:
-    """Return one row per touchpoint (and `by` value): n, mean (original scale), scale, score (0–10), sd, interval."""
+    """Return one row per touchpoint (and `by` value): the registry's `mean_score` and what describes it.
+
+    Columns: n; score, low, high, se (the 0–10 score and its bounded 95 % interval, computed by
+    the `mean_score` definition, so every page and command shows the same numbers); mean (on
+    the original scale, None when the touchpoint was asked on more than one scale); scale_min,
+    scale_max, reversed (None when mixed); scales (every (lo, hi) seen, in order).
+    """
+    definition = REGISTRY["mean_score"]
     table = with_score10(filtered_responses(engine, dataset, filters))
-    table = table.filter(table.score.notnull())
+    table = table.filter(definition.rows(table))
     keys = ["touchpoint"] if by is None else ["touchpoint", by]
     if by is not None:
         table = table.filter(table[by].notnull())
     frame = table.group_by(keys).aggregate(
-        n=table.score.count(),
+        **definition.parts(table, definition.rows(table)),
         mean=table.score.mean(),
-        scale_min=table.scale_min.min(),
-        scale_max=table.scale_max.max(),
-        reversed=table.reversed.max(),
-        score=table.score10.mean(),
-        sd=table.score10.std(how="sample"),
+        lo_min=table.scale_min.min(), lo_max=table.scale_min.max(),
+        hi_min=table.scale_max.min(), hi_max=table.scale_max.max(),
+        rev_min=table.reversed.cast("int8").min(), rev_max=table.reversed.cast("int8").max(),
     ).execute()
-    lows, highs = [], []
-    for row in frame.itertuples():
-        low, high = mean_interval(float(row.score), _f(row.sd), int(row.n))
-        lows.append(None if low is None else max(low, 0.0))
-        highs.append(None if high is None else min(high, 10.0))
-    frame["low"], frame["high"] = lows, highs
-    return frame.sort_values(keys).reset_index(drop=True)
+    mixed = ((frame["lo_min"] != frame["lo_max"]) | (frame["hi_min"] != frame["hi_max"])
+             | (frame["rev_min"] != frame["rev_max"]))
+    scales = _scales_seen(table, sorted({str(t) for t in frame.loc[mixed, "touchpoint"]}))
+    rows = []
+    for record, is_mixed in zip(frame.to_dict("records"), mixed, strict=True):
+        result = result_from_parts(definition, {k: _num(record, k) for k in ("n", "s1", "s2")})
+        name = str(record["touchpoint"])
+        one = (float(record["lo_min"]), float(record["hi_min"]))
+        rows.append({
+            **{k: record[k] for k in keys}, "n": result.n, "score": result.value, "low": result.low,
+            "high": result.high, "se": result.se,
+            "mean": None if is_mixed else _f(record["mean"]),
+            "scale_min": None if is_mixed else one[0], "scale_max": None if is_mixed else one[1],
+            "reversed": None if is_mixed else bool(record["rev_min"]),
+            "scales": scales.get(name, [one]) if is_mixed else [one],
+        })
+    columns = [*keys, "n", "score", "low", "high", "se", "mean", "scale_min", "scale_max", "reversed", "scales"]
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+def _scales_seen(table: Table, touchpoints: Sequence[str]) -> dict[str, list[tuple[float, float]]]:
+    """Return the (lo, hi) scales each of `touchpoints` was answered on (one small query, only when mixed)."""
+    if not touchpoints:
+        return {}
+    picked = table.filter(table.touchpoint.isin(list(touchpoints)))
+    frame = picked.select("touchpoint", "scale_min", "scale_max").distinct().execute()
+    out: dict[str, list[tuple[float, float]]] = {}
+    for row in frame.sort_values(["touchpoint", "scale_min", "scale_max"]).itertuples(index=False):
+        out.setdefault(str(row.touchpoint), []).append((float(row.scale_min), float(row.scale_max)))
+    return out
 
 
 def operational_stats(engine: Engine, dataset: str, filters: Sequence[Filter] = ()) -> pd.DataFrame:
@@ -529,8 +518,9 @@ def operational_stats(engine: Engine, dataset: str, filters: Sequence[Filter] = 
         people = filtered_responses(engine, dataset, filters).select("respondent").distinct()
         table = table.semi_join(people, "respondent")
     table = table.filter(table.value.notnull())
-    return table.group_by(["touchpoint", "name"]).aggregate(
-        n=table.value.count(), mean=table.value.mean()).execute().sort_values(["touchpoint", "name"])
+    frame: pd.DataFrame = table.group_by(["touchpoint", "name"]).aggregate(
+        n=table.value.count(), mean=table.value.mean()).execute()
+    return frame.sort_values(["touchpoint", "name"])
 
 
 def filter_options(engine: Engine, dataset: str) -> dict[str, Any]:
@@ -556,8 +546,13 @@ def filter_options(engine: Engine, dataset: str) -> dict[str, Any]:
     }
 
 
-def month_windows(last: Any) -> tuple[tuple[Any, Any, str], tuple[Any, Any, str]]:
-    """Return ((start, end, label) of the month holding `last`, the same for the month before)."""
+def month_windows(last: Any) -> tuple[tuple[Any, Any, str], tuple[Any, Any, str]] | None:
+    """Return ((start, end, label) of the month holding `last`, the same for the month before).
+
+    Returns None when there is no last date (a data set without dates has no months to compare).
+    """
+    if last is None or pd.isna(last):
+        return None
     end = pd.Timestamp(last)
     start = end.normalize().replace(day=1)
     prev_start = (start - pd.Timedelta(days=1)).replace(day=1)
@@ -591,17 +586,16 @@ def channel_gaps(stats: pd.DataFrame, *, min_n: int = DEFAULT_MIN_N, min_gap: fl
     """
     rows = []
     for touchpoint, group in stats.groupby("touchpoint", sort=False):
-        solid = group[group["n"] >= min_n]
+        solid = group[(group["n"] >= min_n) & group["se"].notna()]
         if len(solid) < 2:
             rows.append({"touchpoint": touchpoint, "channels": len(group), "best": None, "worst": None,
                          "gap": None, "p": None, "inconsistent": False,
                          "note": "one channel" if len(group) < 2 else "too few answers per channel to compare"})
             continue
-        best = solid.loc[solid["score"].idxmax()]
-        worst = solid.loc[solid["score"].idxmin()]
-        se = math.sqrt(best["sd"] ** 2 / best["n"] + worst["sd"] ** 2 / worst["n"])
-        gap = float(best["score"] - worst["score"])
-        p = math.erfc(abs(gap / se) / math.sqrt(2)) if se > 0 else (0.0 if gap else 1.0)
+        best = solid.iloc[int(solid["score"].to_numpy().argmax())]
+        worst = solid.iloc[int(solid["score"].to_numpy().argmin())]
+        test = difference_of(best["score"], best["se"], worst["score"], worst["se"])
+        gap, p = test.diff, test.p
         flagged = gap >= min_gap and p < 0.05
         rows.append({"touchpoint": touchpoint, "channels": len(group), "best": best["channel"],
                      "worst": worst["channel"], "gap": gap, "p": p, "inconsistent": flagged,

@@ -29,11 +29,6 @@ class Scale:
         if not self.hi > self.lo:
             raise ValueError(f"scale {self.lo:g}–{self.hi:g}: the top must be above the bottom")
 
-    def to_ten(self, x: float) -> float:
-        """Return x mapped onto 0–10 (10 is always best)."""
-        share = (x - self.lo) / (self.hi - self.lo)
-        return 10.0 * (1.0 - share if self.reversed else share)
-
     @property
     def label(self) -> str:
         return f"{self.lo:g}–{self.hi:g}"
@@ -67,12 +62,21 @@ class Journey:
     steps: tuple[JourneyStep, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A 95 % interval."""
+class Status(StrEnum):
+    """A touchpoint's one verdict, the same on every page, download and command."""
 
-    low: float
-    high: float
+    WEAK = "weak"  # below its target, or clearly below the journey average
+    OK = "ok"
+    LOW_N = "low_n"  # scored, but from fewer answers than the minimum: not ranked
+    NO_SCORE = "no_score"
+
+
+class Source(StrEnum):
+    """Where a journey touchpoint's score comes from."""
+
+    RESPONSES = "responses"
+    ASSESSMENT = "assessment"
+    NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,10 @@ class TouchpointScore:
     position: int
     touchpoint: str
     stage: str | None
-    source: str  # "responses", "assessment" or "none"
+    source: Source
     n: int
-    mean: float | None  # on the original scale
-    scale: Scale | None
+    mean: float | None  # on the original scale; None when asked on several scales
+    scale: Scale | None  # None when asked on several scales (see `scales`)
     score: float | None  # 0–10
     low: float | None  # 95 % interval on 0–10 (responses only)
     high: float | None
@@ -93,6 +97,26 @@ class TouchpointScore:
     low_n: bool
     weak: bool
     weak_reason: str | None
+    scales: tuple[tuple[float, float], ...] = ()  # every (lo, hi) the answers came on
+
+    @property
+    def status(self) -> Status:
+        if self.score is None:
+            return Status.NO_SCORE
+        if self.weak:
+            return Status.WEAK
+        return Status.LOW_N if self.low_n else Status.OK
+
+    @property
+    def mixed_scales(self) -> bool:
+        return len(self.scales) > 1
+
+    @property
+    def scale_label(self) -> str:
+        """Return "1–5", "mixed scales (1–5, 0–10)" or "" when unscored."""
+        if self.mixed_scales:
+            return "mixed scales (" + ", ".join(f"{lo:g}–{hi:g}" for lo, hi in self.scales) + ")"
+        return "" if self.scale is None else self.scale.label
 
 
 @dataclass(frozen=True)

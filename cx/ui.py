@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cx import exports, metrics, seed, store
+from cx import exports, formats, metrics, seed, store
 from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
@@ -367,15 +367,9 @@ def table_download(frame: pd.DataFrame, name: str, notes: Sequence[str], *, key:
                        file_name=f"{name.replace(' ', '-')}.csv", mime="text/csv", key=key or f"csv_{name}")
 
 
-FORMATS: dict[str, str] = {
-    "responses": "{:,.0f}", "mean_score": "{:.1f}", "nps": "{:+.0f}", "csat": "{:.0f} %", "ces": "{:.2f}",
-    "ces_easy": "{:.0f} %", "churn_rate": "{:.1f} %", "retention_rate": "{:.1f} %", "clv": "{:,.0f}",
-}
-
-
 def fmt(name: str, value: float | None) -> str:
-    """Return a metric value formatted for display ('—' when missing)."""
-    return "—" if value is None else FORMATS.get(name, "{:.2f}").format(value)
+    """Return a metric value formatted for display ('—' when missing): see cx.formats."""
+    return formats.metric_value(name, value)
 
 
 def metric_tile(container: Any, result: MetricResult, *, current: MetricResult | None = None,
@@ -405,6 +399,21 @@ def metric_tile(container: Any, result: MetricResult, *, current: MetricResult |
     parts = [] if result.low is None else [f"95 % {low} to {high}"]
     parts.append(f"n = {result.n:,}" + (" · low n" if result.low_n else ""))
     container.caption(" · ".join(parts) + (f"  \n{note}" if note else ""))
+
+
+def journey_table_columns() -> dict[str, Any]:
+    """Return the display formats of `charts.journey_table` (the numbers stay numbers in the download)."""
+    return {
+        "#": st.column_config.NumberColumn(width="small"),
+        "Score (0–10)": st.column_config.NumberColumn(format="%.1f", help="Blank: no score."),
+        "95 % low": st.column_config.NumberColumn(format="%.1f"),
+        "95 % high": st.column_config.NumberColumn(format="%.1f"),
+        "Mean (original scale)": st.column_config.NumberColumn(
+            format="%.2f", help="Blank when the touchpoint was asked on several scales: no single mean exists."),
+        "n": st.column_config.NumberColumn(format="%d"),
+        "Target": st.column_config.NumberColumn(format="%.1f"),
+        "Why": st.column_config.TextColumn(width="large"),
+    }
 
 
 def escape_md(text: str) -> str:

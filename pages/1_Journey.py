@@ -88,11 +88,7 @@ st.caption("Points joined in journey order; columns are shaded by stage. ▼ red
            "answers only); green ticks are targets.")
 
 table = charts.journey_table(scores)
-st.dataframe(
-    table, hide_index=True, width="stretch",
-    column_config={"#": st.column_config.NumberColumn(width="small"),
-                   "Why": st.column_config.TextColumn(width="large")},
-)
+st.dataframe(table, hide_index=True, width="stretch", column_config=ui.journey_table_columns())
 st.download_button(
     "Download this table (CSV)",
     exports.safe_csv(table, notes=[f"Journey: {name}", f"Data: {dataset or 'team assessment'}",

@@ -1,9 +1,8 @@
 """Touchpoints: the inventory of a data set with every metric side by side, weak ones marked."""
 
-import pandas as pd
 import streamlit as st
 
-from cx import journeys, metrics, ui
+from cx import charts, journeys, metrics, ui
 
 page = ui.dataset_page("Touchpoints", "📍")
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
@@ -16,34 +15,13 @@ if not scores.touchpoints:
     st.stop()
 
 by_touchpoint = {
-    name: {r.group: r for r in ui.compute(con, [name], dataset, by="touchpoint", filters=filters, min_n=min_n)}
+    name: ui.compute(con, [name], dataset, by="touchpoint", filters=filters, min_n=min_n)
     for name in ("csat", "ces", "nps")
 }
-operational = metrics.operational_stats(engine, dataset, filters)
-channel_stats = metrics.touchpoint_stats(engine, dataset, filters, by="channel")
-channel_lists = channel_stats.groupby("touchpoint")["channel"].apply(lambda c: ", ".join(sorted(c))).to_dict()
-
-
-def _value(name: str, touchpoint: str) -> float | None:
-    result = by_touchpoint[name].get(touchpoint)
-    return None if result is None or result.low_n else result.value
-
-
-rows = []
-for t in scores.touchpoints:
-    ops = operational[operational["touchpoint"] == t.touchpoint]
-    rows.append({
-        "#": t.position, "Touchpoint": t.touchpoint, "Stage": t.stage or "",
-        "Channels": channel_lists.get(t.touchpoint, ""),
-        "n": t.n, "Score (0–10)": t.score, "95 % low": t.low, "95 % high": t.high,
-        "Mean": t.mean, "Scale": "" if t.scale is None else t.scale.label,
-        "CSAT %": _value("csat", t.touchpoint), "CES": _value("ces", t.touchpoint),
-        "NPS of its customers": _value("nps", t.touchpoint),
-        "Operational": "; ".join(f"{r.name}: {r.mean:.1f} (n {r.n:,})" for r in ops.itertuples()),
-        "Status": "▼ weak" if t.weak else ("low n" if t.low_n else "ok"),
-        "Why": t.weak_reason or (f"fewer than {min_n} answers: unreliable" if t.low_n else ""),
-    })
-table = pd.DataFrame(rows)
+table = charts.touchpoints_table(
+    scores, by_touchpoint, operational=metrics.operational_stats(engine, dataset, filters),
+    by_channel=metrics.touchpoint_stats(engine, dataset, filters, by="channel"),
+)
 if scores.weak:
     st.warning(ui.escape_md(journeys.hides_sentence(scores)), icon="⚠️")
 else:
@@ -55,12 +33,8 @@ st.caption("Click a column header to sort. Status uses the Journey page's rule: 
 st.dataframe(
     table, hide_index=True, width="stretch",
     column_config={
-        "#": st.column_config.NumberColumn(width="small"),
-        "n": st.column_config.NumberColumn(format="%d"),
+        **ui.journey_table_columns(),
         "Score (0–10)": st.column_config.ProgressColumn(min_value=0, max_value=10, format="%.1f"),
-        "95 % low": st.column_config.NumberColumn(format="%.1f"),
-        "95 % high": st.column_config.NumberColumn(format="%.1f"),
-        "Mean": st.column_config.NumberColumn("Mean (original scale)", format="%.2f"),
         "CSAT %": st.column_config.NumberColumn(format="%.0f", help=metrics.metric("csat").help()),
         "CES": st.column_config.NumberColumn(format="%.2f", help=metrics.metric("ces").help()),
         "NPS of its customers": st.column_config.NumberColumn(format="%+.0f", help=metrics.metric("nps").help()),

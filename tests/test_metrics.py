@@ -129,7 +129,12 @@ def test_mean_interval_from_sums_matches_the_sample_sd(con: duckdb.DuckDBPyConne
     (mean,) = compute(store_engine(con), ["mean_score"], dataset="M")
     sd = (100 / 3) ** 0.5  # sample sd of 0, 10, 10, 0: squares sum to 4 × 25 = 100, over n − 1 = 3
     assert mean.value == 5.0 and mean.se == pytest.approx(sd / 2)
-    assert (mean.low, mean.high) == pytest.approx((5 - 1.959964 * sd / 2, 5 + 1.959964 * sd / 2))
+    # 5 ± 5.66 would leave 0–10: the interval is clipped to the scale, the standard error is not.
+    assert (mean.low, mean.high) == (0.0, 10.0)
+    store.save_dataset(con, "N", long_rows("T", [4, 6, 6, 4], 0, 10))
+    (narrow,) = compute(store_engine(con), ["mean_score"], dataset="N")
+    sd = (4 / 3) ** 0.5
+    assert (narrow.low, narrow.high) == pytest.approx((5 - 1.959964 * sd / 2, 5 + 1.959964 * sd / 2))
 
 
 def test_clv_from_revenue_and_churn(con: duckdb.DuckDBPyConnection) -> None:
