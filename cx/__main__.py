@@ -60,11 +60,11 @@ def cmd_journey_export(args: argparse.Namespace) -> int:
 
 
 def cmd_journey_import(args: argparse.Namespace) -> int:
-    from cx import builder
+    from cx import builder, journey_file
 
     con = seed.open_store(args.db)
     with open(args.file, "rb") as handle:
-        data = builder.read_journey_file(handle.read())
+        data = journey_file.parse(handle.read())
     check = builder.check_import(con, data)
     if not check.ok:
         raise InvalidInput(" ".join(check.errors))
@@ -226,6 +226,8 @@ def _source_options(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from cx import ingest
 
     mapping = ingest.read_mapping_file(args.mapping)
@@ -244,7 +246,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if result is None:
         if args.json:
             _print(payload, True, [])
-        raise ingest.NothingLoaded(ingest.nothing_loaded_message(ingest.Path(args.file).name, report)
+        raise ingest.NothingLoaded(ingest.nothing_loaded_message(Path(args.file).name, report)
                                    + (f" Rejected rows with reasons: {rejects}." if rejects else ""))
     lines = [f"Loaded {result.rows_loaded:,} of {result.rows_read:,} rows into data set '{result.dataset}' "
              f"({result.answers:,} answers). {report.accounting()}"]

@@ -1,14 +1,14 @@
-"""Journey builder logic: drafts in the journey JSON format, editing steps, validation, import and export.
+"""Journey builder logic: drafts in the journey JSON format, editing steps, checks against the database, import.
 
-A draft is a dict in the journey file format (store.journey_to_dict): the page keeps one in
-session state, edits it through these pure functions, and saves it atomically. The same
-checks serve a draft being saved and a file being imported.
+A draft is a dict in the journey file format (cx.journey_file): the page keeps one in session
+state, edits it through these pure functions, and saves it atomically. The same checks
+(journey_file.format_errors, plus what this database knows) serve a draft being saved and a
+file being imported.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,13 +21,20 @@ import pandas as pd
 from cx import exports, metrics, store
 from cx.engines import store_engine
 from cx.errors import InvalidInput
-from cx.models import STAGES
+from cx.journey_file import (
+    STEP_FLAGS,
+    STEP_SCORES,
+    STEP_TEXT_FIELDS,
+    TEXT_FIELDS,
+    TOUCHPOINT_FILE_FIELDS,
+    dumps,
+    format_errors,
+    journey_from_dict,
+    journey_to_dict,
+    unknown_fields,
+)
 
 TEAM = "team"
-TEXT_FIELDS = ("persona", "goal", "description", "dataset")
-STEP_TEXT_FIELDS = ("stage", "channel", "owner", "note", "operational")
-STEP_FLAGS = ("intentional", "controlled")
-STEP_SCORES = ("assessment", "target")
 # The editable table's columns, in order (the touchpoint's position is the row order).
 EDITOR_COLUMNS: tuple[str, ...] = (
     "touchpoint", "stage", "channel", "controlled", "intentional", "owner", "target", "operational",
@@ -55,12 +62,12 @@ def journey_file(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
     """Return a stored journey and its team assessment in the journey file format."""
     journey = store.load_journey(con, name)
     scores = {tp: score for tp, (score, _) in store.assessments(con, name, TEAM).items()}
-    return store.journey_to_dict(journey, scores)
+    return journey_to_dict(journey, scores)
 
 
 def journey_json(con: duckdb.DuckDBPyConnection, name: str) -> bytes:
     """Return the export file of a journey (UTF-8 JSON, the format of data/product_launch.json)."""
-    return (json.dumps(journey_file(con, name), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return dumps(journey_file(con, name))
 
 
 def export_file_name(name: str) -> str:
@@ -172,66 +179,6 @@ def set_fields(draft: Mapping[str, Any], **fields: str | None) -> dict[str, Any]
 # ---------------------------------------------------------------- checks
 
 
-def _is_score(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-            and 0 <= value <= 10)
-
-
-def format_errors(data: Any) -> list[str]:
-    """Return what makes `data` an invalid journey (file format), one message per problem."""
-    if not isinstance(data, dict):
-        return ["A journey file holds one JSON object: {\"name\": …, \"touchpoints\": […]}."]
-    errors = []
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        errors.append("The journey needs a name.")
-    label = f"Journey '{name}'" if isinstance(name, str) and name.strip() else "The journey"
-    for key in TEXT_FIELDS:
-        if data.get(key) is not None and not isinstance(data[key], str):
-            errors.append(f"{label}: '{key}' must be text or null, not {json.dumps(data[key])}.")
-    items = data.get("touchpoints")
-    if not isinstance(items, list) or not items:
-        errors.append(f"{label} has no touchpoints: add at least one.")
-        return errors
-    seen: dict[str, int] = {}
-    for position, item in enumerate(items, start=1):
-        if isinstance(item, str):
-            item = {"touchpoint": item}
-        if not isinstance(item, dict):
-            errors.append(f"{label}, touchpoint {position}: must be an object with a 'touchpoint' name.")
-            continue
-        tp = item.get("touchpoint")
-        if not isinstance(tp, str) or not tp.strip():
-            errors.append(f"{label}, touchpoint {position}: needs a 'touchpoint' name.")
-            continue
-        where = f"{label}, touchpoint {position} ('{tp.strip()}')"
-        if tp.strip() in seen:
-            errors.append(f"{where}: '{tp.strip()}' is already touchpoint {seen[tp.strip()]}; keep it once.")
-        seen.setdefault(tp.strip(), position)
-        stage = item.get("stage")
-        if stage is not None and stage not in STAGES:
-            errors.append(f"{where}: stage {json.dumps(stage)} is not one of {', '.join(STAGES)} (or null).")
-        for key in STEP_SCORES:
-            if item.get(key) is not None and not _is_score(item[key]):
-                errors.append(f"{where}: '{key}' is {json.dumps(item[key])}; use a number from 0 to 10, or null.")
-        for key in STEP_FLAGS:
-            if key in item and not isinstance(item[key], bool):
-                errors.append(f"{where}: '{key}' is {json.dumps(item[key])}; use true or false.")
-        for key in ("channel", "owner", "note", "operational"):
-            if item.get(key) is not None and not isinstance(item[key], str):
-                errors.append(f"{where}: '{key}' must be text or null, not {json.dumps(item[key])}.")
-    return errors
-
-
-def unknown_fields(data: Mapping[str, Any]) -> list[str]:
-    """Return the fields of a journey file that cx does not read (reported, then ignored)."""
-    extra = [k for k in data if k not in store.JOURNEY_FILE_FIELDS]
-    for item in data.get("touchpoints") or []:
-        if isinstance(item, dict):
-            extra += [f"touchpoints[].{k}" for k in item if k not in store.TOUCHPOINT_FILE_FIELDS]
-    return sorted(set(extra))
-
-
 def inventory(con: duckdb.DuckDBPyConnection, dataset: str | None) -> list[str] | None:
     """Return the touchpoints a data set has answers for; None without a data set (or when it is missing)."""
     if dataset is None or not store.has_dataset(con, dataset):
@@ -288,18 +235,6 @@ def check_draft(con: duckdb.DuckDBPyConnection, draft: Mapping[str, Any], *, ori
     return Check(tuple(errors), tuple(_dataset_warnings(con, draft, unknown)), tuple(unknown), taken)
 
 
-def read_journey_file(raw: bytes | str) -> Any:
-    """Return the parsed JSON of an uploaded journey file, or raise InvalidInput saying where it breaks."""
-    try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"The file is not UTF-8 text (byte {exc.start}): export it again as UTF-8 JSON.") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from exc
-
-
 def check_import(con: duckdb.DuckDBPyConnection, data: Any) -> Check:
     """Return the checks for importing a parsed journey file into this database."""
     errors = format_errors(data)
@@ -325,7 +260,7 @@ def _normalised(data: Mapping[str, Any], *, name: str | None = None, drop: Itera
     for item in data["touchpoints"]:
         item = {"touchpoint": item} if isinstance(item, str) else item
         step = blank_step(item["touchpoint"].strip())
-        for key in store.TOUCHPOINT_FILE_FIELDS[1:]:
+        for key in TOUCHPOINT_FILE_FIELDS[1:]:
             if key in item:
                 step[key] = _cell(key, item[key]) if key not in STEP_FLAGS else item[key]
         if step["touchpoint"] not in dropped:
@@ -337,7 +272,7 @@ def _normalised(data: Mapping[str, Any], *, name: str | None = None, drop: Itera
 
 
 def _save(con: duckdb.DuckDBPyConnection, data: Mapping[str, Any], *, original: str | None, replace: bool) -> str:
-    journey, scores = store.journey_from_dict(dict(data))
+    journey, scores = journey_from_dict(dict(data))
     with store.transaction(con):
         if original is not None and original != journey.name:
             store.rename_journey(con, original, journey.name)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from cx import actions, sample, store
+from cx import actions, journey_file, sample, store
 from cx.models import Journey, JourneyStep
 
 __all__ = [
@@ -32,7 +32,7 @@ PRODUCT_LAUNCH = "Product launch"
 def restore_product_launch(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the shipped product-launch journey and its team assessment."""
     data = json.loads(PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))
-    journey, scores = store.journey_from_dict(data)
+    journey, scores = journey_file.journey_from_dict(data)
     with store.transaction(con):
         store.save_journey(con, journey, replace=True)
         store.save_assessment(con, journey.name, scores)

@@ -538,64 +538,6 @@ def assessments(con: duckdb.DuckDBPyConnection, journey: str, source: str = "tea
     }
 
 
-# ---------------------------------------------------------------- journey files
-
-
-def journey_from_dict(data: dict[str, Any]) -> tuple[Journey, dict[str, float]]:
-    """Return a journey and its assessment scores from the journey JSON format."""
-    if not isinstance(data, dict) or "name" not in data:
-        raise InvalidInput("A journey file is a JSON object with at least 'name' and 'touchpoints'.")
-    items = data.get("touchpoints")
-    if not isinstance(items, list) or not items:
-        raise InvalidInput(f"Journey '{data['name']}': 'touchpoints' must be a non-empty list.")
-    steps = []
-    scores: dict[str, float] = {}
-    for position, item in enumerate(items, start=1):
-        if isinstance(item, str):
-            item = {"touchpoint": item}
-        if not isinstance(item, dict) or not str(item.get("touchpoint", "")).strip():
-            raise InvalidInput(f"Journey '{data['name']}', touchpoint {position}: needs a 'touchpoint' name.")
-        steps.append(JourneyStep(
-            position=position, touchpoint=str(item["touchpoint"]), stage=item.get("stage"),
-            channel=item.get("channel"), target=item.get("target"),
-            intentional=bool(item.get("intentional", True)), controlled=bool(item.get("controlled", True)),
-            owner=item.get("owner"), note=item.get("note"), operational=item.get("operational"),
-        ))
-        if item.get("assessment") is not None:
-            scores[str(item["touchpoint"])] = float(item["assessment"])
-    journey = Journey(
-        name=str(data["name"]), persona=data.get("persona"), goal=data.get("goal"),
-        dataset=data.get("dataset"), description=data.get("description"), steps=tuple(steps),
-    )
-    return journey, scores
-
-
-JOURNEY_FILE_FIELDS: tuple[str, ...] = ("name", "persona", "goal", "description", "dataset", "touchpoints")
-TOUCHPOINT_FILE_FIELDS: tuple[str, ...] = (
-    "touchpoint", "stage", "assessment", "note", "intentional", "controlled", "channel", "target", "owner",
-    "operational",
-)
-
-
-def journey_to_dict(journey: Journey, scores: dict[str, float] | None = None) -> dict[str, Any]:
-    """Return the journey JSON format (every field present); the inverse of journey_from_dict."""
-    scores = scores or {}
-    return {
-        "name": journey.name, "persona": journey.persona, "goal": journey.goal,
-        "description": journey.description, "dataset": journey.dataset,
-        "touchpoints": [
-            {
-                "touchpoint": s.touchpoint, "stage": s.stage,
-                "assessment": None if s.touchpoint not in scores else float(scores[s.touchpoint]),
-                "note": s.note, "intentional": s.intentional, "controlled": s.controlled, "channel": s.channel,
-                "target": None if s.target is None else float(s.target), "owner": s.owner,
-                "operational": s.operational,
-            }
-            for s in journey.steps
-        ],
-    }
-
-
 # ---------------------------------------------------------------- settings
 
 

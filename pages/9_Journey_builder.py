@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from cx import builder, seed, store, ui, workshop
+from cx import builder, journey_file, seed, store, ui, workshop
 from cx.models import STAGES
 
 st.set_page_config(page_title="Journey builder · cx", page_icon="🛠️", layout="wide")
@@ -264,7 +264,7 @@ with st.expander("Import a journey file (JSON)"):
     upload_key = f"builder_upload_{st.session_state.get('builder_upload_n', 0)}"
     upload = st.file_uploader("Journey file", type=["json"], key=upload_key)
     if upload is not None:
-        data = ui.run_safely(lambda: builder.read_journey_file(upload.getvalue()), "Cannot read this file")
+        data = ui.run_safely(lambda: journey_file.parse(upload.getvalue()), "Cannot read this file")
         result = builder.check_import(con, data)
         for message in result.errors:
             st.error(message)

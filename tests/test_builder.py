@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from cx import builder, seed, store, workshop
+from cx import builder, journey_file, seed, store, workshop
 from cx.errors import InvalidInput, NotFound
 from cx.models import STAGES
 
@@ -49,17 +49,24 @@ def _file(**changes: Any) -> dict[str, Any]:
 
 def test_journey_to_dict_is_the_exact_inverse_of_journey_from_dict() -> None:
     data = _file()
-    assert store.journey_to_dict(*store.journey_from_dict(data)) == data
+    assert journey_file.journey_to_dict(*journey_file.journey_from_dict(data)) == data
 
 
 def test_the_shipped_file_reads_back_with_every_field_filled_in() -> None:
     shipped = json.loads(seed.PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))
-    full = store.journey_to_dict(*store.journey_from_dict(shipped))
-    assert list(full) == list(store.JOURNEY_FILE_FIELDS)
-    assert [list(t) for t in full["touchpoints"]] == [list(store.TOUCHPOINT_FILE_FIELDS)] * 5
+    full = journey_file.journey_to_dict(*journey_file.journey_from_dict(shipped))
+    assert list(full) == list(journey_file.JOURNEY_FILE_FIELDS)
+    assert [list(t) for t in full["touchpoints"]] == [list(journey_file.TOUCHPOINT_FILE_FIELDS)] * 5
     assert [t["assessment"] for t in full["touchpoints"]] == [None, 3.0, 10.0, 10.0, 1.0]
     assert [t["intentional"] for t in full["touchpoints"]] == [True, True, True, True, False]
-    assert store.journey_to_dict(*store.journey_from_dict(full)) == full
+    assert journey_file.journey_to_dict(*journey_file.journey_from_dict(full)) == full
+
+
+def test_journey_from_dict_refuses_a_file_that_format_errors_rejects() -> None:
+    with pytest.raises(InvalidInput, match="stage \"retention\" is not one of attraction"):
+        journey_file.journey_from_dict({"name": "J", "touchpoints": [{"touchpoint": "A", "stage": "retention"}]})
+    with pytest.raises(InvalidInput, match="Journey 'J' has no touchpoints"):
+        journey_file.journey_from_dict({"name": "J", "touchpoints": []})
 
 
 def test_export_then_import_into_another_database_is_exact(con: duckdb.DuckDBPyConnection) -> None:
@@ -111,8 +118,8 @@ def shared() -> Iterator[duckdb.DuckDBPyConnection]:
 def test_any_valid_journey_round_trips_through_a_file_and_the_store(
     shared: duckdb.DuckDBPyConnection, data: dict[str, Any]
 ) -> None:
-    assert builder.format_errors(data) == []
-    assert store.journey_to_dict(*store.journey_from_dict(data)) == data
+    assert journey_file.format_errors(data) == []
+    assert journey_file.journey_to_dict(*journey_file.journey_from_dict(data)) == data
     builder.import_journey(shared, json.loads(json.dumps(data)))
     try:
         assert builder.journey_file(shared, data["name"]) == data
@@ -221,15 +228,15 @@ def test_set_fields_trims_text_and_blanks_become_null() -> None:
     ({"name": "J", "touchpoints": [{"touchpoint": "A", "owner": ["x"]}]}, "'owner' must be text or null"),
 ])
 def test_format_errors_say_what_is_wrong_and_where(data: Any, message: str) -> None:
-    assert any(message in e for e in builder.format_errors(data)), builder.format_errors(data)
+    assert any(message in e for e in journey_file.format_errors(data)), journey_file.format_errors(data)
 
 
 def test_read_journey_file_points_at_broken_json() -> None:
     with pytest.raises(InvalidInput, match="not valid JSON: Expecting ':' delimiter at line 2, column 12"):
-        builder.read_journey_file(b'{"name": "J",\n "persona" "x"}')
+        journey_file.parse(b'{"name": "J",\n "persona" "x"}')
     with pytest.raises(InvalidInput, match="not UTF-8 text"):
-        builder.read_journey_file(b'{"name": "\xe9"}')
-    assert builder.read_journey_file('\ufeff{"name": "J"}'.encode()) == {"name": "J"}
+        journey_file.parse(b'{"name": "\xe9"}')
+    assert journey_file.parse('\ufeff{"name": "J"}'.encode()) == {"name": "J"}
 
 
 def test_check_import_warns_about_unknown_touchpoints_fields_and_data_sets(con: duckdb.DuckDBPyConnection) -> None:
@@ -429,8 +436,8 @@ def test_page_deletes_only_after_confirmation_and_restores_the_example(db: Path)
     assert seed.PRODUCT_LAUNCH not in at.selectbox(key="builder_pick").options
     _ok(_button(at, "Restore the product-launch journey").click().run())
     assert at.selectbox(key="builder_pick").value == seed.PRODUCT_LAUNCH
-    assert _stored(db, seed.PRODUCT_LAUNCH) == store.journey_to_dict(
-        *store.journey_from_dict(json.loads(seed.PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))))
+    assert _stored(db, seed.PRODUCT_LAUNCH) == journey_file.journey_to_dict(
+        *journey_file.journey_from_dict(json.loads(seed.PRODUCT_LAUNCH_FILE.read_text(encoding="utf-8"))))
 
 
 def test_page_duplicates_and_exports(db: Path) -> None:
