@@ -1,10 +1,9 @@
 """Local units: stores and branches ranked by a metric with intervals; small units flagged, not ranked."""
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
-from cx import charts, journeys, metrics, ui
+from cx import charts, journeys, metrics, ui, views
 
 page = ui.dataset_page("Local units", "🏬",
                        intro="Stores, branches or dealerships: the level where people can be held accountable.")
@@ -31,11 +30,8 @@ if not results:
     st.info("No local unit has answers for this metric under the current filters.")
     st.stop()
 
-frame = pd.DataFrame([{"unit": r.group, "value": r.value, "low": r.low, "high": r.high, "n": r.n,
-                       "status": "low n" if r.low_n else "ranked"} for r in results])
-ranked = frame[frame["status"] == "ranked"].sort_values("value", ascending=not definition.higher_is_better)
-ranked.insert(0, "rank", range(1, len(ranked) + 1))
-small = frame[frame["status"] != "ranked"]
+table = views.unit_ranking(results, higher_is_better=definition.higher_is_better)
+ranked, small = table[table["status"] == views.RANKED], table[table["status"] != views.RANKED]
 if not ranked.empty:
     best, worst = ranked.iloc[0], ranked.iloc[-1]
     st.markdown(ui.escape_md(
@@ -46,12 +42,11 @@ if not small.empty:
                + ", ".join(ui.escape_md(str(u)) for u in small["unit"]))
 
 pick = alt.selection_point(name="pick", fields=["unit"], on="click")
-event = ui.chart(charts.ranking_chart(frame, definition.label, pick), f"units-{chosen}", key="unit_chart",
+event = ui.chart(charts.ranking_chart(table, definition.label, pick), f"units-{chosen}", key="unit_chart",
                  on_select="rerun", selection_mode="pick")
 st.caption("Dots are values with 95 % intervals; hollow diamonds have too few answers to rank. Click a unit to see "
            "its journey below.")
 
-table = pd.concat([ranked, small.assign(rank=None)])[["rank", "unit", "value", "low", "high", "n", "status"]]
 st.dataframe(table.rename(columns={"unit": "Unit", "value": definition.label, "low": "95 % low",
                                    "high": "95 % high", "status": "Status", "rank": "Rank"}),
              hide_index=True, width="stretch",
@@ -63,14 +58,14 @@ picked = None
 selection = getattr(event, "selection", None) or {}
 if selection.get("pick"):
     picked = selection["pick"][0].get("unit")
-units = frame.sort_values("unit")["unit"].tolist()
+units = sorted(table["unit"].tolist())
 if picked is None and not ranked.empty:
     picked = ranked.iloc[-1]["unit"]  # start with the unit that needs attention most
 picked = st.selectbox("Journey of unit", units, index=units.index(picked) if picked in units else 0,
                       key=f"unit_pick_{picked}")
 scores = journeys.dataset_scores(con, dataset, engine=ui.engine(),
                                  filters=[*filters, metrics.Filter("unit", "in", (picked,))], min_n=min_n)
-st.subheader(f"Journey at {picked}")
+st.subheader(f"Journey at {ui.escape_md(str(picked))}")
 if scores.weak:
     st.warning(ui.escape_md(journeys.hides_sentence(scores)), icon="⚠️")
 else:

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from cx import driver_charts, driver_data, drivers, exports, metrics, ui
+from cx import driver_charts, driver_data, drivers, exports, metrics, ui, views
 from cx.engines import Engine
 from cx.errors import CxError
 
@@ -106,9 +106,7 @@ if analysis.left_out:
 
 # ---------------------------------------------------------------- quadrant lines
 
-performances = [t.performance for t in analysis.touchpoints]
-mean_performance = sum(performances) / len(performances)
-mean_importance = 100.0 / len(analysis.touchpoints)
+cuts = views.quadrant_cuts(analysis)
 with st.sidebar:
     st.caption("Importance–performance")
     lines_at = st.radio("Quadrant lines at", ["the means", "my targets"], key="drivers_lines",
@@ -116,9 +114,9 @@ with st.sidebar:
     if lines_at == "my targets":
         performance_cut = st.number_input("Performance target (0–10)", 0.0, 10.0, 7.0, 0.5, key="drivers_target")
         importance_cut = st.number_input("Important from (% of explained variance)", 0.0, 100.0,
-                                         round(mean_importance, 1), 1.0, key="drivers_importance_cut")
+                                         round(cuts.importance, 1), 1.0, key="drivers_importance_cut")
     else:
-        performance_cut, importance_cut = mean_performance, mean_importance
+        performance_cut, importance_cut = cuts.performance, cuts.importance
 
 # ---------------------------------------------------------------- importance with intervals
 

@@ -1,0 +1,78 @@
+"""View models: the rows a page draws, its download writes and its command prints, built once.
+
+Each function takes computed results (cx.metrics, cx.drivers) and returns a frame whose numbers
+stay numbers, with one verdict column; pages only choose widgets and draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cx.drivers import DriverAnalysis
+from cx.metrics import DEFAULT_MIN_N, MetricResult, compare_groups
+
+__all__ = [
+    "BREAKDOWN_COLUMNS",
+    "RANKED",
+    "UNIT_COLUMNS",
+    "QuadrantCuts",
+    "breakdown",
+    "quadrant_cuts",
+    "unit_ranking",
+]
+
+BREAKDOWN_COLUMNS = ["group", "value", "low", "high", "n", "vs rest", "p", "mark"]
+UNIT_COLUMNS = ["rank", "unit", "value", "low", "high", "n", "status"]
+RANKED = "ranked"
+
+
+def breakdown(groups: Sequence[MetricResult], total: MetricResult, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
+    """Return one row per group: value, interval, n, difference from everyone else, p and its mark.
+
+    mark: "low n" (too few to test), "▲ higher" / "▼ lower" (significant at 95 %), or "".
+    Groups with no value (no answers for this metric) are left out.
+    """
+    rows = []
+    shown = [g for g in groups if g.group is not None and g.value is not None]
+    for group, diff in compare_groups(shown, total, min_n):
+        if group.low_n:
+            mark = "low n"
+        elif diff is not None and diff.significant:
+            mark = "▲ higher" if diff.diff > 0 else "▼ lower"
+        else:
+            mark = ""
+        rows.append({"group": group.group, "value": group.value, "low": group.low, "high": group.high,
+                     "n": group.n, "vs rest": None if diff is None else diff.diff,
+                     "p": None if diff is None else diff.p, "mark": mark})
+    return pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS)
+
+
+def unit_ranking(results: Sequence[MetricResult], *, higher_is_better: bool) -> pd.DataFrame:
+    """Return the local units best first (rank 1 = best), then the unranked small ones (rank blank, "low n")."""
+    frame = pd.DataFrame(
+        [{"unit": r.group, "value": r.value, "low": r.low, "high": r.high, "n": r.n,
+          "status": "low n" if r.low_n else RANKED}
+         for r in results if r.group is not None and r.value is not None],
+        columns=["unit", "value", "low", "high", "n", "status"],
+    )
+    ranked = frame[frame["status"] == RANKED].sort_values(["value", "unit"], ascending=[not higher_is_better, True])
+    ranked.insert(0, "rank", range(1, len(ranked) + 1))
+    small = frame[frame["status"] != RANKED].sort_values("unit").assign(rank=None)
+    return pd.concat([ranked, small])[UNIT_COLUMNS].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class QuadrantCuts:
+    """Where the importance–performance crosshairs sit: importance in % of explained variance, performance 0–10."""
+
+    importance: float
+    performance: float
+
+
+def quadrant_cuts(analysis: DriverAnalysis) -> QuadrantCuts:
+    """Return the default crosshairs: the mean importance (100 % / k) and the mean performance of the touchpoints."""
+    performances = [t.performance for t in analysis.touchpoints]
+    return QuadrantCuts(importance=100.0 / len(performances), performance=sum(performances) / len(performances))
