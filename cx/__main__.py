@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from cx import journeys, metrics, seed, store
 from cx.engines import ENGINES, Engine, source_engine, store_engine
-from cx.errors import CxError, InvalidInput
+from cx.errors import CxError, InvalidInput, NotFound
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +34,7 @@ def _print(payload: Any, as_json: bool, lines: Sequence[str]) -> None:
 
 def cmd_journeys(args: argparse.Namespace) -> int:
     con = seed.open_store(args.db)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in store.journey_names(con):
         j = store.load_journey(con, name)
         rows.append({"journey": j.name, "persona": j.persona, "goal": j.goal, "dataset": j.dataset,
@@ -114,10 +114,10 @@ def _engine_or_store(args: argparse.Namespace, con: Any, dataset: str | None) ->
     if engine is None:
         if dataset is not None and not store.has_dataset(con, dataset):
             known = ", ".join(store.dataset_names(con)) or "none"
-            raise store.NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
+            raise NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
         return store_engine(con)
     if dataset is not None and dataset not in engine.dataset_names():
-        raise store.NotFound(f"The source {args.source} has no data set '{dataset}'. "
+        raise NotFound(f"The source {args.source} has no data set '{dataset}'. "
                              f"It has: {', '.join(engine.dataset_names()) or 'none'}.")
     return engine
 

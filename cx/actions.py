@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import duckdb
@@ -68,10 +68,6 @@ class Action:
             "action_date": self.action_date.isoformat(), "status": self.status, "note": self.note,
             "created_at": self.created_at.isoformat(timespec="seconds"),
         }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _text(value: Any) -> str | None:
@@ -148,7 +144,7 @@ def add_action(
             """INSERT INTO actions (dataset, touchpoint, unit, title, owner, action_date, status, note, created_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING action_id""",
             [values["dataset"], values["touchpoint"], values["unit"], values["title"], values["owner"],
-             values["action_date"], values["status"], values["note"], _now()],
+             values["action_date"], values["status"], values["note"], store.now()],
         ).fetchall()
     return int(rows[0][0])
 

@@ -85,7 +85,7 @@ def seed(con: duckdb.DuckDBPyConnection, generate: Callable[[], sample.SampleDat
     if sample.SAMPLE_JOURNEY not in store.journey_names(con):
         store.save_journey(con, sample_journey(data()))
         added = True
-    store.set_setting(con, "seeded_at", store._now().isoformat())
+    store.set_setting(con, "seeded_at", store.now().isoformat())
     return added
 
 

@@ -19,6 +19,45 @@ import pandas as pd
 from cx.errors import CxError, DatabaseLocked, InvalidInput, NotFound, SchemaTooNew
 from cx.models import Journey, JourneyStep
 
+__all__ = [
+    "DEFAULT_DB",
+    "MIGRATIONS",
+    "OPERATIONAL_COLUMNS",
+    "OUTCOME_COLUMNS",
+    "REPO_ROOT",
+    "RESPONSE_COLUMNS",
+    "SCHEMA_VERSION",
+    "SEGMENT_COLUMNS",
+    "assessments",
+    "connect",
+    "dataset_names",
+    "datasets",
+    "default_db_path",
+    "delete_dataset",
+    "delete_journey",
+    "duplicate_journey",
+    "export_parquet",
+    "get_setting",
+    "has_dataset",
+    "journey_id",
+    "journey_names",
+    "load_journey",
+    "migrate",
+    "now",
+    "operational_metrics",
+    "quote_ident",
+    "record_dataset",
+    "rename_journey",
+    "rows",
+    "save_assessment",
+    "save_dataset",
+    "save_journey",
+    "schema_version",
+    "set_setting",
+    "table_counts",
+    "transaction",
+]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = REPO_ROOT / "data" / "cx.duckdb"
 
@@ -242,11 +281,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
-def _now() -> datetime:
+def now() -> datetime:
+    """Return the current time in UTC without a time zone (how every table stores its timestamps)."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Return every row of a query, its values bound as parameters."""
     return con.execute(sql, list(params)).fetchall()
 
 
@@ -255,7 +296,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) 
 
 def dataset_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return the names of all data sets, oldest first."""
-    return [r[0] for r in _rows(con, "SELECT dataset FROM datasets ORDER BY imported_at, dataset")]
+    return [r[0] for r in rows(con, "SELECT dataset FROM datasets ORDER BY imported_at, dataset")]
 
 
 def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -274,7 +315,7 @@ def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def has_dataset(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Return True when a data set of that name exists."""
-    return bool(_rows(con, "SELECT 1 FROM datasets WHERE dataset = ?", [name]))
+    return bool(rows(con, "SELECT 1 FROM datasets WHERE dataset = ?", [name]))
 
 
 def _insert_frame(
@@ -321,7 +362,7 @@ def save_dataset(
         loaded = len(responses)
         con.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [name, source, kind, _now(), rows_read if rows_read is not None else loaded,
+            [name, source, kind, now(), rows_read if rows_read is not None else loaded,
              loaded, rows_rejected, json.dumps(mapping) if mapping is not None else None],
         )
         for table, columns, frame in (
@@ -360,7 +401,7 @@ def record_dataset(
         _delete_dataset_rows(con, name)
     con.execute(
         "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [name, source, kind, _now(), rows_read, rows_loaded, rows_rejected,
+        [name, source, kind, now(), rows_read, rows_loaded, rows_rejected,
          json.dumps(mapping) if mapping is not None else None],
     )
 
@@ -383,7 +424,7 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Return the row count of every cx table (for checks and the home page)."""
     tables = ("datasets", "responses", "segments", "outcomes", "operational", "journeys", "journey_steps",
               "assessments", "workshops", "workshop_votes", "actions")
-    return {t: int(_rows(con, f"SELECT count(*) FROM {quote_ident(t)}")[0][0]) for t in tables}
+    return {t: int(rows(con, f"SELECT count(*) FROM {quote_ident(t)}")[0][0]) for t in tables}
 
 
 # ---------------------------------------------------------------- journeys
@@ -391,27 +432,28 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def journey_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return every journey name, in creation order."""
-    return [r[0] for r in _rows(con, "SELECT name FROM journeys ORDER BY journey_id")]
+    return [r[0] for r in rows(con, "SELECT name FROM journeys ORDER BY journey_id")]
 
 
-def _journey_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    rows = _rows(con, "SELECT journey_id FROM journeys WHERE name = ?", [name])
-    if not rows:
+def journey_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """Return the id of the journey with this name, or raise NotFound listing the known journeys."""
+    found = rows(con, "SELECT journey_id FROM journeys WHERE name = ?", [name])
+    if not found:
         known = ", ".join(repr(n) for n in journey_names(con)) or "none yet"
         raise NotFound(f"No journey named '{name}'. Known journeys: {known}.")
-    return int(rows[0][0])
+    return int(found[0][0])
 
 
 def load_journey(con: duckdb.DuckDBPyConnection, name: str) -> Journey:
     """Return the journey with its steps in order."""
-    jid = _journey_id(con, name)
-    head = _rows(con, "SELECT name, persona, goal, dataset, description FROM journeys WHERE journey_id = ?", [jid])[0]
+    jid = journey_id(con, name)
+    head = rows(con, "SELECT name, persona, goal, dataset, description FROM journeys WHERE journey_id = ?", [jid])[0]
     steps = tuple(
         JourneyStep(
             position=int(r[0]), touchpoint=r[1], stage=r[2], channel=r[3], target=r[4],
             intentional=bool(r[5]), controlled=bool(r[6]), owner=r[7], note=r[8], operational=r[9],
         )
-        for r in _rows(
+        for r in rows(
             con,
             """SELECT position, touchpoint, stage, channel, target, intentional, controlled, owner, note,
                       operational
@@ -438,7 +480,7 @@ def save_journey(con: duckdb.DuckDBPyConnection, journey: Journey, *, replace: b
             raise InvalidInput(f"Journey '{name}' lists '{step.touchpoint}' twice: keep it once.")
         seen.add(step.touchpoint)
     with transaction(con):
-        existing = _rows(con, "SELECT journey_id FROM journeys WHERE name = ?", [name])
+        existing = rows(con, "SELECT journey_id FROM journeys WHERE name = ?", [name])
         if existing:
             if not replace:
                 raise InvalidInput(f"A journey named '{name}' already exists: pick another name.")
@@ -449,11 +491,11 @@ def save_journey(con: duckdb.DuckDBPyConnection, journey: Journey, *, replace: b
                 [journey.persona, journey.goal, journey.dataset, journey.description, jid],
             )
         else:
-            jid = int(_rows(
+            jid = int(rows(
                 con,
                 """INSERT INTO journeys (name, persona, goal, description, dataset, created_at)
                    VALUES (?, ?, ?, ?, ?, ?) RETURNING journey_id""",
-                [name, journey.persona, journey.goal, journey.description, journey.dataset, _now()],
+                [name, journey.persona, journey.goal, journey.description, journey.dataset, now()],
             )[0][0])
         for position, step in enumerate(journey.steps, start=1):
             con.execute(
@@ -465,7 +507,7 @@ def save_journey(con: duckdb.DuckDBPyConnection, journey: Journey, *, replace: b
 
 def delete_journey(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Delete a journey, its steps and its assessments."""
-    jid = _journey_id(con, name)
+    jid = journey_id(con, name)
     with transaction(con):
         con.execute(
             "DELETE FROM workshop_votes WHERE code IN (SELECT code FROM workshops WHERE journey_id = ?)", [jid])
@@ -479,8 +521,8 @@ def rename_journey(con: duckdb.DuckDBPyConnection, name: str, new_name: str) -> 
     if not new_name:
         raise InvalidInput("A journey needs a name: type one.")
     with transaction(con):
-        jid = _journey_id(con, name)
-        if new_name != name and _rows(con, "SELECT 1 FROM journeys WHERE name = ?", [new_name]):
+        jid = journey_id(con, name)
+        if new_name != name and rows(con, "SELECT 1 FROM journeys WHERE name = ?", [new_name]):
             raise InvalidInput(f"A journey named '{new_name}' already exists: pick another name.")
         con.execute("UPDATE journeys SET name = ? WHERE journey_id = ?", [new_name, jid])
 
@@ -512,7 +554,7 @@ def save_assessment(
     votes: dict[str, int] | None = None,
 ) -> None:
     """Store a team's 0–10 score per touchpoint for a journey (replacing that source's)."""
-    jid = _journey_id(con, journey)
+    jid = journey_id(con, journey)
     for touchpoint, score in scores.items():
         if not 0 <= score <= 10:
             raise InvalidInput(f"Assessment of '{touchpoint}': {score:g} is outside 0–10.")
@@ -521,16 +563,16 @@ def save_assessment(
         for touchpoint, score in scores.items():
             con.execute(
                 "INSERT INTO assessments VALUES (?, ?, ?, ?, ?, ?)",
-                [jid, touchpoint, source, float(score), (votes or {}).get(touchpoint, 1), _now()],
+                [jid, touchpoint, source, float(score), (votes or {}).get(touchpoint, 1), now()],
             )
 
 
 def assessments(con: duckdb.DuckDBPyConnection, journey: str, source: str = "team") -> dict[str, tuple[float, int]]:
     """Return {touchpoint: (score 0–10, votes)} of one assessment source of a journey."""
-    jid = _journey_id(con, journey)
+    jid = journey_id(con, journey)
     return {
         r[0]: (float(r[1]), int(r[2]))
-        for r in _rows(
+        for r in rows(
             con,
             "SELECT touchpoint, score, votes FROM assessments WHERE journey_id = ? AND source = ?",
             [jid, source],
@@ -543,8 +585,8 @@ def assessments(con: duckdb.DuckDBPyConnection, journey: str, source: str = "tea
 
 def get_setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     """Return a stored setting, or None."""
-    rows = _rows(con, "SELECT value FROM settings WHERE key = ?", [key])
-    return rows[0][0] if rows else None
+    found = rows(con, "SELECT value FROM settings WHERE key = ?", [key])
+    return found[0][0] if found else None
 
 
 def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
@@ -557,7 +599,7 @@ def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 
 def operational_metrics(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
     """Return the names of the operational metrics a data set holds (what a journey step can link to)."""
-    return [r[0] for r in _rows(con, "SELECT DISTINCT name FROM operational WHERE dataset = ? ORDER BY 1",
+    return [r[0] for r in rows(con, "SELECT DISTINCT name FROM operational WHERE dataset = ? ORDER BY 1",
                                 [dataset])]
 
 
@@ -580,7 +622,7 @@ def export_parquet(con: duckdb.DuckDBPyConnection, dataset: str, out: str | Path
     written: dict[str, int] = {}
     root = Path(out).expanduser()
     for table, cols in columns.items():
-        count = int(_rows(con, f"SELECT count(*) FROM {quote_ident(table)} WHERE dataset = ?", [dataset])[0][0])
+        count = int(rows(con, f"SELECT count(*) FROM {quote_ident(table)} WHERE dataset = ?", [dataset])[0][0])
         written[table] = count
         target = root / table
         part = target / _hive_dir(dataset)

@@ -21,7 +21,7 @@ import secrets
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -78,14 +78,6 @@ class Vote:
 
     score: float
     comment: str | None = None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    return con.execute(sql, list(params)).fetchall()
 
 
 def source_name(code: str) -> str:
@@ -151,25 +143,17 @@ def join_qr_png(link: str, *, scale: int = 8) -> bytes:
 # ---------------------------------------------------------------- sessions
 
 
-def _journey_id(con: duckdb.DuckDBPyConnection, journey: str) -> int:
-    rows = _rows(con, "SELECT journey_id FROM journeys WHERE name = ?", [journey])
-    if not rows:
-        known = ", ".join(repr(n) for n in store.journey_names(con)) or "none yet"
-        raise NotFound(f"No journey named '{journey}'. Known journeys: {known}.")
-    return int(rows[0][0])
-
-
 def start_workshop(con: duckdb.DuckDBPyConnection, journey: str) -> Workshop:
     """Open a new workshop for a journey under a fresh join code; return it."""
     with store.transaction(con):
-        jid = _journey_id(con, journey)
-        if not _rows(con, "SELECT 1 FROM journey_steps WHERE journey_id = ?", [jid]):
+        jid = store.journey_id(con, journey)
+        if not store.rows(con, "SELECT 1 FROM journey_steps WHERE journey_id = ?", [jid]):
             raise InvalidInput(f"Journey '{journey}' has no touchpoints to score: add some in the Journey builder.")
         code = new_code()
-        while _rows(con, "SELECT 1 FROM workshops WHERE code = ?", [code]):
+        while store.rows(con, "SELECT 1 FROM workshops WHERE code = ?", [code]):
             code = new_code()
         con.execute("INSERT INTO workshops (code, journey_id, status, started_at) VALUES (?, ?, ?, ?)",
-                    [code, jid, OPEN, _now()])
+                    [code, jid, OPEN, store.now()])
     return get_workshop(con, code)
 
 
@@ -186,7 +170,7 @@ def _workshop(row: tuple[Any, ...]) -> Workshop:
 
 def get_workshop(con: duckdb.DuckDBPyConnection, code: str) -> Workshop:
     """Return the workshop with this join code, or raise NotFound."""
-    rows = _rows(con, _WORKSHOP_SQL + " WHERE w.code = ?", [code])
+    rows = store.rows(con, _WORKSHOP_SQL + " WHERE w.code = ?", [code])
     if not rows:
         raise NotFound(f"There is no workshop with code '{code}': check the code on the facilitator's screen.")
     return _workshop(rows[0])
@@ -196,12 +180,12 @@ def list_workshops(
     con: duckdb.DuckDBPyConnection, *, journey: str | None = None, status: str | None = None
 ) -> list[Workshop]:
     """Return workshops, newest first, optionally of one journey and/or one status."""
-    sql, params = _WORKSHOP_SQL + " WHERE true", []
+    sql, params = _WORKSHOP_SQL + " WHERE true", list[str]()
     if journey is not None:
         sql, params = sql + " AND j.name = ?", [*params, journey]
     if status is not None:
         sql, params = sql + " AND w.status = ?", [*params, status]
-    return [_workshop(r) for r in _rows(con, sql + " ORDER BY w.started_at DESC, w.code", params)]
+    return [_workshop(r) for r in store.rows(con, sql + " ORDER BY w.started_at DESC, w.code", params)]
 
 
 def _clean_text(value: str | None, limit: int, what: str) -> str | None:
@@ -238,7 +222,7 @@ def cast_votes(
             raise InvalidInput(f"The score of '{touchpoint}' is {vote.score}: scores go from 0 to 10.")
         cleaned[touchpoint] = (score, _clean_text(vote.comment, MAX_COMMENT, f"comment on '{touchpoint}'"))
     with _WRITE_LOCK, store.transaction(con):
-        rows = _rows(con, """SELECT w.status, s.touchpoint FROM workshops w
+        rows = store.rows(con, """SELECT w.status, s.touchpoint FROM workshops w
                               LEFT JOIN journey_steps s ON s.journey_id = w.journey_id WHERE w.code = ?""", [code])
         if not rows:
             raise NotFound(f"There is no workshop with code '{code}': check the code on the facilitator's screen.")
@@ -248,12 +232,12 @@ def cast_votes(
         if unknown:
             raise InvalidInput(f"Workshop {code} does not score {', '.join(map(repr, unknown))}: "
                                "reload the page to see the current touchpoints.")
-        now = _now()
+        now = store.now()
         for touchpoint, (score, comment) in cleaned.items():
             # UPDATE, else INSERT: measured several times faster on DuckDB than INSERT … ON CONFLICT.
-            changed = _rows(con, """UPDATE workshop_votes SET display_name = ?, score = ?, comment = ?, voted_at = ?
-                                    WHERE code = ? AND participant = ? AND touchpoint = ?""",
-                            [name, score, comment, now, code, participant, touchpoint])[0][0]
+            changed = store.rows(con, """UPDATE workshop_votes SET display_name = ?, score = ?, comment = ?,
+                                         voted_at = ? WHERE code = ? AND participant = ? AND touchpoint = ?""",
+                                 [name, score, comment, now, code, participant, touchpoint])[0][0]
             if not changed:
                 con.execute("""INSERT INTO workshop_votes
                                    (code, participant, display_name, touchpoint, score, comment, voted_at)
@@ -269,7 +253,7 @@ def participant_votes(
     con: duckdb.DuckDBPyConnection, code: str, participant: str
 ) -> tuple[str | None, dict[str, Vote]]:
     """Return a participant's display name and their current votes by touchpoint."""
-    rows = _rows(con, "SELECT display_name, touchpoint, score, comment FROM workshop_votes "
+    rows = store.rows(con, "SELECT display_name, touchpoint, score, comment FROM workshop_votes "
                       "WHERE code = ? AND participant = ?", [code, participant])
     name = next((str(r[0]) for r in rows if r[0] is not None), None)
     return name, {str(r[1]): Vote(float(r[2]), None if r[3] is None else str(r[3])) for r in rows}
@@ -298,13 +282,14 @@ def tally(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
 
 def workshop_assessment(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, tuple[float, int]]:
     """Return {touchpoint: (mean score, votes)} over the touchpoints that have votes."""
-    frame = tally(con, code)
-    return {str(r.touchpoint): (float(r.mean), int(r.votes)) for r in frame.itertuples() if r.votes > 0}
+    voted = tally(con, code).query("votes > 0")
+    return {str(tp): (float(mean), int(votes))
+            for tp, mean, votes in zip(voted["touchpoint"], voted["mean"], voted["votes"], strict=True)}
 
 
 def participant_count(con: duckdb.DuckDBPyConnection, code: str) -> int:
     """Return how many participants have voted in the workshop."""
-    return int(_rows(con, "SELECT count(DISTINCT participant) FROM workshop_votes WHERE code = ?", [code])[0][0])
+    return int(store.rows(con, "SELECT count(DISTINCT participant) FROM workshop_votes WHERE code = ?", [code])[0][0])
 
 
 def comments(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
@@ -340,7 +325,7 @@ def close_workshop(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, tuple
         if not workshop.is_open:
             raise WorkshopClosed(f"Workshop {code} was already closed at {workshop.closed_at:%H:%M}.")
         scores = workshop_assessment(con, code)
-        con.execute("UPDATE workshops SET status = ?, closed_at = ? WHERE code = ?", [CLOSED, _now(), code])
+        con.execute("UPDATE workshops SET status = ?, closed_at = ? WHERE code = ?", [CLOSED, store.now(), code])
         if scores:
             store.save_assessment(
                 con, workshop.journey, {tp: mean for tp, (mean, _) in scores.items()},
@@ -386,10 +371,10 @@ class GapReport:
 
 def assessment_sources(con: duckdb.DuckDBPyConnection, journey: str) -> list[tuple[str, datetime, int]]:
     """Return the assessments of a journey, newest first: (source, assessed at, touchpoints scored)."""
-    jid = _journey_id(con, journey)
+    jid = store.journey_id(con, journey)
     return [
         (str(r[0]), r[1], int(r[2]))
-        for r in _rows(
+        for r in store.rows(
             con,
             """SELECT source, max(assessed_at) AS latest, count(*) FROM assessments WHERE journey_id = ?
                GROUP BY source ORDER BY latest DESC, source""",
