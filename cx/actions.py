@@ -1,8 +1,8 @@
 """Closing the loop: actions taken per touchpoint, and whether the score moved afterwards.
 
-The store layer for the `actions` table (schema migration 2): every write in a transaction,
-values as bound parameters. The before/after analysis reads scores through cx.metrics, so its
-numbers agree with every other page.
+Validation and reading of the `actions` table (schema migration 2); its writes are store
+functions (store.add_action, update_action, delete_action). The before/after analysis reads
+scores through cx.metrics, so its numbers agree with every other page.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ EXAMPLE_ACTION: dict[str, Any] = {
 }
 
 _COLUMNS = "action_id, dataset, touchpoint, unit, title, owner, action_date, status, note, created_at"
-EDITABLE: tuple[str, ...] = ("dataset", "touchpoint", "unit", "title", "owner", "action_date", "status", "note")
+EDITABLE: tuple[str, ...] = store.ACTION_FIELDS
 
 
 @dataclass(frozen=True)
@@ -139,14 +139,7 @@ def add_action(
     """Store a new action; return its id."""
     values = _clean({"dataset": dataset, "touchpoint": touchpoint, "unit": unit, "title": title, "owner": owner,
                      "action_date": action_date, "status": status, "note": note})
-    with store.transaction(con):
-        rows = con.execute(
-            """INSERT INTO actions (dataset, touchpoint, unit, title, owner, action_date, status, note, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING action_id""",
-            [values["dataset"], values["touchpoint"], values["unit"], values["title"], values["owner"],
-             values["action_date"], values["status"], values["note"], store.now()],
-        ).fetchall()
-    return int(rows[0][0])
+    return store.add_action(con, values)
 
 
 def get_action(con: duckdb.DuckDBPyConnection, action_id: int) -> Action:
@@ -162,20 +155,15 @@ def update_action(con: duckdb.DuckDBPyConnection, action_id: int, **changes: Any
     values = _clean(changes)
     if not values:
         return get_action(con, action_id)
-    with store.transaction(con):
-        if not con.execute("SELECT 1 FROM actions WHERE action_id = ?", [int(action_id)]).fetchall():
-            raise NotFound(f"No action with id {action_id}: it may have been deleted. Reload the page.")
-        assignments = ", ".join(f"{store.quote_ident(k)} = ?" for k in values)
-        con.execute(f"UPDATE actions SET {assignments} WHERE action_id = ?", [*values.values(), int(action_id)])
+    if not store.update_action(con, action_id, values):
+        raise NotFound(f"No action with id {action_id}: it may have been deleted. Reload the page.")
     return get_action(con, action_id)
 
 
 def delete_action(con: duckdb.DuckDBPyConnection, action_id: int) -> None:
     """Delete an action, or raise NotFound."""
-    with store.transaction(con):
-        if not con.execute("SELECT 1 FROM actions WHERE action_id = ?", [int(action_id)]).fetchall():
-            raise NotFound(f"No action with id {action_id}: it may have been deleted already.")
-        con.execute("DELETE FROM actions WHERE action_id = ?", [int(action_id)])
+    if not store.delete_action(con, action_id):
+        raise NotFound(f"No action with id {action_id}: it may have been deleted already.")
 
 
 def list_actions(

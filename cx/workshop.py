@@ -1,7 +1,8 @@
 """Workshop sessions: join codes, participants' votes, the live tally, and closing into an assessment.
 
-The store layer of the tables `workshops` and `workshop_votes` (schema migration 2), plus the
-comparison of a team's assessment with customer feedback ("the team says 8, customers say 3").
+The rules and reads of the tables `workshops` and `workshop_votes` (schema migration 2; the writes
+are store functions), plus the comparison of a team's assessment with customer feedback ("the
+team says 8, customers say 3").
 
 Why a lock: DuckDB isolates transactions by snapshot and detects only write-write conflicts.
 Without one, a vote that had read "open" could commit just after a close took its snapshot:
@@ -152,8 +153,7 @@ def start_workshop(con: duckdb.DuckDBPyConnection, journey: str) -> Workshop:
         code = new_code()
         while store.rows(con, "SELECT 1 FROM workshops WHERE code = ?", [code]):
             code = new_code()
-        con.execute("INSERT INTO workshops (code, journey_id, status, started_at) VALUES (?, ?, ?, ?)",
-                    [code, jid, OPEN, store.now()])
+        store.add_workshop(con, code, jid, OPEN)
     return get_workshop(con, code)
 
 
@@ -232,20 +232,7 @@ def cast_votes(
         if unknown:
             raise InvalidInput(f"Workshop {code} does not score {', '.join(map(repr, unknown))}: "
                                "reload the page to see the current touchpoints.")
-        now = store.now()
-        for touchpoint, (score, comment) in cleaned.items():
-            # UPDATE, else INSERT: measured several times faster on DuckDB than INSERT … ON CONFLICT.
-            changed = store.rows(con, """UPDATE workshop_votes SET display_name = ?, score = ?, comment = ?,
-                                         voted_at = ? WHERE code = ? AND participant = ? AND touchpoint = ?""",
-                                 [name, score, comment, now, code, participant, touchpoint])[0][0]
-            if not changed:
-                con.execute("""INSERT INTO workshop_votes
-                                   (code, participant, display_name, touchpoint, score, comment, voted_at)
-                               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                            [code, participant, name, touchpoint, score, comment, now])
-        # One name per participant: a changed name applies to their earlier votes too.
-        con.execute("UPDATE workshop_votes SET display_name = ? WHERE code = ? AND participant = ? "
-                    "AND display_name IS DISTINCT FROM ?", [name, code, participant, name])
+        store.save_workshop_votes(con, code, participant, cleaned, display_name=name)
     return len(cleaned)
 
 
@@ -325,7 +312,7 @@ def close_workshop(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, tuple
         if not workshop.is_open:
             raise WorkshopClosed(f"Workshop {code} was already closed at {workshop.closed_at:%H:%M}.")
         scores = workshop_assessment(con, code)
-        con.execute("UPDATE workshops SET status = ?, closed_at = ? WHERE code = ?", [CLOSED, store.now(), code])
+        store.set_workshop_status(con, code, CLOSED, closed_at=store.now())
         if scores:
             store.save_assessment(
                 con, workshop.journey, {tp: mean for tp, (mean, _) in scores.items()},

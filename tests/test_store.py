@@ -159,3 +159,42 @@ def test_a_version_1_file_is_migrated_forward(tmp_path) -> None:
     assert store.load_journey(con, "Kept").steps[0].operational is None
     assert store.table_counts(con)["workshop_votes"] == 0
     con.close()
+
+
+# ---------------------------------------------------------------- the write functions
+
+
+def test_insert_select_takes_only_data_tables_and_their_columns(con: duckdb.DuckDBPyConnection) -> None:
+    with store.transaction(con):
+        store.record_dataset(con, "S", source=None, rows_read=1, rows_loaded=1, rows_rejected=0)
+        added = store.insert_select(con, "segments", ("dataset", "respondent", "name", "value"),
+                                    "SELECT ?, ?, ?, ?", ["S", "r1", "persona", "Student"])
+    assert added == 1
+    assert store.rows(con, "SELECT respondent, name, value FROM segments") == [("r1", "persona", "Student")]
+    with pytest.raises(InvalidInput, match="'journeys' is not a data table"):
+        store.insert_select(con, "journeys", ("name",), "SELECT 'x'")
+    with pytest.raises(InvalidInput, match='segments has no column\\(s\\) "x'):
+        store.insert_select(con, "segments", ('"x', "name"), "SELECT 1, 2")
+
+
+def test_action_writes_say_when_the_action_is_gone(con: duckdb.DuckDBPyConnection) -> None:
+    action_id = store.add_action(con, {"touchpoint": "Till", "title": "Faster tills", "action_date": "2026-06-01",
+                                       "status": "planned"})
+    assert store.update_action(con, action_id, {"status": "done", "owner": "Ops"})
+    assert store.rows(con, "SELECT status, owner FROM actions WHERE action_id = ?", [action_id]) == [("done", "Ops")]
+    with pytest.raises(InvalidInput, match="Actions have no field\\(s\\) created_at"):
+        store.update_action(con, action_id, {"created_at": "2020-01-01"})
+    assert store.delete_action(con, action_id)
+    assert not store.delete_action(con, action_id)
+    assert not store.update_action(con, action_id, {"status": "done"})
+
+
+def test_workshop_votes_replace_earlier_ones_and_share_one_name(con: duckdb.DuckDBPyConnection) -> None:
+    store.save_journey(con, Journey(name="J", steps=(JourneyStep(1, "A"), JourneyStep(2, "B"))))
+    store.add_workshop(con, "ACDEF", store.journey_id(con, "J"), "open")
+    store.save_workshop_votes(con, "ACDEF", "p1", {"A": (3.0, None), "B": (5.0, "slow")}, display_name="Ann")
+    store.save_workshop_votes(con, "ACDEF", "p1", {"A": (7.0, "better")}, display_name="Anna")
+    assert store.rows(con, "SELECT touchpoint, score, comment, display_name FROM workshop_votes ORDER BY 1") == [
+        ("A", 7.0, "better", "Anna"), ("B", 5.0, "slow", "Anna")]
+    store.set_workshop_status(con, "ACDEF", "closed", closed_at=store.now())
+    assert store.rows(con, "SELECT status, closed_at IS NOT NULL FROM workshops") == [("closed", True)]
