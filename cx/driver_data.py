@@ -27,9 +27,9 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from cx import drivers
-from cx.drivers import LISTWISE, PAIRWISE, CorrelationSummary, DriverAnalysis, DriverInputError, LeftOut
+from cx.drivers import LISTWISE, PAIRWISE, CorrelationSummary, DriverAnalysis, LeftOut
 from cx.engines import Engine
-from cx.errors import NotFound
+from cx.errors import DriverInputError, NotFound
 from cx.metrics import DEFAULT_MIN_N, Filter, filtered_outcomes, filtered_responses, nps_value, with_score10
 
 __all__ = [

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cx import stats
-from cx.errors import InvalidInput
+from cx.errors import DriverInputError
 
 __all__ = [
     "FIX_FIRST",
@@ -91,9 +91,6 @@ _ALPHA = 0.05
 _PSD_TOL = 1e-9
 _PSD_FLOOR = 1e-3
 
-
-class DriverInputError(InvalidInput, ValueError):
-    """Driver-analysis input that cannot be used as given; the message says the fix."""
 
 
 # ---------------------------------------------------------------- relative weights

@@ -18,14 +18,11 @@ import duckdb
 import ibis
 from ibis.expr.types import Table
 
-from cx.errors import CxError, InvalidInput, NotFound
+from cx.errors import EngineUnavailable, InvalidInput, NotFound
 
 FEEDBACK_TABLES: tuple[str, ...] = ("responses", "outcomes", "segments", "operational")
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
-
-class EngineUnavailable(CxError):
-    """The chosen engine cannot run here (no pyspark, no Java, cluster unreachable)."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "CxError",
+    "DatabaseLocked",
+    "DriverInputError",
+    "EngineUnavailable",
+    "InvalidInput",
+    "MappingError",
+    "NotFound",
+    "SchemaTooNew",
+    "WorkshopClosed",
+]
+
 
 class CxError(Exception):
     """Base class: the message is shown to the user as-is, never a traceback."""
@@ -21,3 +33,19 @@ class DatabaseLocked(CxError):
 
 class SchemaTooNew(CxError):
     """The database file was written by a newer cx than this one."""
+
+
+class EngineUnavailable(CxError):
+    """The chosen engine cannot run here (no pyspark, no Java, cluster unreachable)."""
+
+
+class MappingError(InvalidInput):
+    """The mapping cannot be used: a bad key, value or a column the file does not have."""
+
+
+class DriverInputError(InvalidInput, ValueError):
+    """Driver-analysis input that cannot be used as given; the message says the fix."""
+
+
+class WorkshopClosed(CxError):
+    """The workshop no longer takes votes."""

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cx.errors import InvalidInput
+from cx.errors import MappingError
 
 FORMATS: tuple[str, ...] = ("wide", "long")
 OUTCOME_KINDS: tuple[str, ...] = ("binary", "nps", "score", "value")
@@ -35,9 +35,6 @@ NPS_SCALE = (0.0, 10.0)
 
 Code = float | str  # a not-applicable code: a number (compared as a number) or a text (compared case-blind)
 
-
-class MappingError(InvalidInput):
-    """The mapping cannot be used: a bad key, value or a column the file does not have."""
 
 
 @dataclass(frozen=True)

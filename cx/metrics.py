@@ -18,6 +18,7 @@ from ibis.expr.types import BooleanValue, Table
 
 from cx.engines import Engine
 from cx.errors import InvalidInput
+from cx.models import FILTER_OPS, FilterOp
 from cx.stats import (
     DETRACTOR_MAX,
     PROMOTER_MIN,
@@ -47,15 +48,15 @@ class Filter:
     """
 
     column: str
-    op: str
+    op: FilterOp
     value: Any
 
     def __post_init__(self) -> None:
-        if self.op not in ("in", ">=", "<=", "<"):
+        if self.op not in FILTER_OPS:
             raise InvalidInput(f"filter on {self.column}: unknown operator {self.op!r} (use in, >=, <=, <)")
 
 
-def _condition(table: Table, column: str, op: str, value: Any) -> BooleanValue:
+def _condition(table: Table, column: str, op: FilterOp, value: Any) -> BooleanValue:
     col = table[column]
     if op == "in":
         return col.isin(list(value))
@@ -544,6 +545,27 @@ def filter_options(engine: Engine, dataset: str) -> dict[str, Any]:
         "segments": segments,
         "outcomes": [(str(o), str(k)) for o, k in distinct(engine.outcomes(dataset), "outcome", "kind")],
     }
+
+
+NO_MATCH = "No answers match these filters. Widen the date range or clear a filter in the sidebar."
+
+
+def why_no_scores(engine: Engine, dataset: str) -> str:
+    """Return the sentence that says why a view has no scored answer to show.
+
+    The data set may hold no touchpoint answers at all (only outcomes per respondent), answers
+    without scores (events such as a visit or a call), or scored answers the filters leave out.
+    """
+    responses = engine.responses(dataset)
+    counts = responses.aggregate(answers=responses.count(), scored=responses.score.count()).execute()
+    if int(counts["answers"].iloc[0]) == 0:
+        return ("This data set holds outcomes per respondent but no touchpoint answers, so there is no touchpoint "
+                "score to show. Its outcome metrics (NPS, churn…) are on the Overview page; import a file with a "
+                "score per touchpoint for the rest.")
+    if int(counts["scored"].iloc[0]) == 0:
+        return ("This data set's answers carry no scores (events such as a visit or a call), so there is nothing "
+                "to score. Import the file again with a score column mapped to see this view.")
+    return NO_MATCH
 
 
 def month_windows(last: Any) -> tuple[tuple[Any, Any, str], tuple[Any, Any, str]] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal, get_args
 
 
 class Stage(StrEnum):
@@ -15,6 +16,14 @@ class Stage(StrEnum):
 
 
 STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
+
+# The vocabularies a mapping, a filter and the store use; checked at the point of entry.
+FilterOp = Literal["in", ">=", "<=", "<"]
+FILTER_OPS: tuple[FilterOp, ...] = get_args(FilterOp)
+OutcomeKind = Literal["binary", "nps", "score", "value"]
+OUTCOME_KINDS: tuple[OutcomeKind, ...] = get_args(OutcomeKind)
+FileLayout = Literal["wide", "long"]
+FILE_LAYOUTS: tuple[FileLayout, ...] = get_args(FileLayout)
 
 
 @dataclass(frozen=True)
