@@ -363,7 +363,7 @@ def table_download(frame: pd.DataFrame, name: str, notes: Sequence[str], *, key:
     """Offer a table as a spreadsheet-safe CSV whose first lines state the active filters."""
     from cx import exports
 
-    st.download_button(f"Download {name} (CSV)", exports.safe_csv(frame, notes=notes),
+    st.download_button(f"Download {escape_md(name)} (CSV)", exports.safe_csv(frame, notes=notes),
                        file_name=f"{name.replace(' ', '-')}.csv", mime="text/csv", key=key or f"csv_{name}")
 
 
@@ -448,7 +448,7 @@ def dataset_page(title: str, icon: str, *, intro: str | None = None, filters: bo
     active = sidebar_filters(con, dataset) if filters else []
     notes = filter_notes(dataset, active)
     engine_caption()
-    st.caption(" · ".join(notes))
+    st.caption(escape_md(" · ".join(notes)))
     return PageContext(con=con, min_n=min_n, dataset=dataset, filters=active, notes=notes)
 
 
@@ -456,7 +456,7 @@ def touchpoints_weakest_first(con: duckdb.DuckDBPyConnection, dataset: str, filt
                               min_n: int) -> list[Any]:
     """Return the data set's touchpoint scores, lowest score first (unreliable and unscored last).
 
-    Stops the page with a message when no answer matches the filters.
+    Stops the page with a message when no scored answer matches the filters (saying why).
     """
     from cx import journeys
 
@@ -466,7 +466,7 @@ def touchpoints_weakest_first(con: duckdb.DuckDBPyConnection, dataset: str, filt
     )
     ranked = sorted(scores.touchpoints, key=lambda t: (t.score is None, t.low_n, t.score or 0.0, t.touchpoint))
     if not ranked:
-        st.info("No answers match the filters. Widen the date range or clear a filter in the sidebar.")
+        st.info(metrics.why_no_scores(engine(), dataset))
         st.stop()
     return ranked
 

@@ -9,23 +9,35 @@ page = ui.dataset_page("Overview", "📊")
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 
 results = {r.metric: r for r in ui.compute(con, None, dataset, filters=filters, min_n=min_n)}
-if results["responses"].value == 0:
-    st.info("No answers match these filters. Widen the date range or clear a filter in the sidebar.")
+if not any(r.n for r in results.values()):
+    st.info(metrics.why_no_scores(ui.engine(), dataset))
     st.stop()
+if results["responses"].n == 0:
+    # Outcomes without touchpoint answers: the outcome metrics apply, the touchpoint ones show "—".
+    st.info("No scored touchpoint answers here: only the outcome metrics (NPS, churn…) apply.")
 
 # Change against the previous month: the last month in the selected range vs the month before it.
 options = ui.filter_options(con, dataset)
 last = next((f.value for f in filters if f.column == "answered_at" and f.op == "<="), options["last"])
-(cur_start, cur_end, cur_label), (prev_start, prev_end, prev_label) = metrics.month_windows(last)
-current = {r.metric: r for r in ui.compute(con, None, dataset, min_n=min_n,
-                                           filters=metrics.period_filters(filters, cur_start, cur_end))}
-previous = {r.metric: r for r in ui.compute(con, None, dataset, min_n=min_n,
-                                            filters=metrics.period_filters(filters, prev_start, prev_end))}
-period = f"{cur_label} vs {prev_label}"
+windows = metrics.month_windows(last)
+current: dict[str, metrics.MetricResult] = {}
+previous: dict[str, metrics.MetricResult] = {}
+period = ""
+if windows is not None:
+    (cur_start, cur_end, cur_label), (prev_start, prev_end, prev_label) = windows
+    current = {r.metric: r for r in ui.compute(con, None, dataset, min_n=min_n,
+                                               filters=metrics.period_filters(filters, cur_start, cur_end))}
+    previous = {r.metric: r for r in ui.compute(con, None, dataset, min_n=min_n,
+                                                filters=metrics.period_filters(filters, prev_start, prev_end))}
+    period = f"{cur_label} vs {prev_label}"
 
 st.subheader("Key metrics")
-st.caption(f"Values over the selected answers; the arrow is the change {period} (shown only where both months "
-           "have answers), with a two-sided z-test at 95 %.")
+if windows is None:
+    st.caption("Values over the selected answers. No dates: the change against last month needs a date column "
+               "(map a timestamp column at import).")
+else:
+    st.caption(f"Values over the selected answers; the arrow is the change {period} (shown only where both months "
+               "have answers), with a two-sided z-test at 95 %.")
 headline = ["nps", "csat", "ces", "responses", "churn_rate"]
 more = [m for m in metrics.REGISTRY if m not in headline]
 for row in (headline, more):
@@ -40,21 +52,24 @@ with st.expander("How each metric is computed"):
 
 st.subheader("Monthly trend")
 available = [m for m in metrics.REGISTRY if results[m].value is not None]
-trend_metric = st.selectbox("Metric", available, format_func=lambda m: metrics.metric(m).label, key="trend_metric",
-                            index=available.index("nps") if "nps" in available else 0)
-monthly = ui.compute(con, [trend_metric], dataset, by="month", filters=filters, min_n=min_n)
-trend = pd.DataFrame([{"month": r.group, "value": r.value, "low": r.low, "high": r.high, "n": r.n}
-                      for r in monthly if r.group is not None and r.value is not None])
-if trend.empty:
-    st.info("The answers have no dates, so there is no trend to draw.")
+if windows is None:
+    st.info("No dates: the trend needs a date column. Map a timestamp column at import to see one.")
 else:
-    label = metrics.metric(trend_metric).label
-    small = trend[trend["n"] < min_n]
-    if not small.empty:
-        st.warning(f"{len(small)} month(s) have fewer than {min_n} answers and are unreliable: "
-                   + ", ".join(small["month"]) + " (hollow diamonds).")
-    ui.chart(charts.trend_chart(trend, label, min_n=min_n), f"trend-{trend_metric}", key="trend_chart")
-    ui.table_download(trend, f"{label} by month", notes, key="trend_csv")
+    trend_metric = st.selectbox("Metric", available, format_func=lambda m: metrics.metric(m).label,
+                                key="trend_metric", index=available.index("nps") if "nps" in available else 0)
+    monthly = ui.compute(con, [trend_metric], dataset, by="month", filters=filters, min_n=min_n)
+    trend = pd.DataFrame([{"month": r.group, "value": r.value, "low": r.low, "high": r.high, "n": r.n}
+                          for r in monthly if r.group is not None and r.value is not None])
+    if trend.empty:
+        st.info("No month has a value of this metric under the current filters: pick another metric.")
+    else:
+        label = metrics.metric(trend_metric).label
+        small = trend[trend["n"] < min_n]
+        if not small.empty:
+            st.warning(f"{len(small)} month(s) have fewer than {min_n} answers and are unreliable: "
+                       + ", ".join(small["month"]) + " (hollow diamonds).")
+        ui.chart(charts.trend_chart(trend, label, min_n=min_n), f"trend-{trend_metric}", key="trend_chart")
+        ui.table_download(trend, f"{label} by month", notes, key="trend_csv")
 
 st.subheader("Breakdown")
 dimensions = {f"segment:{name}": name for name in options["segments"]}

@@ -11,7 +11,7 @@ engine = ui.engine()
 scores = ui.run_safely(lambda: journeys.dataset_scores(con, dataset, engine=engine, filters=filters, min_n=min_n),
                        "Could not score the touchpoints")
 if not scores.touchpoints:
-    st.info("No answers match these filters. Widen the date range or clear a filter in the sidebar.")
+    st.info(metrics.why_no_scores(engine, dataset))
     st.stop()
 
 by_touchpoint = {

@@ -161,7 +161,7 @@ with add_left:
     if known is not None:
         free = [t for t in known if t not in builder.names_in(draft)]
         with st.form(f"builder_add_known_{gen}", clear_on_submit=True, border=True):
-            chosen = st.multiselect(f"From data set '{dataset}'", free, placeholder="pick touchpoints",
+            chosen = st.multiselect(f"From data set '{ui.escape_md(dataset)}'", free, placeholder="pick touchpoints",
                                     help="Touchpoints this data set has answers for; added in the order picked.")
             if st.form_submit_button("Add selected", disabled=not free):
                 sync()

@@ -1,0 +1,126 @@
+"""Every page on every shape of data set: no traceback, and a clear message where a view does not apply."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests import shapes
+from tests.conftest import ROOT, no_exceptions
+
+PAGES = ["app.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))]
+
+
+@pytest.fixture(scope="session")
+def shapes_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a database file holding every shape and a journey per shape (built once per session)."""
+    return shapes.build(tmp_path_factory.mktemp("shapes") / "shapes.duckdb")
+
+
+@pytest.fixture
+def shapes_app(shapes_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """Return an AppTest of the home page on the shapes database, with Streamlit's caches cleared."""
+    monkeypatch.setenv("CX_DB", str(shapes_db))
+    monkeypatch.chdir(ROOT)
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    st.cache_resource.clear()
+
+
+def open_page(at: AppTest, page: str, dataset: str) -> AppTest:
+    """Open `page` through app.py with `?dataset=` (and `?journey=`: each shape's journey has its name)."""
+    at.query_params["dataset"] = dataset
+    at.run()
+    if page != "app.py":
+        at.switch_page(page)
+        at.query_params["dataset"] = dataset
+        at.query_params["journey"] = dataset
+        at.run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Return every message, caption and text on the page, one per line."""
+    parts: list[str] = []
+    for kind in ("info", "warning", "success", "error", "caption", "text", "markdown"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+UNDATED = ("undated-wide", "one-touchpoint", "three-respondents", "scales", "outcome-only")
+NO_CHANNEL = ("undated-wide", "one-touchpoint", "three-respondents", "scales", "events-only", "outcome-only")
+NO_OUTCOME = ("one-touchpoint", "scales", "events-only")
+FEW_ANSWERS = ("undated-wide", "dated-long", "three-respondents", "hostile-names")  # under the default minimum n
+UNSCORED = {"events-only": "carry no scores (events", "outcome-only": "no touchpoint answers"}
+
+# Where a view does not apply to a shape, the words the page must say instead.
+EXPECTED: dict[tuple[str, str], str] = {
+    **{("pages/2_Overview.py", s): "No dates: the trend needs a date column" for s in UNDATED},
+    ("pages/2_Overview.py", "outcome-only"): "only the outcome metrics (NPS, churn…) apply",
+    ("pages/2_Overview.py", "events-only"): UNSCORED["events-only"],
+    ("pages/2_Overview.py", "one-touchpoint"): "no segment, channel or unit columns to break down by",
+    **{(p, s): text for p in ("pages/3_Touchpoints.py", "pages/7_Comments.py", "pages/8_Actions.py")
+       for s, text in UNSCORED.items()},
+    **{("pages/4_Channels.py", s): "These answers carry no channel" for s in NO_CHANNEL},
+    **{("pages/5_Local_units.py", s): "These answers name no local unit" for s in NO_CHANNEL},
+    **{("pages/6_Drivers.py", s): "has no outcome per respondent" for s in NO_OUTCOME},
+    **{("pages/6_Drivers.py", s): "lower the minimum answers" for s in FEW_ANSWERS},
+    ("pages/6_Drivers.py", "outcome-only"): "has no scored answers",
+    **{("pages/7_Comments.py", s): "No comments here" for s in ("undated-wide", "one-touchpoint", "scales")},
+    **{("pages/8_Actions.py", s): "No dated answers for this touchpoint" for s in UNDATED if s != "outcome-only"},
+    **{("pages/1_Journey.py", s): "No touchpoint of this journey has a score yet" for s in UNSCORED},
+    ("pages/9_Journey_builder.py", "outcome-only"): "are not in data set",
+}
+
+
+@pytest.mark.parametrize("shape", [s.key for s in shapes.SHAPES])
+@pytest.mark.parametrize("page_file", PAGES)
+def test_every_page_opens_on_every_shape(shapes_app: AppTest, page_file: str, shape: str) -> None:
+    at = open_page(shapes_app, page_file, shapes.BY_KEY[shape].dataset)
+    no_exceptions(at)
+    if (page_file, shape) in EXPECTED:
+        assert EXPECTED[page_file, shape] in texts(at)
+
+
+def test_a_dated_data_set_gets_the_trend_not_the_no_dates_message(shapes_app: AppTest) -> None:
+    at = open_page(shapes_app, "pages/2_Overview.py", shapes.BY_KEY["dated-long"].dataset)
+    no_exceptions(at)
+    assert "No dates" not in texts(at)
+    assert at.get("vega_lite_chart"), "the monthly trend chart"
+
+
+def test_outcome_only_overview_shows_its_outcome_metrics(shapes_app: AppTest) -> None:
+    at = open_page(shapes_app, "pages/2_Overview.py", shapes.BY_KEY["outcome-only"].dataset)
+    no_exceptions(at)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["NPS"] == "+0" and tiles["Churn rate"] == "37.5 %"  # 3 promoters, 3 detractors of 8; 3 of 8 churned
+    assert at.get("vega_lite_chart"), "the breakdown by region"
+
+
+# Unescaped Markdown or HTML from the hostile names: bold, a link, an image tag, TeX.
+RAW_MARKUP = re.compile(r"(?<!\\)\*\*bold|(?<!\\)\[x(?<!\\)\]\(|(?<!\\)<img|(?<!\\)\$x(?<!\\)\$")
+MARKDOWN_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error")
+LABELLED = ("selectbox", "multiselect", "radio", "checkbox", "toggle", "button", "text_input", "text_area",
+            "number_input", "date_input", "slider", "select_slider", "metric", "expander", "tabs")
+
+
+def rendered_markup(at: AppTest) -> list[str]:
+    """Return the texts that Streamlit renders as Markdown (messages, captions, labels) holding raw markup."""
+    found = [str(e.value) for kind in MARKDOWN_ELEMENTS for e in getattr(at, kind)]
+    found += [str(e.label) for kind in LABELLED for e in getattr(at, kind)]
+    found += [str(e.proto.label) for e in at.get("download_button")]
+    return [t for t in found if RAW_MARKUP.search(t)]
+
+
+@pytest.mark.parametrize("page_file", PAGES)
+def test_hostile_names_are_shown_literally(shapes_app: AppTest, page_file: str) -> None:
+    at = open_page(shapes_app, page_file, shapes.HOSTILE_DATASET)
+    no_exceptions(at)
+    assert rendered_markup(at) == []
