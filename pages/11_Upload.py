@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cx import exports, ingest, store, ui
+from cx import exports, ingest, mapping_form, store, ui
 from cx import mapping as maps
 from cx.errors import CxError
 
@@ -125,44 +125,26 @@ if staged is not None:
     with c2:
         decimal = st.radio("Decimal separator", [".", ","], index=0 if guess.decimal == "." else 1, horizontal=True,
                            key=f"{key}-decimal", help="',' reads 4,5 as 4.5 (common in European exports).")
-    numeric = [p.name for p in profiles if p.number_share >= 0.5 or p.comma_numbers]
-    new = replace(guess, format=fmt_choice, respondent=respondent, decimal=decimal)
+    wide_rows: list[mapping_form.EditorRow] = []
+    tp_col = score_col = None
+    scale_columns: tuple[str | None, str | None] | None = None
+    lo, hi, na_text = mapping_form.DEFAULT_SCALE[0], mapping_form.DEFAULT_SCALE[1], ""
+    per_tp_rows: list[mapping_form.EditorRow] | None = None
 
     if fmt_choice == "wide":
         default_tps = [t.column for t in guess.touchpoints if t.column in columns] if guess.format == "wide" else []
         chosen = st.multiselect("Touchpoint columns (one score column per touchpoint)", columns, default=default_tps,
                                 key=f"{key}-touchpoints")
-        by_column = {t.column: t for t in guess.touchpoints}
-        by_name = {p.name: p for p in profiles}
-        rows = []
-        for column in chosen:
-            item = by_column.get(column)
-            rule = guess.wide_rule(item) if item else maps.ScoreRule(*maps.guess_scale(by_name[column]))
-            scale = rule.scale or (None, None)
-            rows.append({"column": column, "touchpoint": item.name if item else column, "scale min": scale[0],
-                         "scale max": scale[1], "not applicable codes": maps.codes_to_text(rule.not_applicable),
-                         "reversed": rule.reversed})
         st.caption("Scale and not-applicable codes per touchpoint column (detected from the data: confirm them). "
                    "Not-applicable answers load without a score; they are not rejected.")
         edited = st.data_editor(
-            pd.DataFrame(rows, columns=["column", "touchpoint", "scale min", "scale max", "not applicable codes",
-                                        "reversed"]),
+            pd.DataFrame(mapping_form.wide_editor_rows(guess, chosen, profiles),
+                         columns=list(mapping_form.WIDE_EDITOR_COLUMNS)),
             hide_index=True, width="stretch", disabled=["column"], key=f"{key}-scales",
             column_config={"not applicable codes": st.column_config.TextColumn(help="e.g. 0; N/A"),
                            "reversed": st.column_config.CheckboxColumn(help="A higher answer is worse")},
         )
-        touchpoints = []
-        for row in edited.to_dict("records"):
-            lo, hi = row["scale min"], row["scale max"]
-            scale = (float(lo), float(hi)) if pd.notna(lo) and pd.notna(hi) else None
-            touchpoints.append(maps.TouchpointColumn(
-                column=row["column"], name=str(row["touchpoint"] or row["column"]).strip() or row["column"],
-                rule=maps.ScoreRule(scale=scale, not_applicable=maps.codes_from_text(str(row["not applicable codes"]
-                                                                                        or "")),
-                                    reversed=bool(row["reversed"])),
-            ))
-        new = replace(new, touchpoints=tuple(touchpoints), touchpoint=None, score=None, scale_columns=None,
-                      per_touchpoint=(), scale=None, not_applicable=())
+        wide_rows = edited.to_dict("records")
     else:
         c1, c2, c3 = st.columns(3)
         with c1:
@@ -173,14 +155,13 @@ if staged is not None:
             scale_cols = guess.scale_columns or (None, None)
             use_cols = st.checkbox("Each row gives its scale (min and max columns)",
                                    value=guess.scale_columns is not None, key=f"{key}-use-scale-cols")
-        scale_columns = None
         if use_cols:
             s1, s2 = st.columns(2)
             with s1:
                 lo_col = pick("Scale min column", scale_cols[0], "scale-min")
             with s2:
                 hi_col = pick("Scale max column", scale_cols[1], "scale-max")
-            scale_columns = (lo_col, hi_col) if lo_col and hi_col else None
+            scale_columns = (lo_col, hi_col)
         s1, s2, s3 = st.columns(3)
         default_scale = guess.scale or (1.0, 5.0)
         with s1:
@@ -190,32 +171,14 @@ if staged is not None:
         with s3:
             na_text = st.text_input("Not-applicable codes", value=maps.codes_to_text(guess.not_applicable),
                                     key=f"{key}-na", help="e.g. 0; N/A — answers with these load without a score.")
-        per_touchpoint = guess.per_touchpoint
         if tp_col:
             values = ingest.distinct_values(con, staged, tp_col)
-            own = dict(guess.per_touchpoint)
-            table = pd.DataFrame([{
-                "touchpoint": v, "scale min": own[v].scale[0] if v in own and own[v].scale else None,
-                "scale max": own[v].scale[1] if v in own and own[v].scale else None,
-                "not applicable codes": maps.codes_to_text(own[v].not_applicable) if v in own else "",
-                "reversed": own[v].reversed if v in own else False,
-            } for v in values], columns=["touchpoint", "scale min", "scale max", "not applicable codes", "reversed"])
+            table = pd.DataFrame(mapping_form.per_touchpoint_editor_rows(guess, values),
+                                 columns=list(mapping_form.PER_TOUCHPOINT_COLUMNS))
             with st.expander(f"Per-touchpoint settings ({len(values)} touchpoints; blank = the defaults above)"):
                 edited = st.data_editor(table, hide_index=True, width="stretch", disabled=["touchpoint"],
                                         key=f"{key}-per-tp")
-            rules = []
-            for row in edited.to_dict("records"):
-                lo_v, hi_v = row["scale min"], row["scale max"]
-                rule = maps.ScoreRule(
-                    scale=(float(lo_v), float(hi_v)) if pd.notna(lo_v) and pd.notna(hi_v) else None,
-                    not_applicable=maps.codes_from_text(str(row["not applicable codes"] or "")),
-                    reversed=bool(row["reversed"]))
-                if rule != maps.ScoreRule():
-                    rules.append((str(row["touchpoint"]), rule))
-            per_touchpoint = tuple(rules)
-        new = replace(new, touchpoints=(), touchpoint=tp_col, score=score_col, scale_columns=scale_columns,
-                      scale=(float(lo), float(hi)), not_applicable=maps.codes_from_text(na_text),
-                      per_touchpoint=per_touchpoint)
+            per_tp_rows = edited.to_dict("records")
 
     st.markdown("**Optional columns**")
     o1, o2, o3, o4, o5 = st.columns(5)
@@ -229,15 +192,19 @@ if staged is not None:
         timestamp = pick("Date/time", guess.timestamp, "timestamp")
     with o5:
         comment = pick("Comment", guess.comment, "comment")
-    ts_format = None
+    ts_text = ""
     if timestamp:
-        ts_format = st.text_input(
+        ts_text = st.text_input(
             "Date format (blank: ISO dates such as 2024-03-31 14:05)", value=guess.timestamp_format or "",
             key=f"{key}-ts-format", help="strftime codes, e.g. %d/%m/%Y or %m/%d/%Y %H:%M",
-        ).strip() or None
-    used = {respondent, channel, stage_col, unit, timestamp, comment, new.touchpoint, new.score,
-            *(new.scale_columns or ()), *(t.column for t in new.touchpoints)}
-    free = [c for c in columns if c not in used]
+        )
+    form = mapping_form.FormValues(
+        format=fmt_choice, respondent=respondent, decimal=decimal, wide_rows=tuple(wide_rows), touchpoint=tp_col,
+        score=score_col, scale_columns=scale_columns, scale_min=float(lo), scale_max=float(hi), not_applicable=na_text,
+        per_touchpoint_rows=None if per_tp_rows is None else tuple(per_tp_rows), channel=channel, stage=stage_col,
+        unit=unit, timestamp=timestamp, timestamp_format=ts_text, comment=comment,
+    )
+    free = mapping_form.free_columns(columns, form)
     segments = st.multiselect("Segment columns (to slice by: class, region, persona…)", free,
                               default=[s for s in guess.segments if s in free], key=f"{key}-segments")
 
@@ -245,11 +212,9 @@ if staged is not None:
     outcome_cols = st.multiselect("Outcome columns", [c for c in free if c not in segments],
                                   default=[o.column for o in guess.outcomes if o.column in free and o.column not in
                                            segments], key=f"{key}-outcomes")
-    guessed_outcomes = {o.column: o for o in guess.outcomes}
-    by_name = {p.name: p for p in profiles}
     outcomes = []
     for column in outcome_cols:
-        default = guessed_outcomes.get(column) or maps.guess_outcome(by_name[column])
+        default = mapping_form.default_outcome(guess, profiles, column)
         k1, k2, k3 = st.columns([2, 2, 3])
         with k1:
             kind = st.selectbox(f"'{column}' is", maps.OUTCOME_KINDS, index=maps.OUTCOME_KINDS.index(default.kind),
@@ -257,39 +222,36 @@ if staged is not None:
                                 format_func=lambda k: {"binary": "yes/no (binary)", "nps": "0–10 recommend (NPS)",
                                                        "score": "a score on a scale",
                                                        "value": "a value (e.g. revenue)"}[k])
-        outcome = maps.Outcome(column=column, kind=kind, name=column)
+        values, positive, scale = [], [], None
         if kind == "binary":
             values = ingest.distinct_values(con, staged, column, limit=50)
             with k2:
                 positive = st.multiselect(f"Positive value(s) of '{column}'", values,
                                           default=[v for v in default.positive if v in values] or values[:1],
                                           key=f"{key}-pos-{column}")
-            outcome = replace(outcome, positive=tuple(positive),
-                              negative=tuple(v for v in values if v not in positive) if len(values) <= 10 else ())
         elif kind == "score":
-            scale = default.scale or maps.guess_scale(by_name[column])[0] or (1.0, 5.0)
+            offered = default.scale or mapping_form.DEFAULT_SCALE
             with k2:
-                o_lo = st.number_input(f"'{column}' scale min", value=float(scale[0]), key=f"{key}-olo-{column}")
+                o_lo = st.number_input(f"'{column}' scale min", value=float(offered[0]), key=f"{key}-olo-{column}")
             with k3:
-                o_hi = st.number_input(f"'{column}' scale max", value=float(scale[1]), key=f"{key}-ohi-{column}")
-            outcome = replace(outcome, scale=(float(o_lo), float(o_hi)))
-        outcomes.append(outcome)
+                o_hi = st.number_input(f"'{column}' scale max", value=float(offered[1]), key=f"{key}-ohi-{column}")
+            scale = (float(o_lo), float(o_hi))
+        outcomes.append(mapping_form.outcome_from_form(column, kind, positive=positive, values=values, scale=scale))
 
     operational = []
     with st.expander("Operational metrics (optional: wait time, delivery delay…)"):
-        op_cols = st.multiselect("Numeric operational columns", [c for c in numeric if c in free and c not in
-                                                                 segments and c not in outcome_cols],
+        op_cols = st.multiselect("Numeric operational columns",
+                                 mapping_form.operational_choices(profiles, free, [*segments, *outcome_cols]),
                                  default=[o.column for o in guess.operational], key=f"{key}-ops")
+        names = [t.name for t in mapping_form.touchpoints_from_editor(wide_rows)]
         for column in op_cols:
             tp = None
             if fmt_choice == "wide":
-                names = [t.name for t in new.touchpoints] or [column]
-                tp = st.selectbox(f"'{column}' belongs to touchpoint", names, key=f"{key}-optp-{column}")
-            operational.append(maps.Operational(column=column, name=column, touchpoint=tp))
+                tp = st.selectbox(f"'{column}' belongs to touchpoint", names or [column], key=f"{key}-optp-{column}")
+            operational.append((column, tp))
 
-    mapping = replace(new, channel=channel, stage=stage_col, unit=unit, timestamp=timestamp, timestamp_format=ts_format,
-                      comment=comment, segments=tuple(segments), outcomes=tuple(outcomes),
-                      operational=tuple(operational))
+    mapping = mapping_form.build_mapping(guess, replace(form, segments=tuple(segments), outcomes=tuple(outcomes),
+                                                        operational=tuple(operational)))
     try:
         mapping.check()
     except CxError as exc:

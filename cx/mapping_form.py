@@ -1,0 +1,212 @@
+"""The Upload page's mapping form as data: editor rows from a mapping, and the mapping from what the widgets returned.
+
+The page draws the widgets; everything that turns their values into a `Mapping` lives here, so it can be
+tested without Streamlit. Editor rows are plain dicts keyed by the editor's column titles
+(`WIDE_EDITOR_COLUMNS`, `PER_TOUCHPOINT_COLUMNS`); a blank number cell may come back as None or NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from cx.mapping import (
+    ROW_ROLES,
+    ColumnProfile,
+    Mapping,
+    Operational,
+    Outcome,
+    ScoreRule,
+    TouchpointColumn,
+    codes_from_text,
+    codes_to_text,
+    guess_outcome,
+    guess_scale,
+)
+
+EditorRow = dict[Hashable, Any]  # one data_editor row, as DataFrame.to_dict("records") gives it
+
+WIDE_EDITOR_COLUMNS: tuple[str, ...] = ("column", "touchpoint", "scale min", "scale max", "not applicable codes",
+                                        "reversed")
+PER_TOUCHPOINT_COLUMNS: tuple[str, ...] = ("touchpoint", "scale min", "scale max", "not applicable codes", "reversed")
+DEFAULT_SCALE = (1.0, 5.0)  # offered when nothing suggests a scale
+BINARY_NEGATIVES_UP_TO = 10  # a yes/no column with more values than this rejects nothing
+
+
+# ---------------------------------------------------------------------- editor rows
+
+
+def _editor_scale(row: EditorRow) -> tuple[float, float] | None:
+    """Return the row's scale, or None when either bound is blank."""
+    lo, hi = row["scale min"], row["scale max"]
+    return (float(lo), float(hi)) if pd.notna(lo) and pd.notna(hi) else None
+
+
+def _editor_rule(row: EditorRow) -> ScoreRule:
+    return ScoreRule(scale=_editor_scale(row),
+                     not_applicable=codes_from_text(str(row["not applicable codes"] or "")),
+                     reversed=bool(row["reversed"]))
+
+
+def wide_editor_rows(guess: Mapping, chosen_columns: Sequence[str],
+                     profiles: Sequence[ColumnProfile]) -> list[EditorRow]:
+    """Return one editor row per chosen touchpoint column: its name and effective scale, codes and direction.
+
+    A column the mapping already has shows its effective rule (its own settings over the defaults); a newly
+    chosen one shows the scale and codes guessed from its profile.
+    """
+    by_column = {t.column: t for t in guess.touchpoints}
+    by_name = {p.name: p for p in profiles}
+    rows: list[EditorRow] = []
+    for column in chosen_columns:
+        item = by_column.get(column)
+        rule = guess.wide_rule(item) if item else ScoreRule(*guess_scale(by_name[column]))
+        scale = rule.scale or (None, None)
+        rows.append({"column": column, "touchpoint": item.name if item else column, "scale min": scale[0],
+                     "scale max": scale[1], "not applicable codes": codes_to_text(rule.not_applicable),
+                     "reversed": rule.reversed})
+    return rows
+
+
+def touchpoints_from_editor(rows: Iterable[EditorRow]) -> tuple[TouchpointColumn, ...]:
+    """Return the wide touchpoint columns the editor rows describe (a blank name means the column's name)."""
+    return tuple(
+        TouchpointColumn(column=row["column"], name=str(row["touchpoint"] or row["column"]).strip() or row["column"],
+                         rule=_editor_rule(row))
+        for row in rows
+    )
+
+
+def per_touchpoint_editor_rows(guess: Mapping, values: Sequence[str]) -> list[EditorRow]:
+    """Return one editor row per touchpoint value of a long file: its own settings, blank where it has none."""
+    own = dict(guess.per_touchpoint)
+    rows: list[EditorRow] = []
+    for value in values:
+        rule = own.get(value)
+        scale = rule.scale if rule and rule.scale else (None, None)
+        rows.append({"touchpoint": value, "scale min": scale[0], "scale max": scale[1],
+                     "not applicable codes": codes_to_text(rule.not_applicable) if rule else "",
+                     "reversed": rule.reversed if rule else False})
+    return rows
+
+
+def rules_from_editor(rows: Iterable[EditorRow]) -> tuple[tuple[str, ScoreRule], ...]:
+    """Return (touchpoint, rule) for each row that sets anything; rows left at the defaults are dropped."""
+    rules = ((str(row["touchpoint"]), _editor_rule(row)) for row in rows)
+    return tuple((touchpoint, rule) for touchpoint, rule in rules if rule != ScoreRule())
+
+
+# ---------------------------------------------------------------------- choices and outcomes
+
+
+@dataclass(frozen=True)
+class FormValues:
+    """What the mapping widgets returned, as plain values (None: "(none)" picked)."""
+
+    format: str
+    respondent: str | None = None
+    decimal: str = "."
+    # wide: the rows of the touchpoint-column editor
+    wide_rows: tuple[EditorRow, ...] = ()
+    # long
+    touchpoint: str | None = None
+    score: str | None = None
+    scale_columns: tuple[str | None, str | None] | None = None  # None: "each row gives its scale" is off
+    scale_min: float = DEFAULT_SCALE[0]
+    scale_max: float = DEFAULT_SCALE[1]
+    not_applicable: str = ""  # as typed: "0; N/A"
+    per_touchpoint_rows: tuple[EditorRow, ...] | None = None  # None: no editor shown, the guess's rules stay
+    # both
+    channel: str | None = None
+    stage: str | None = None
+    unit: str | None = None
+    timestamp: str | None = None
+    timestamp_format: str = ""  # as typed; blank means ISO dates
+    comment: str | None = None
+    segments: tuple[str, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    operational: tuple[tuple[str, str | None], ...] = ()  # (column, touchpoint name; None in long format)
+
+    def resolved_scale_columns(self) -> tuple[str, str] | None:
+        """Return the (min, max) scale columns when both are picked, else None."""
+        if self.scale_columns is None:
+            return None
+        lo, hi = self.scale_columns
+        return (lo, hi) if lo and hi else None
+
+
+def free_columns(columns: Sequence[str], values: FormValues) -> list[str]:
+    """Return the file's columns, in order, that no role or touchpoint column takes: the segment/outcome choices."""
+    used: set[str | None] = {values.respondent, *(getattr(values, role) for role in ROW_ROLES)}
+    if values.format == "wide":
+        used.update(row["column"] for row in values.wide_rows)
+    else:
+        used.update((values.touchpoint, values.score, *(values.resolved_scale_columns() or ())))
+    return [c for c in columns if c not in used]
+
+
+def operational_choices(profiles: Sequence[ColumnProfile], free: Sequence[str], taken: Iterable[str]) -> list[str]:
+    """Return the numeric free columns (half their cells numbers, or comma decimals) not taken by another role."""
+    skip = set(taken)
+    numeric = [p.name for p in profiles if p.number_share >= 0.5 or p.comma_numbers]
+    return [c for c in numeric if c in free and c not in skip]
+
+
+def default_outcome(guess: Mapping, profiles: Sequence[ColumnProfile], column: str) -> Outcome:
+    """Return the outcome a column's widgets start from: the mapping's own, else a guess from the column.
+
+    Its scale is always set: the one offered should the user pick "a score on a scale".
+    """
+    profile = {p.name: p for p in profiles}[column]
+    default = {o.column: o for o in guess.outcomes}.get(column) or guess_outcome(profile)
+    return replace(default, scale=default.scale or guess_scale(profile)[0] or DEFAULT_SCALE)
+
+
+def outcome_from_form(column: str, kind: str, *, positive: Sequence[str] = (), values: Sequence[str] = (),
+                      scale: tuple[float, float] | None = None) -> Outcome:
+    """Return the outcome chosen for a column.
+
+    binary: `positive` are the values that count as 1; the column's other `values` become the negatives
+    (others rejected) when it has at most ten, else nothing is rejected. score: `scale` is kept.
+    """
+    outcome = Outcome(column=column, kind=kind, name=column)
+    if kind == "binary":
+        negative = tuple(v for v in values if v not in positive) if len(values) <= BINARY_NEGATIVES_UP_TO else ()
+        return replace(outcome, positive=tuple(positive), negative=negative)
+    if kind == "score" and scale is not None:
+        return replace(outcome, scale=(float(scale[0]), float(scale[1])))
+    return outcome
+
+
+# ---------------------------------------------------------------------- the mapping
+
+
+def build_mapping(guess: Mapping, values: FormValues) -> Mapping:
+    """Return the mapping the form describes, on top of `guess` (what the form was pre-filled from).
+
+    Wide: each touchpoint column carries its full rule, so the mapping-wide scale and codes are cleared.
+    Long: the default scale and codes apply to every touchpoint without settings of its own. Keys the form
+    does not show (the file settings, unknown JSON keys) stay as in `guess`.
+    """
+    mapping = replace(guess, format=values.format, respondent=values.respondent, decimal=values.decimal)
+    if values.format == "wide":
+        mapping = replace(mapping, touchpoints=touchpoints_from_editor(values.wide_rows), touchpoint=None, score=None,
+                          scale_columns=None, per_touchpoint=(), scale=None, not_applicable=())
+    else:
+        per_touchpoint = (guess.per_touchpoint if values.per_touchpoint_rows is None
+                          else rules_from_editor(values.per_touchpoint_rows))
+        mapping = replace(mapping, touchpoints=(), touchpoint=values.touchpoint, score=values.score,
+                          scale_columns=values.resolved_scale_columns(),
+                          scale=(float(values.scale_min), float(values.scale_max)),
+                          not_applicable=codes_from_text(values.not_applicable), per_touchpoint=per_touchpoint)
+    timestamp_format = (values.timestamp_format.strip() or None) if values.timestamp else None
+    return replace(
+        mapping, channel=values.channel, stage=values.stage, unit=values.unit, timestamp=values.timestamp,
+        timestamp_format=timestamp_format, comment=values.comment, segments=tuple(values.segments),
+        outcomes=tuple(values.outcomes),
+        operational=tuple(Operational(column=column, name=column, touchpoint=touchpoint)
+                          for column, touchpoint in values.operational),
+    )
