@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cx import metrics, store
+from cx.engines import store_engine
 from tests import shapes
 from tests.conftest import ROOT, no_exceptions
 
@@ -124,3 +128,23 @@ def test_hostile_names_are_shown_literally(shapes_app: AppTest, page_file: str) 
     at = open_page(shapes_app, page_file, shapes.HOSTILE_DATASET)
     no_exceptions(at)
     assert rendered_markup(at) == []
+
+
+def test_month_windows_without_a_last_date_is_none() -> None:
+    assert metrics.month_windows(None) is None and metrics.month_windows(pd.NaT) is None
+    (start, end, label), (prev_start, _, prev_label) = metrics.month_windows(datetime(2024, 3, 31, 23, 59))
+    assert (start, end, label) == (datetime(2024, 3, 1), datetime(2024, 4, 1), "Mar 2024")
+    assert (prev_start, prev_label) == (datetime(2024, 2, 1), "Feb 2024")
+
+
+@pytest.mark.parametrize(("shape", "words"), [
+    ("outcome-only", "no touchpoint answers"),
+    ("events-only", "carry no scores"),
+    ("dated-long", "No answers match these filters"),  # it has scores: then only the filters can be the cause
+])
+def test_why_no_scores_names_the_cause(shapes_db: Path, shape: str, words: str) -> None:
+    con = store.connect(shapes_db)
+    try:
+        assert words in metrics.why_no_scores(store_engine(con), shapes.BY_KEY[shape].dataset)
+    finally:
+        con.close()
