@@ -119,16 +119,26 @@ class MetricResult:
     reason: str | None = None
     se: float | None = None
     parts: tuple[tuple[str, float], ...] = ()
+    respondents: int | None = None  # the people behind an answer-level metric (its sampled unit)
 
     @property
     def available(self) -> bool:
         return self.value is not None
+
+    @property
+    def sample(self) -> str:
+        """Return "n = 359,462 answers from 25,976 respondents", or "n = 120" when every answer is one person."""
+        if self.respondents is None or self.respondents == self.n:
+            return f"n = {self.n:,}"
+        return f"n = {self.n:,} answers from {self.respondents:,} respondents"
 
     def as_dict(self, by: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "metric": self.metric, "value": self.value, "low": self.low, "high": self.high,
             "n": self.n, "low_n": self.low_n,
         }
+        if self.respondents is not None:
+            out["respondents"] = self.respondents
         if by is not None:
             out[by] = self.group
         if self.reason:
@@ -158,6 +168,9 @@ class MetricDef:
     finish: Finish
     needs: str  # what the data set must have, said when it is missing
     bounds: tuple[float, float] | None = None  # the range the value can take; intervals are clipped to it
+    # Answer-level metrics: the (numerator, denominator) parts whose per-respondent totals give the
+    # respondent-clustered standard error. None: one row per respondent already (outcomes) or a count.
+    cluster: tuple[str, str] | None = None
 
     def help(self) -> str:
         """Return a one-paragraph definition for tooltips."""
@@ -171,11 +184,34 @@ def _num(s: Mapping[str, Any], key: str) -> float:
     return 0.0 if value is None else value
 
 
+def clustered_variance(s: Mapping[str, Any], y: str, n: str = "n") -> float | None:
+    """Return the respondent-clustered (CR1) variance of the ratio Σy / Σn, or None with fewer than 2 respondents.
+
+    With Y_g and N_g a respondent's totals and r = ΣY_g / ΣN_g, the linearised (sandwich)
+    variance is G / (G − 1) · Σ_g (Y_g − r·N_g)² / (ΣN_g)², from the additive sums
+    c_yy = ΣY_g², c_yn = ΣY_g·N_g, c_nn = ΣN_g² and G (respondents) the engine returns.
+    """
+    if "c_g" not in s:
+        return None
+    g, total = _num(s, "c_g"), _num(s, n)
+    if g < 2 or total <= 0:
+        return None
+    r = _num(s, y) / total
+    residual = _num(s, "c_yy") - 2 * r * _num(s, "c_yn") + r * r * _num(s, "c_nn")
+    return g / (g - 1) * max(residual, 0.0) / (total * total)
+
+
 def _finish_mean(s: Mapping[str, Any]) -> Estimate:
     n = int(_num(s, "n"))
     if n == 0:
         return NONE
     mean = _num(s, "s1") / n
+    if "c_g" in s:  # answers clustered in respondents
+        var = clustered_variance(s, "s1")
+        if var is None:
+            return Estimate(mean)
+        se = math.sqrt(var)
+        return Estimate(mean, mean - Z95 * se, mean + Z95 * se, se)
     if n < 2:
         return Estimate(mean)
     sd = math.sqrt(max(_num(s, "s2") - n * mean * mean, 0.0) / (n - 1))
@@ -196,9 +232,24 @@ def _finish_share(key: str, scale: float = 100.0) -> Finish:
         if n == 0:
             return NONE
         p = _num(s, key) / n
-        low, high = wilson_interval(_num(s, key), n)
+        effective: float = n
+        se = math.sqrt(p * (1 - p) / n)
+        if "c_g" in s:
+            # Answers clustered in respondents: the Wilson interval on the effective sample size
+            # n / design effect, where the design effect is the clustered over the simple variance.
+            var = clustered_variance(s, key)
+            respondents = _num(s, "c_g")
+            if var is None:
+                effective, se = max(respondents, 1.0), math.nan
+            else:
+                se = math.sqrt(var)
+                # Design effect: the clustered variance over the same estimator's independent-answers
+                # variance p(1 − p) / (n − 1), so one answer per respondent gives the plain Wilson interval.
+                simple = p * (1 - p) / (n - 1) if n > 1 else 0.0
+                effective = n * simple / var if var > 0 and simple > 0 else n
+        low, high = wilson_interval(p * effective, effective)
         return Estimate(scale * p, None if low is None else scale * low, None if high is None else scale * high,
-                        scale * math.sqrt(p * (1 - p) / n))
+                        None if math.isnan(se) else scale * se)
     return finish
 
 
@@ -263,6 +314,11 @@ def _finish_clv(s: Mapping[str, Any]) -> Estimate:
     return Estimate(value, value - Z95 * se, value + Z95 * se, se)
 
 
+CLUSTERED_MEAN = ("mean ± 1.96 × SE, the SE clustered by respondent (CR1 sandwich): one person's answers "
+                  "count as one sampled unit")
+CLUSTERED_SHARE = ("Wilson score interval on the effective sample size (answers ÷ design effect, answers "
+                   "clustered by respondent)")
+
 REGISTRY: dict[str, MetricDef] = {
     m.name: m
     for m in (
@@ -277,10 +333,10 @@ REGISTRY: dict[str, MetricDef] = {
             name="mean_score", label="Mean score (0–10)",
             measures="how well touchpoints were rated, every scale mapped onto 0–10.",
             input="every scored answer", formula="mean of 10 × (score − min) / (max − min)",
-            higher_is_better=True, interval="mean ± 1.96 × sd / √n", unit="points of 10",
+            higher_is_better=True, interval=CLUSTERED_MEAN, unit="points of 10",
             table="responses", rows=lambda t: t.score.notnull(),
             parts=_mean_parts("score10"),
-            finish=_finish_mean, needs="scored answers", bounds=(0.0, 10.0),
+            finish=_finish_mean, needs="scored answers", bounds=(0.0, 10.0), cluster=("s1", "n"),
         ),
         MetricDef(
             name="nps", label="NPS",
@@ -297,27 +353,29 @@ REGISTRY: dict[str, MetricDef] = {
         MetricDef(
             name="csat", label="CSAT", measures="the share of satisfied answers (top-2-box).",
             input="answers on a 1–5 scale", formula="% of answers that are 4 or 5",
-            higher_is_better=True, interval="Wilson score interval", unit="%",
+            higher_is_better=True, interval=CLUSTERED_SHARE, unit="%",
             table="responses", rows=_on_scale(1, 5),
             parts=lambda t, w: {"n": t.score10.count(where=w), "top2": t.score10.count(where=w & (t.score10 >= 7.5))},
             finish=_finish_share("top2"), needs="answers on a 1–5 scale", bounds=(0.0, 100.0),
+            cluster=("top2", "n"),
         ),
         MetricDef(
             name="ces", label="CES", measures="how easy customers found it (customer effort, 2.0 form).",
             input="answers on a 1–7 agreement scale", formula="mean of the 1–7 answers",
-            higher_is_better=True, interval="mean ± 1.96 × sd / √n", unit="of 7",
+            higher_is_better=True, interval=CLUSTERED_MEAN, unit="of 7",
             table="responses", rows=_on_scale(1, 7),
             parts=_mean_parts("score"),
-            finish=_finish_mean, needs="answers on a 1–7 scale", bounds=(1.0, 7.0),
+            finish=_finish_mean, needs="answers on a 1–7 scale", bounds=(1.0, 7.0), cluster=("s1", "n"),
         ),
         MetricDef(
             name="ces_easy", label="CES easy share", measures="the share answering 5–7 (easy).",
             input="answers on a 1–7 agreement scale", formula="% of answers that are 5, 6 or 7",
-            higher_is_better=True, interval="Wilson score interval", unit="%",
+            higher_is_better=True, interval=CLUSTERED_SHARE, unit="%",
             table="responses", rows=_on_scale(1, 7),
             parts=lambda t, w: {"n": t.score.count(where=w),
                                 "easy": t.score.count(where=w & (t.score10 >= 10 * 4 / 6 - 1e-9))},
             finish=_finish_share("easy"), needs="answers on a 1–7 scale", bounds=(0.0, 100.0),
+            cluster=("easy", "n"),
         ),
         MetricDef(
             name="churn_rate", label="Churn rate", measures="the share of customers lost.",
@@ -399,11 +457,14 @@ def result_from_parts(
     """Return the finished metric for one set of additive statistics."""
     est = definition.finish(parts)
     n = int(parts.get("n", 0))
+    respondents = int(parts["c_g"]) if definition.cluster is not None and "c_g" in parts else None
     low, high = bounded(est.low, est.high, definition.bounds)
+    # Small n counts the sampled unit: respondents behind answer-level metrics.
+    sampled = n if respondents is None else respondents
     return MetricResult(
         metric=definition.name, value=est.value, low=low, high=high, n=n, group=group,
-        low_n=n < min_n and definition.name != "responses", se=est.se,
-        parts=tuple(sorted(parts.items())),
+        low_n=sampled < min_n and definition.name != "responses", se=est.se,
+        parts=tuple(sorted(parts.items())), respondents=respondents,
         reason=None if est.value is not None else f"unavailable: the data has no {definition.needs}",
     )
 
@@ -443,8 +504,7 @@ def compute(
     for kind in dict.fromkeys(d.table for d in wanted):
         defs = [d for d in wanted if d.table == kind]
         table = _grouped(engine, _source(engine, defs[0], dataset, filters), dataset, by, kind)
-        aggs = {f"m{i}__{key}": expr for i, d in enumerate(defs) for key, expr in d.parts(table, d.rows(table)).items()}
-        frame = table.group_by("grp").aggregate(**aggs).execute()
+        frame = _aggregate(defs, table, ["grp"]).execute()
         rows = frame.sort_values("grp", na_position="first").to_dict("records") or [{"grp": None}]
         for i, definition in enumerate(defs):
             prefix = f"m{i}__"
@@ -454,6 +514,41 @@ def compute(
                 found.setdefault(definition.name, []).append(
                     result_from_parts(definition, parts or {"n": 0.0}, group, min_n))
     return [result for d in wanted for result in found[d.name]]
+
+
+def _first_level(defs: Sequence[MetricDef], table: Table) -> dict[str, Any]:
+    return {f"m{i}__{key}": expr for i, d in enumerate(defs) for key, expr in d.parts(table, d.rows(table)).items()}
+
+
+def _second_level(defs: Sequence[MetricDef], per: Table) -> dict[str, Any]:
+    """Return the sums over respondents of their parts, plus the cross-products the clustered SE needs."""
+    out: dict[str, Any] = {}
+    for i, d in enumerate(defs):
+        prefix = f"m{i}__"
+        for column in per.columns:
+            if column.startswith(prefix):
+                out[column] = per[column].sum()
+        if d.cluster is not None:
+            y, n = per[prefix + d.cluster[0]], per[prefix + d.cluster[1]]
+            out |= {prefix + "c_yy": (y * y).sum(), prefix + "c_yn": (y * n).sum(), prefix + "c_nn": (n * n).sum(),
+                    prefix + "c_g": n.count(where=n > 0)}
+    return out
+
+
+def _aggregate(defs: Sequence[MetricDef], table: Table, keys: Sequence[str],
+               first: Mapping[str, Any] | None = None, second: Callable[[Table], Mapping[str, Any]] | None = None
+               ) -> Table:
+    """Return one row per `keys` with every definition's parts (columns m{i}__{part}).
+
+    Answer-level metrics aggregate twice, both additive: per respondent (and key), then over
+    respondents, so the clustered standard error costs no extra scan. `first`/`second` add
+    describing columns at each level (the touchpoint view's scale and raw mean).
+    """
+    level_one = {**_first_level(defs, table), **(first or {})}
+    if not any(d.cluster is not None for d in defs):
+        return table.group_by(list(keys)).aggregate(**level_one)
+    per = table.group_by([*keys, "respondent"]).aggregate(**level_one)
+    return per.group_by(list(keys)).aggregate(**_second_level(defs, per), **(second(per) if second else {}))
 
 
 def touchpoint_stats(
@@ -472,30 +567,35 @@ def touchpoint_stats(
     keys = ["touchpoint"] if by is None else ["touchpoint", by]
     if by is not None:
         table = table.filter(table[by].notnull())
-    frame = table.group_by(keys).aggregate(
-        **definition.parts(table, definition.rows(table)),
-        mean=table.score.mean(),
-        lo_min=table.scale_min.min(), lo_max=table.scale_min.max(),
-        hi_min=table.scale_max.min(), hi_max=table.scale_max.max(),
-        rev_min=table.reversed.cast("int8").min(), rev_max=table.reversed.cast("int8").max(),
-    ).execute()
+    first = {"raw_sum": table.score.sum(), "lo_min": table.scale_min.min(), "lo_max": table.scale_min.max(),
+             "hi_min": table.scale_max.min(), "hi_max": table.scale_max.max(),
+             "rev_min": table.reversed.cast("int8").min(), "rev_max": table.reversed.cast("int8").max()}
+
+    def second(per: Table) -> dict[str, Any]:
+        return {"raw_sum": per.raw_sum.sum(), "lo_min": per.lo_min.min(), "lo_max": per.lo_max.max(),
+                "hi_min": per.hi_min.min(), "hi_max": per.hi_max.max(), "rev_min": per.rev_min.min(),
+                "rev_max": per.rev_max.max()}
+
+    frame = _aggregate([definition], table, keys, first, second).execute()
     mixed = ((frame["lo_min"] != frame["lo_max"]) | (frame["hi_min"] != frame["hi_max"])
              | (frame["rev_min"] != frame["rev_max"]))
     scales = _scales_seen(table, sorted({str(t) for t in frame.loc[mixed, "touchpoint"]}))
     rows = []
     for record, is_mixed in zip(frame.to_dict("records"), mixed, strict=True):
-        result = result_from_parts(definition, {k: _num(record, k) for k in ("n", "s1", "s2")})
+        result = result_from_parts(
+            definition, {k.removeprefix("m0__"): _num(record, k) for k in record if str(k).startswith("m0__")})
         name = str(record["touchpoint"])
         one = (float(record["lo_min"]), float(record["hi_min"]))
         rows.append({
-            **{k: record[k] for k in keys}, "n": result.n, "score": result.value, "low": result.low,
-            "high": result.high, "se": result.se,
-            "mean": None if is_mixed else _f(record["mean"]),
+            **{k: record[k] for k in keys}, "n": result.n, "respondents": result.respondents,
+            "score": result.value, "low": result.low, "high": result.high, "se": result.se,
+            "mean": None if is_mixed or not result.n else _num(record, "raw_sum") / result.n,
             "scale_min": None if is_mixed else one[0], "scale_max": None if is_mixed else one[1],
             "reversed": None if is_mixed else bool(record["rev_min"]),
             "scales": scales.get(name, [one]) if is_mixed else [one],
         })
-    columns = [*keys, "n", "score", "low", "high", "se", "mean", "scale_min", "scale_max", "reversed", "scales"]
+    columns = [*keys, "n", "respondents", "score", "low", "high", "se", "mean", "scale_min", "scale_max", "reversed",
+               "scales"]
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(keys).reset_index(drop=True)
 

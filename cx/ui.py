@@ -123,16 +123,6 @@ def compute(con: duckdb.DuckDBPyConnection, names: Sequence[str] | None, dataset
     return _compute(cache_key(con), None if names is None else tuple(names), dataset, by, tuple(filters), min_n)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _touchpoint_stats(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...]) -> pd.DataFrame:
-    return metrics.touchpoint_stats(engine(), dataset, filters)
-
-
-def touchpoint_stats(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = ()) -> pd.DataFrame:
-    """Return metrics.touchpoint_stats(...) cached per filter."""
-    return _touchpoint_stats(cache_key(con), dataset, tuple(filters))
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _filter_options(key: tuple[Any, ...], dataset: str) -> dict[str, Any]:
     return metrics.filter_options(engine(), dataset)
@@ -397,7 +387,7 @@ def metric_tile(container: Any, result: MetricResult, *, current: MetricResult |
                      delta_color="normal" if definition.higher_is_better else "inverse", help=definition.help())
     low, high = fmt(result.metric, result.low), fmt(result.metric, result.high)
     parts = [] if result.low is None else [f"95 % {low} to {high}"]
-    parts.append(f"n = {result.n:,}" + (" · low n" if result.low_n else ""))
+    parts.append(result.sample + (" · low n" if result.low_n else ""))
     container.caption(" · ".join(parts) + (f"  \n{note}" if note else ""))
 
 

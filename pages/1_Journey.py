@@ -73,7 +73,7 @@ if dataset:
             tile.caption(f"not available: no {definition.needs}")
         else:
             tile.metric(definition.label, fmt.format(result.value), help=definition.help())
-            tile.caption(f"95 % {fmt.format(result.low)} to {fmt.format(result.high)} · n = {result.n:,}"
+            tile.caption(f"95 % {fmt.format(result.low)} to {fmt.format(result.high)} · {result.sample}"
                          + (" · low n" if result.low_n else ""))
 
 sentence = journeys.hides_sentence(scores)
