@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from cx import ingest, mapping, store
 from cx.__main__ import main
 from cx.errors import CxError
+from cx.ingest import loading, sniffing
 
 ROOT = Path(__file__).resolve().parent.parent
 PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -111,7 +112,7 @@ def test_detect_encoding(raw: bytes, codec: str, label: str) -> None:
 
 def test_a_non_utf8_byte_past_the_sample_is_read_as_windows_1252(tmp_path: Path, con: duckdb.DuckDBPyConnection,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ingest, "SAMPLE_BYTES", 40)  # the sample sees only clean UTF-8 rows
+    monkeypatch.setattr(sniffing, "SAMPLE_BYTES", 40)  # the sample sees only clean UTF-8 rows
     path = tmp_path / "late.csv"
     path.write_bytes(b"id,Class,Seat comfort,Online boarding,satisfaction\n1,Eco,4,4,satisfied\n"
                      + "2,Caf\u00e9,3,3,satisfied\n".encode("cp1252"))
@@ -249,7 +250,7 @@ def test_a_failed_import_leaves_the_database_as_it_was(tmp_path: Path, con: duck
     def boom(*args: object) -> None:
         raise duckdb.IOException("disk full (simulated)")
 
-    monkeypatch.setattr(ingest, "_insert_outcomes", boom)  # fails after responses and segments were inserted
+    monkeypatch.setattr(loading, "_insert_outcomes", boom)  # fails after responses and segments were inserted
     with pytest.raises(duckdb.IOException):
         ingest.load(con, staged, m, "Half")
     assert store.table_counts(con) == before and not store.has_dataset(con, "Half")
@@ -312,19 +313,7 @@ def test_cli_rejects_path_and_text_output(tmp_path: Path, capsys: pytest.Capture
 # ---------------------------------------------------------------------- properties (hypothesis)
 
 
-NUMBERISH = st.text(alphabet=st.sampled_from(list("0123456789+-.,eE _ainfNA\t") + ["٣"]), max_size=8)
-
-
-@PROPERTY
-@given(values=st.lists(NUMBERISH, min_size=1, max_size=20), decimal=st.sampled_from([".", ","]))
-def test_sql_number_rule_matches_parse_number(values: list[str], decimal: str) -> None:
-    con = duckdb.connect()
-    plan_sql = ingest._Plan._number_sql(type("P", (), {"m": type("M", (), {"decimal": decimal})()})(), "v")  # type: ignore
-    rows = con.execute(f"SELECT i, CASE WHEN isfinite(x) THEN x END FROM (SELECT i, {plan_sql} AS x FROM "
-                       "(SELECT unnest(range(len(?::VARCHAR[]))) AS i, unnest(?::VARCHAR[]) AS v))",
-                       [values, values]).fetchall()
-    got = [x for _, x in sorted(rows)]
-    assert got == [ingest.parse_number(v, decimal) for v in values]
+# The number rule's property (Python and SQL agree on any cell) is in test_ingest_numbers.py.
 
 
 CELL = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(

@@ -1,0 +1,332 @@
+"""The checks of a mapping, as SQL: a `CheckPlan` turns staged text cells into typed values and says,
+per problem, which rows have it. Running the plan (verdicts, the report) is `verdicts`' job.
+
+Every SQL value is a bound parameter; the only identifiers are the generated `c1 … cN` / `v1 …` /
+`n1 …` columns and the staging database's generated name (through `store.quote_ident`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cx import store
+from cx.ingest.number_rule import decimal_comma_sql, number_sql
+from cx.ingest.staging import Staged
+from cx.mapping import Mapping, Outcome, ScoreRule, scale_label
+
+__all__ = ["ROW_WORD", "CheckPlan", "ProblemDef", "na_condition", "problem_defs"]
+
+ROW_WORD = "row"
+
+
+@dataclass(frozen=True)
+class ProblemDef:
+    """One problem a check can find: its code in `cx_problems`, its name, column and fix."""
+
+    code: int
+    kind: str
+    column: str | None
+    fix: str
+    value_column: str | None  # the staging column whose value is shown as an example
+
+
+def na_condition(v: str, n: str, codes: Sequence[Any]) -> tuple[str, list[Any]]:
+    """Return (SQL, params) true when a score cell holds a not-applicable code (FALSE when there are none)."""
+    nums = [float(c) for c in codes if isinstance(c, float)]
+    texts = [str(c).strip().lower() for c in codes if isinstance(c, str)]
+    parts: list[str] = []
+    params: list[Any] = []
+    if texts:
+        parts.append(f"coalesce(list_contains(?::VARCHAR[], lower({v})), false)")
+        params.append(texts)
+    if nums:
+        parts.append(f"coalesce(list_contains(?::DOUBLE[], {n}), false)")
+        params.append(nums)
+    return ("(" + " OR ".join(parts) + ")" if parts else "FALSE"), params
+
+
+class CheckPlan:
+    """The SQL of every check of a mapping over a staged file."""
+
+    def __init__(self, staged: Staged, mapping: Mapping) -> None:
+        self.staged = staged
+        self.m = mapping
+        self.defs: list[ProblemDef] = []
+        self.conds: list[tuple[str, list[Any]]] = []  # (condition SQL, params), one per problem code
+        self.ok_conds: list[tuple[str, list[Any]]] = []  # what makes a row bad, cheap to evaluate on every row
+        self.verdicts = f"{store.quote_ident(staged.alias)}.verdicts"
+        self._build()
+
+    # -------------------------------------------------------------- helpers
+
+    def v(self, column: str) -> str:
+        return "v" + self.staged.col(column)[1:]
+
+    def n(self, column: str) -> str:
+        return "n" + self.staged.col(column)[1:]
+
+    def _problem(self, kind: str, column: str | None, fix: str, cond: str, params: Sequence[Any] = (),
+                 value: str | None = None, ok: tuple[str, Sequence[Any]] | None | bool = True) -> None:
+        """Add a problem: `cond` classifies a bad row; `ok` is the (cheaper) condition that makes a row bad
+        (True: the same as `cond`; None: covered by another problem's condition)."""
+        code = len(self.defs) + 1
+        self.defs.append(ProblemDef(code, kind, column, fix, value))
+        self.conds.append((cond, list(params)))
+        if ok is True:
+            self.ok_conds.append((cond, list(params)))
+        elif isinstance(ok, tuple):
+            self.ok_conds.append((ok[0], list(ok[1])))
+
+    # -------------------------------------------------------------- build
+
+    def _build(self) -> None:
+        m, s = self.m, self.staged
+        m.check_columns(s.columns)
+        used = m.columns_used()
+        numeric = {c for c in (m.score, *(t.column for t in m.touchpoints), *(o.column for o in m.operational),
+                               *(m.scale_columns or ()), *(o.column for o in m.outcomes)) if c is not None}
+        # Trim what is compared or grouped; a long free text (comment) or a date is kept as read:
+        # trimming millions of long cells costs more than the whole CSV parse.
+        untrimmed = {m.comment, m.timestamp} - {None}
+        texts = [f"{s.col(c)} AS {self.v(c)}" if c in untrimmed else f"nullif(trim({s.col(c)}), '') AS {self.v(c)}"
+                 for c in used]
+        # Every numeric column read by the number rule (NULL: the cell holds no number), beside its text.
+        nums = [f"{number_sql(s.col(c), m.decimal)} AS {self.n(c)}" for c in used if c in numeric]
+        all_blank = "coalesce(" + ", ".join(f"c{i}" for i in range(1, len(s.columns) + 1)) + ") IS NULL"
+        self.base = (f"SELECT rowid + 1 AS cx_row, {all_blank} AS cx_empty"
+                     + "".join(f", {t}" for t in (*texts, *nums)) + f" FROM {s.raw}")
+        self._checks()
+
+    def _score_checks(self, label: str | None, v: str, n: str, na: tuple[str, list[Any]],
+                      bounds: tuple[str, str, list[Any]], guard: str = "TRUE") -> None:
+        """Add the decimal-comma, not-a-number and out-of-scale checks of one score column."""
+        na_sql, na_params = na
+        lo, hi, bound_params = bounds
+        comma = decimal_comma_sql(v)
+        not_number = f"{v} IS NOT NULL AND {n} IS NULL AND NOT {na_sql}"
+        if self.m.decimal == ".":
+            self._problem("decimal comma", label,
+                          "The score uses a decimal comma: set the decimal separator to ',' (or type 4.5).",
+                          f"{not_number} AND {comma}", na_params, value=v, ok=None)
+        self._problem(
+            "not a number", label,
+            "Type the score as a number (e.g. 4), or add this text to the not-applicable codes if it means "
+            "'not applicable'.",
+            not_number + (f" AND NOT {comma}" if self.m.decimal == "." else ""), na_params, value=v,
+            ok=(not_number, na_params))
+        self._problem(
+            "out of scale", label,
+            "Pick the right scale, add the value to the not-applicable codes, or fix the cell.",
+            f"{n} IS NOT NULL AND NOT {na_sql} AND {guard} AND ({n} < {lo} OR {n} > {hi})",
+            [*na_params, *bound_params], value=v)
+
+    def _checks(self) -> None:
+        m = self.m
+        self._problem("empty row", None, "Every cell of the row is blank: delete the row.", "cx_empty")
+        if m.respondent:
+            self._problem("missing respondent id", m.respondent,
+                          "Fill in the respondent id, or map no respondent column (rows are then numbered).",
+                          f"{self.v(m.respondent)} IS NULL AND NOT cx_empty")
+        if m.format == "wide":
+            for item in m.touchpoints:
+                rule = m.wide_rule(item)
+                assert rule.scale is not None
+                v, n = self.v(item.column), self.n(item.column)
+                self._score_checks(item.column, v, n, self.na_sql(v, n, rule),
+                                   ("?", "?", [rule.scale[0], rule.scale[1]]))
+        else:
+            tp, v, n = self.v(m.touchpoint or ""), self.v(m.score or ""), self.n(m.score or "")
+            self._problem("missing touchpoint", m.touchpoint, "Fill in the touchpoint name, or delete the row.",
+                          f"{tp} IS NULL AND NOT cx_empty")
+            if m.scale_columns:
+                for col in m.scale_columns:
+                    self._problem("scale not a number", col, "Give the scale's bounds as numbers, e.g. 1 and 5.",
+                                  f"{self.v(col)} IS NOT NULL AND {self.n(col)} IS NULL", value=self.v(col))
+            self._problem("no scale", m.touchpoint,
+                          "Set a scale for this touchpoint (or a default scale, or scale columns).",
+                          f"{tp} IS NOT NULL AND (cx_lo IS NULL OR cx_hi IS NULL)", value=tp)
+            self._problem("scale top not above bottom", m.touchpoint,
+                          "The scale's top must be above its bottom: fix the scale columns or settings.",
+                          "cx_lo IS NOT NULL AND cx_hi IS NOT NULL AND cx_hi <= cx_lo", value=tp)
+            self._score_checks(m.score, v, n, ("cx_na", []), ("cx_lo", "cx_hi", []), guard="cx_hi > cx_lo")
+        if m.timestamp:
+            fmt = m.timestamp_format
+            self._problem(
+                "unknown date format", m.timestamp,
+                f"Dates must look like {'the format ' + fmt if fmt else '2024-03-31 or 2024-03-31 14:05'}: "
+                "set the date format in the mapping (e.g. %d/%m/%Y), or fix the cell.",
+                f"{self.v(m.timestamp)} IS NOT NULL AND cx_ts IS NULL", value=self.v(m.timestamp))
+        for outcome in m.outcomes:
+            self._outcome_checks(outcome)
+        for op in m.operational:
+            self._problem("not a number", op.column, "Operational values are numbers (e.g. minutes): fix the cell.",
+                          f"{self.v(op.column)} IS NOT NULL AND {self.n(op.column)} IS NULL", value=self.v(op.column))
+
+    def _outcome_checks(self, o: Outcome) -> None:
+        v, n = self.v(o.column), self.n(o.column)
+        if o.kind == "binary":
+            if o.negative:
+                self._problem(
+                    "neither positive nor negative", o.column,
+                    f"Outcome values are {', '.join(o.positive)} (positive) or {', '.join(o.negative)}: fix the "
+                    "cell, or add the value to the outcome's positive/negative values.",
+                    f"{v} IS NOT NULL AND NOT list_contains(?::VARCHAR[], lower({v})) AND "
+                    f"NOT list_contains(?::VARCHAR[], lower({v}))",
+                    [[p.lower() for p in o.positive], [x.lower() for x in o.negative]], value=v)
+            return
+        self._problem("outcome not a number", o.column, "The outcome must be a number: fix the cell.",
+                      f"{v} IS NOT NULL AND {n} IS NULL", value=v)
+        if o.kind == "nps":
+            self._problem("not a whole number 0–10", o.column,
+                          "A recommend (NPS) answer is a whole number from 0 to 10: fix the cell, or map the column "
+                          "as a 'score' outcome with its own scale.",
+                          f"{n} IS NOT NULL AND ({n} < 0 OR {n} > 10 OR {n} <> round({n}))", value=v)
+        elif o.kind == "score" and o.scale is not None:
+            self._problem("outcome out of scale", o.column,
+                          f"The outcome's scale is {scale_label(o.scale)}: pick the right scale or fix the cell.",
+                          f"{n} IS NOT NULL AND ({n} < ? OR {n} > ?)", [o.scale[0], o.scale[1]], value=v)
+
+    def na_sql(self, v: str, n: str, rule: ScoreRule) -> tuple[str, list[Any]]:
+        return na_condition(v, n, rule.not_applicable)
+
+    # -------------------------------------------------------------- the checked rows
+
+    def typed(self, *, only_rejected: bool = False) -> tuple[str, list[Any]]:
+        """Return (SQL, params) of a query with one row per staged row, in file order: typed values.
+
+        `only_rejected`: only the rows whose stored verdict is a rejection (the checks are evaluated
+        again for those rows only: the row filter sits in the scan, under every expression).
+        """
+        m = self.m
+        params: list[Any] = []
+        join_params: list[Any] = []
+        extra: list[str] = []
+        join = ""
+        if m.format == "long":
+            tp, n = self.v(m.touchpoint or ""), self.n(m.score or "")
+            rules = [(name, m.rule_for(name)) for name, _ in m.per_touchpoint]
+            default = m.rule_for("\x00 no such touchpoint")
+            d_nums = [float(c) for c in default.not_applicable if isinstance(c, float)]
+            d_texts = [str(c).strip().lower() for c in default.not_applicable if isinstance(c, str)]
+            if rules:
+                values = ", ".join("(?, ?, ?, ?, ?::VARCHAR[], ?::DOUBLE[], ?, ?)" for _ in rules)
+                join = (f" LEFT JOIN (VALUES {values}) AS rules(tp, lo, hi, rev, na_txt, na_num, stage, channel) "
+                        f"ON rules.tp = {tp}")
+                for name, rule in rules:
+                    params_rule = [
+                        name, rule.scale[0] if rule.scale else None, rule.scale[1] if rule.scale else None,
+                        rule.reversed, [str(c).strip().lower() for c in rule.not_applicable if isinstance(c, str)],
+                        [float(c) for c in rule.not_applicable if isinstance(c, float)], rule.stage, rule.channel,
+                    ]
+                    join_params += params_rule
+                r_lo, r_hi, r_rev = "rules.lo", "rules.hi", "rules.rev"
+                r_txt, r_num, r_stage, r_channel = "rules.na_txt", "rules.na_num", "rules.stage", "rules.channel"
+            else:
+                r_lo = r_hi = r_rev = r_txt = r_num = r_stage = r_channel = "NULL"
+            lo_col = self.n(m.scale_columns[0]) if m.scale_columns else "NULL"
+            hi_col = self.n(m.scale_columns[1]) if m.scale_columns else "NULL"
+            lo_default = default.scale[0] if default.scale else None
+            hi_default = default.scale[1] if default.scale else None
+            extra += [
+                f"coalesce({r_lo}, {lo_col}, ?::DOUBLE) AS cx_lo", f"coalesce({r_hi}, {hi_col}, ?::DOUBLE) AS cx_hi",
+                f"coalesce({r_rev}, ?) AS cx_rev",
+            ]
+            params += [lo_default, hi_default, default.reversed]
+            score_v = self.v(m.score or "")
+            if rules:
+                extra.append(
+                    f"({score_v} IS NOT NULL AND (list_contains(coalesce({r_txt}, ?::VARCHAR[]), lower({score_v})) "
+                    f"OR coalesce(list_contains(coalesce({r_num}, ?::DOUBLE[]), {n}), false))) AS cx_na")
+                params += [d_texts, d_nums]
+            else:
+                na_sql, na_params = na_condition(score_v, n, default.not_applicable)
+                extra.append(f"{na_sql} AS cx_na")
+                params += na_params
+            extra += [f"{r_stage} AS cx_rule_stage", f"{r_channel} AS cx_rule_channel"]
+        if m.timestamp:
+            v = self.v(m.timestamp)
+            if m.timestamp_format:
+                extra.append(f"try_strptime({v}, ?) AS cx_ts")
+                params.append(m.timestamp_format)
+            else:
+                extra.append(f"TRY_CAST({v} AS TIMESTAMP) AS cx_ts")
+        params += join_params
+        base = self.base
+        if only_rejected:
+            base += f" WHERE rowid IN (SELECT cx_row - 1 FROM {self.verdicts} WHERE NOT cx_ok)"
+        head = "WITH base AS (" + base + "), "
+        head += "typed AS (SELECT base.*" + "".join(f", {x}" for x in extra) + f" FROM base{join}), "
+        respondent = (f"coalesce({self.v(m.respondent)}, '{ROW_WORD} ' || typed.cx_row)" if m.respondent
+                      else f"'{ROW_WORD} ' || typed.cx_row")
+        typed = head + f"rows AS (SELECT typed.*, {respondent} AS cx_respondent FROM typed) SELECT * FROM rows"
+        return typed, params
+
+    def ok_expression(self) -> tuple[str, list[Any]]:
+        """Return (SQL, params) of the boolean over the typed columns: the row passes every check."""
+        bad_parts = [f"coalesce({cond}, false)" for cond, _ in self.ok_conds]
+        ok_params = [x for _, p in self.ok_conds for x in p]
+        return ("NOT (" + " OR ".join(bad_parts) + ")" if bad_parts else "TRUE"), ok_params
+
+    def count_columns(self) -> tuple[str, list[Any]]:
+        """Return (", expr AS cx_answers, …", params): per-row counts of answers, n/a codes and blank scores."""
+        m = self.m
+        if m.format == "long":
+            return (f", 1 AS cx_answers, cx_na::INTEGER AS cx_na_n, ({self.v(m.score or '')} IS NULL)::INTEGER "
+                    "AS cx_blank_n"), []
+        answers = " + ".join(f"({self.v(t.column)} IS NOT NULL)::INTEGER" for t in m.touchpoints)
+        blank = " + ".join(f"({self.v(t.column)} IS NULL)::INTEGER" for t in m.touchpoints)
+        na_parts, params = [], []
+        for t in m.touchpoints:
+            cond, cond_params = self.na_sql(self.v(t.column), self.n(t.column), m.wide_rule(t))
+            na_parts.append(f"({cond})::INTEGER")
+            params += cond_params
+        return (f", {answers} AS cx_answers, {' + '.join(na_parts)} AS cx_na_n, {blank} AS cx_blank_n", params)
+
+    def checked(self) -> tuple[str, list[Any]]:
+        """Return (SQL, params): every staged row, typed, with `cx_ok` and `cx_dup_of` (needs `verdicts.prepare`)."""
+        typed, params = self.typed()
+        return (f"SELECT t.*, k.cx_ok, k.cx_dup_of FROM ({typed}) t POSITIONAL JOIN {self.verdicts} k", params)
+
+    def bad(self) -> tuple[str, list[Any]]:
+        """Return (SQL, params) of the rejected rows only, each with `cx_problems` (a list of problem codes)."""
+        typed, params = self.typed(only_rejected=True)
+        sql = (f"SELECT t.*, k.cx_ok, k.cx_dup_of FROM ({typed}) t "
+               f"JOIN (SELECT cx_row, cx_ok, cx_dup_of FROM {self.verdicts} WHERE NOT cx_ok) k USING (cx_row)")
+        cases = [f"CASE WHEN coalesce({cond}, false) THEN {d.code} END" for (cond, _), d in zip(self.conds, self.defs,
+                                                                                                 strict=True)]
+        case_params = [x for _, p in self.conds for x in p]
+        cases.append(f"CASE WHEN cx_dup_of IS NOT NULL THEN {len(self.defs) + 1} END")
+        problems = "list_filter([" + ", ".join(cases) + "], lambda x: x IS NOT NULL)"
+        return f"SELECT *, {problems} AS cx_problems FROM ({sql})", case_params + params
+
+    def dup_keys(self) -> list[str]:
+        """Return the value columns whose equal values make two valid rows duplicates."""
+        m = self.m
+        if not m.respondent:
+            return []
+        if m.format == "wide":
+            return [self.v(m.respondent)]
+        keys = [self.v(m.respondent), self.v(m.touchpoint or "")]
+        keys += [self.v(c) for c in (m.channel, m.unit, m.timestamp) if c]
+        return keys
+
+
+def problem_defs(plan: CheckPlan) -> list[ProblemDef]:
+    """Return every problem the plan can report: its checks' problems, then the duplicate rows."""
+    return [*plan.defs, _dup_problem(plan)]
+
+
+def _dup_problem(plan: CheckPlan) -> ProblemDef:
+    m = plan.m
+    if m.format == "wide":
+        return ProblemDef(len(plan.defs) + 1, "duplicate respondent", m.respondent,
+                           "This respondent id already has an earlier row (which is loaded): keep one row per "
+                           "respondent, or give each respondent its own id.",
+                           plan.v(m.respondent) if m.respondent else None)
+    key = ", ".join(c for c in ("respondent", "touchpoint", m.channel and "channel", m.unit and "unit",
+                                m.timestamp and "time") if c)
+    return ProblemDef(len(plan.defs) + 1, "duplicate answer", m.touchpoint,
+                       f"An earlier row has the same {key} (it is loaded): delete the repeat.",
+                       plan.v(m.touchpoint) if m.touchpoint else None)

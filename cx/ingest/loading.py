@@ -1,0 +1,282 @@
+"""Loading: the valid rows of a staged file written to the store in one transaction (INSERT … SELECT
+from the staging table, so a 10 M-row file never becomes a pandas frame), and the whole import of
+one file with a mapping (`ingest_file`, the command line's path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cx import store
+from cx.errors import MappingError
+from cx.ingest.checks import CheckPlan
+from cx.ingest.errors import IngestError, NothingLoaded
+from cx.ingest.staging import Staged, discard, stage
+from cx.ingest.verdicts import Report, check, prepare, rejected_rows, rejects_csv
+from cx.mapping import Mapping
+
+__all__ = [
+    "ImportResult", "create_journey", "default_name", "ingest_file", "load", "load_mapping_json",
+    "nothing_loaded_message", "read_mapping_file", "unused_name",
+]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import wrote."""
+
+    dataset: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    answers: int
+    report: Report
+
+    def as_json(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
+                "rows_rejected": self.rows_rejected}
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    mapping: Mapping,
+    name: str,
+    *,
+    replace: bool = False,
+    report: Report | None = None,
+) -> ImportResult:
+    """Write the valid rows as data set `name` in one transaction; return the counts.
+
+    Raises NothingLoaded (and writes nothing) when no row is valid.
+    """
+    name = name.strip()
+    if not name:
+        raise IngestError("A data set needs a name: type one, e.g. 'Survey March'.")
+    report = report or check(con, staged, mapping)
+    if report.rows_valid == 0:
+        raise NothingLoaded(nothing_loaded_message(staged.source, report))
+    plan = prepare(con, staged, mapping)
+    sql, params = plan.checked()
+    saved = mapping.with_file(delimiter=staged.fmt.delimiter, encoding="utf-8" if staged.fmt.kind != "csv"
+                              else staged.fmt.encoding, header=staged.fmt.header, skip_rows=staged.fmt.skip_rows)
+    with store.transaction(con):
+        store.record_dataset(
+            con, name, source=staged.source, kind="import", rows_read=report.rows_read,
+            rows_loaded=report.rows_valid, rows_rejected=report.rows_rejected, mapping=saved.to_dict(),
+            replace=replace,
+        )
+        answers = _insert_responses(con, plan, sql, params, name)
+        _insert_segments(con, plan, sql, params, name)
+        _insert_outcomes(con, plan, sql, params, name)
+        _insert_operational(con, plan, sql, params, name)
+    return ImportResult(dataset=name, rows_read=report.rows_read, rows_loaded=report.rows_valid,
+                        rows_rejected=report.rows_rejected, answers=answers, report=report)
+
+
+def _opt(plan: CheckPlan, column: str | None) -> str:
+    return plan.v(column) if column else "NULL"
+
+
+def _insert_responses(
+    con: duckdb.DuckDBPyConnection, plan: CheckPlan, sql: str, params: list[Any], name: str,
+) -> int:
+    m = plan.m
+    cols = "dataset, respondent, touchpoint, score, scale_min, scale_max, reversed, channel, stage, unit, " \
+           "answered_at, comment"
+    ts = "cx_ts" if m.timestamp else "NULL"
+    selects: list[str] = []
+    args: list[Any] = []
+    if m.format == "wide":
+        for item in m.touchpoints:
+            rule = m.wide_rule(item)
+            assert rule.scale is not None
+            v, n = plan.v(item.column), plan.n(item.column)
+            na, na_params = plan.na_sql(v, n, rule)
+            selects.append(
+                f"SELECT ?, cx_respondent, ?, CASE WHEN {na} THEN NULL ELSE {n} END, ?, ?, ?, "
+                f"coalesce({_opt(plan, m.channel)}, ?), coalesce({_opt(plan, m.stage)}, ?), {_opt(plan, m.unit)}, "
+                f"{ts}, {_opt(plan, m.comment)} FROM ({sql}) WHERE cx_ok AND {v} IS NOT NULL")
+            args += [name, item.name, *na_params, rule.scale[0], rule.scale[1], rule.reversed, rule.channel,
+                     rule.stage, *params]
+    else:
+        n = plan.n(m.score or "")
+        selects.append(
+            f"SELECT ?, cx_respondent, {plan.v(m.touchpoint or '')}, CASE WHEN cx_na THEN NULL ELSE {n} END, "
+            f"cx_lo, cx_hi, cx_rev, coalesce({_opt(plan, m.channel)}, cx_rule_channel), "
+            f"coalesce({_opt(plan, m.stage)}, cx_rule_stage), {_opt(plan, m.unit)}, {ts}, {_opt(plan, m.comment)} "
+            f"FROM ({sql}) WHERE cx_ok")
+        args += [name, *params]
+    result = con.execute(f"INSERT INTO responses ({cols}) " + " UNION ALL ".join(selects), args).fetchall()
+    return int(result[0][0]) if result else 0
+
+
+def _per_respondent(plan: CheckPlan, sql: str, value: str, extra_where: str = "") -> str:
+    """Return a SELECT of (respondent, value) from valid rows: every row (wide), the first row (long)."""
+    where = f"WHERE cx_ok AND {value} IS NOT NULL{extra_where}"
+    if plan.m.format == "wide" or not plan.m.respondent:
+        return f"SELECT cx_respondent AS respondent, {value} AS value FROM ({sql}) {where}"
+    return (f"SELECT cx_respondent AS respondent, arg_min({value}, cx_row) AS value FROM ({sql}) {where} "
+            "GROUP BY cx_respondent")
+
+
+def _insert_segments(
+    con: duckdb.DuckDBPyConnection, plan: CheckPlan, sql: str, params: list[Any], name: str,
+) -> None:
+    for column in plan.m.segments:
+        inner = _per_respondent(plan, sql, plan.v(column))
+        con.execute(f"INSERT INTO segments (dataset, respondent, name, value) SELECT ?, respondent, ?, value "
+                    f"FROM ({inner})", [name, column, *params])
+
+
+def _insert_outcomes(
+    con: duckdb.DuckDBPyConnection, plan: CheckPlan, sql: str, params: list[Any], name: str,
+) -> None:
+    for o in plan.m.outcomes:
+        v, n = plan.v(o.column), plan.n(o.column)
+        value_args: list[Any] = []
+        if o.kind == "binary":
+            value = f"CASE WHEN list_contains(?::VARCHAR[], lower({v})) THEN 1.0 ELSE 0.0 END"
+            value_args = [[p.lower() for p in o.positive]]
+            inner = _per_respondent(plan, sql, v)
+            select = (f"SELECT ?, respondent, ?, ?, {value.replace(f'lower({v})', 'lower(value)')}, ?, ? "
+                      f"FROM ({inner})")
+        else:
+            inner = _per_respondent(plan, sql, n)
+            select = "SELECT ?, respondent, ?, ?, value, ?, ? FROM (" + inner + ")"
+        bounds = o.bounds or (None, None)
+        con.execute(
+            f"INSERT INTO outcomes (dataset, respondent, outcome, kind, value, scale_min, scale_max) {select}",
+            [name, o.name, o.kind, *value_args, bounds[0], bounds[1], *params])
+
+
+def _insert_operational(
+    con: duckdb.DuckDBPyConnection, plan: CheckPlan, sql: str, params: list[Any], name: str,
+) -> None:
+    m = plan.m
+    for op in m.operational:
+        n = plan.n(op.column)
+        if op.touchpoint or m.format == "wide":
+            touchpoint, args = "?", [op.touchpoint or op.column]
+        else:
+            touchpoint, args = plan.v(m.touchpoint or ""), []
+        con.execute(
+            f"INSERT INTO operational (dataset, respondent, touchpoint, name, value) "
+            f"SELECT ?, cx_respondent, {touchpoint}, ?, {n} FROM ({sql}) WHERE cx_ok AND {n} IS NOT NULL",
+            [name, *args, op.name, *params])
+
+
+def nothing_loaded_message(source: str, report: Report) -> str:
+    """Return the one-paragraph message for an import where every row was rejected."""
+    top = sorted(report.problems, key=lambda p: -p.rows)[:3]
+    listed = "; ".join(p.sentence() for p in top) or "no usable rows"
+    return (f"Nothing could be loaded from {source}: all {report.rows_read:,} rows were rejected. Main problems: "
+            f"{listed}")
+
+
+def default_name(source: str) -> str:
+    """Return a data set name from a file name: 'lounge-reviews.csv' -> 'lounge-reviews'."""
+    return Path(source).stem.strip() or "Import"
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    mapping: Mapping,
+    *,
+    name: str | None = None,
+    replace: bool = False,
+    rejects: str | Path | None = None,
+) -> tuple[ImportResult | None, Report, Path | None]:
+    """Read, check and load one file with a mapping; write rejected rows to `rejects` (if any).
+
+    Returns (result or None when nothing loaded, the report, the rejects file or None).
+    """
+    path = Path(path)
+    name = (name or default_name(path.name)).strip()
+    if not replace and store.has_dataset(con, name):
+        raise IngestError(f"A data set named '{name}' already exists: pass another --dataset NAME, or --replace.")
+    try:
+        return _ingest_staged(con, path, mapping, name, replace, rejects)
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise IngestError(f"The import of {path.name} stopped and nothing was written ({first}). If the message "
+                          "names a column or value, fix it in the file or the mapping; otherwise report it.") from exc
+
+
+def _ingest_staged(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, name: str, replace: bool,
+                   rejects: str | Path | None) -> tuple[ImportResult | None, Report, Path | None]:
+    staged = stage(con, path, mapping=mapping)
+    try:
+        report = check(con, staged, mapping)
+        written: Path | None = None
+        if report.rows_rejected:
+            written = Path(rejects) if rejects else path.with_name(f"{path.stem}.rejected.csv")
+            try:
+                written.write_bytes(rejects_csv(rejected_rows(con, staged, mapping), staged.source, report))
+            except OSError as exc:
+                raise IngestError(f"Cannot write the rejected rows to {written}: {exc.strerror or exc}. "
+                                  "Pass another file with --rejects PATH.") from exc
+        if report.rows_valid == 0:
+            return None, report, written
+        result = load(con, staged, mapping, name, replace=replace, report=report)
+        return result, report, written
+    finally:
+        discard(con, staged)
+
+
+def load_mapping_json(text: str | bytes) -> Mapping:
+    """Return the Mapping in a JSON document; raise MappingError saying what is wrong."""
+    import json
+
+    from cx.mapping import from_dict
+
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MappingError(f"The mapping file is not valid JSON ({exc}): fix it or download a fresh one.") from exc
+    return from_dict(data)
+
+
+def read_mapping_file(path: str | Path) -> Mapping:
+    """Return the mapping stored in a JSON file; raise MappingError when it cannot be used."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise MappingError(f"Cannot read the mapping file {path}: {exc.strerror or exc}.") from exc
+    return load_mapping_json(text)
+
+
+def create_journey(con: duckdb.DuckDBPyConnection, dataset: str) -> str | None:
+    """Create a journey named after the data set with its touchpoints in file order; return its name.
+
+    Returns None (and changes nothing) when a journey of that name already exists.
+    """
+    from cx.models import Journey, JourneyStep
+
+    if dataset in store.journey_names(con):
+        return None
+    rows = con.execute(
+        """SELECT touchpoint, mode(stage) AS stage, mode(channel) AS channel FROM responses WHERE dataset = ?
+           GROUP BY touchpoint ORDER BY min(rowid)""", [dataset]).fetchall()
+    if not rows:
+        return None
+    steps = tuple(JourneyStep(position=i, touchpoint=str(tp), stage=stage, channel=channel)
+                  for i, (tp, stage, channel) in enumerate(rows, start=1))
+    store.save_journey(con, Journey(name=dataset, dataset=dataset, steps=steps,
+                                    description=f"Created on import: the touchpoints of '{dataset}' in file order."))
+    return dataset
+
+
+def unused_name(con: duckdb.DuckDBPyConnection, wanted: str) -> str:
+    """Return `wanted`, or `wanted (2)`, `(3)`… when a data set of that name exists."""
+    names = set(store.dataset_names(con))
+    if wanted not in names:
+        return wanted
+    k = 2
+    while f"{wanted} ({k})" in names:
+        k += 1
+    return f"{wanted} ({k})"

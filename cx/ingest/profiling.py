@@ -1,0 +1,59 @@
+"""Profiling: what each staged column holds (filled, numbers, range, distinct values, dates…), for the
+mapping proposal (`mapping.guess_mapping`) and the Upload page."""
+
+from __future__ import annotations
+
+import duckdb
+
+from cx.ingest.number_rule import decimal_comma_sql, number_sql
+from cx.ingest.staging import Staged, preview
+from cx.mapping import ColumnProfile
+
+__all__ = ["NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile"]
+
+PROFILE_ROWS = 200_000
+NA_TOKENS = ("n/a", "na", "n.a.", "not applicable", "-", "–", "?", "dk", "don't know", "none", "null", "#n/a")
+
+
+def profile(con: duckdb.DuckDBPyConnection, staged: Staged, *, rows: int = PROFILE_ROWS) -> list[ColumnProfile]:
+    """Return what each column holds (type, range, distinct values…), from its first `rows` rows."""
+    width = len(staged.columns)
+    # Each column as trimmed text (v1…) and, by the number rule, as a number (n1…, NULL when none).
+    cells = ", ".join(f"nullif(trim(c{i}), '') AS v{i}, {number_sql(f'c{i}')} AS n{i}" for i in range(1, width + 1))
+    parts: list[str] = []
+    for i in range(1, width + 1):
+        v, n = f"v{i}", f"n{i}"
+        parts.append(
+            f"count({v}), count({n}), count(CASE WHEN {decimal_comma_sql(v)} THEN 1 END), "
+            f"count(CASE WHEN {n} = round({n}) THEN 1 END), min({n}), max({n}), "
+            f"approx_count_distinct({v}), coalesce(max(length({v})), 0), coalesce(avg(length({v})), 0), "
+            f"count(TRY_CAST({v} AS TIMESTAMP)), approx_top_k({v}, 12), "
+            f"list_distinct(list(lower({v})) FILTER (WHERE list_contains(?::VARCHAR[], lower({v}))))"
+        )
+    params = [list(NA_TOKENS)] * width
+    row = con.execute(
+        f"SELECT count(*), {', '.join(parts)} FROM (SELECT {cells} FROM {staged.raw} WHERE rowid < ?)",
+        [*params, rows],
+    ).fetchall()[0]
+    total = int(row[0])
+    samples = preview(con, staged, 200)
+    profiles = []
+    for i, name in enumerate(staged.columns):
+        vals = row[1 + 12 * i: 1 + 12 * (i + 1)]
+        first = [str(v) for v in samples[name].tolist() if v is not None and str(v).strip()][:200]
+        profiles.append(ColumnProfile(
+            name=name, rows=total, filled=int(vals[0]), numbers=int(vals[1]), comma_numbers=int(vals[2]),
+            whole=int(vals[3]), lo=None if vals[4] is None else float(vals[4]),
+            hi=None if vals[5] is None else float(vals[5]), distinct=int(vals[6]), max_length=int(vals[7]),
+            mean_length=float(vals[8]), dates=int(vals[9]), top=tuple(str(v) for v in (vals[10] or [])),
+            na_tokens=tuple(sorted(vals[11] or [])), samples=tuple(first),
+        ))
+    return profiles
+
+
+def distinct_values(con: duckdb.DuckDBPyConnection, staged: Staged, column: str, *, limit: int = 200) -> list[str]:
+    """Return a column's distinct non-blank values in order of first appearance (at most `limit`)."""
+    c = staged.col(column)
+    return [r[0] for r in con.execute(
+        f"SELECT v FROM (SELECT trim({c}) AS v, min(rowid) AS first FROM {staged.raw} WHERE nullif(trim({c}), '') "
+        "IS NOT NULL GROUP BY v) ORDER BY first LIMIT ?", [limit]).fetchall()]

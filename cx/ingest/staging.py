@@ -1,0 +1,301 @@
+"""Staging: the whole file read into a private in-memory database of text cells (c1 … cN).
+
+DuckDB's own CSV reader streams the file (Excel is converted to CSV first, Parquet is read as is);
+rows the reader cannot split (ragged rows, broken quotes, over-long lines) are kept aside with their
+line number. Nothing in the store changes. Every identifier is generated (`c1 … cN`, the staging
+database's name) and goes through `store.quote_ident`; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from cx import store
+from cx.ingest.errors import EmptyFile, IngestError
+from cx.ingest.sniffing import FileFormat, rewrite_utf8, sniff, xlsx_to_csv
+from cx.mapping import Mapping
+
+__all__ = [
+    "MAX_LINE_BYTES", "STAGE_MAX_AGE_S", "STAGE_PREFIX", "Progress", "Staged", "discard", "limit_memory", "preview",
+    "remove_upload", "save_upload", "stage",
+]
+
+MAX_LINE_BYTES = 8 << 20  # one row may hold this much text (a long comment is fine)
+STAGE_PREFIX = "cx_upload_"
+STAGE_MAX_AGE_S = 6 * 3600  # staged uploads older than this are dropped when a new one arrives
+
+
+@dataclass
+class Staged:
+    """A file read into a private staging database: text cells c1…cN, one row per record."""
+
+    alias: str  # the attached in-memory database
+    source: str  # the file's name, as shown to users
+    fmt: FileFormat
+    columns: tuple[str, ...]
+    rows_parsed: int
+    parse_rejected: int  # rows (file lines) the CSV reader could not split
+    workdir: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    verdicts_for: str | None = None  # the mapping whose verdicts are stored
+    bad_for: str | None = None  # the mapping whose rejected rows are stored
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows_parsed + self.parse_rejected
+
+    @property
+    def raw(self) -> str:
+        return f"{store.quote_ident(self.alias)}.raw"
+
+    @property
+    def rejects(self) -> str:
+        return f"{store.quote_ident(self.alias)}.parse_rejects"
+
+    def col(self, name: str) -> str:
+        """Return the staging column (c1…) of a file column."""
+        return f"c{self.columns.index(name) + 1}"
+
+
+def _attach(con: duckdb.DuckDBPyConnection) -> str:
+    _drop_stale(con)
+    alias = f"{STAGE_PREFIX}{int(time.time())}_{secrets.token_hex(4)}"
+    con.execute(f"ATTACH ':memory:' AS {store.quote_ident(alias)}")
+    return alias
+
+
+def _drop_stale(con: duckdb.DuckDBPyConnection) -> None:
+    now = time.time()
+    for (name,) in con.execute("SELECT database_name FROM duckdb_databases() WHERE starts_with(database_name, ?)",
+                               [STAGE_PREFIX]).fetchall():
+        try:
+            born = int(name[len(STAGE_PREFIX):].split("_")[0])
+        except ValueError:
+            continue
+        if now - born > STAGE_MAX_AGE_S:
+            con.execute(f"DETACH {store.quote_ident(name)}")
+
+
+def discard(con: duckdb.DuckDBPyConnection, staged: Staged | None) -> None:
+    """Drop a staged upload (its in-memory database and temporary copy)."""
+    if staged is None:
+        return
+    names = [r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()]
+    if staged.alias in names:
+        con.execute(f"DETACH {store.quote_ident(staged.alias)}")
+    if staged.workdir is not None:
+        shutil.rmtree(staged.workdir, ignore_errors=True)
+
+
+def save_upload(data: bytes, filename: str) -> Path:
+    """Write uploaded bytes to a fresh private temporary folder; return the file's path."""
+    folder = Path(tempfile.mkdtemp(prefix="cx-upload-"))
+    safe = re.sub(r"[^A-Za-z0-9._ -]+", "_", Path(filename).name).strip(" .") or "upload.csv"
+    target = folder / safe
+    target.write_bytes(data)
+    return target
+
+
+def remove_upload(path: Path) -> None:
+    """Delete a file written by `save_upload` and its private folder."""
+    if path.parent.name.startswith("cx-upload-"):
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+Progress = Callable[[float, str], None]
+
+
+def _run_with_progress(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], None],
+                       progress: Progress | None, label: str) -> None:
+    """Run `work(cursor)` on a cursor of its own; while it runs, report DuckDB's progress (0–1) to `progress`."""
+    worker = con.cursor()
+    try:
+        if progress is None:
+            work(worker)
+            return
+        worker.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
+                       "SET progress_bar_time = 0")
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                work(worker)
+            except BaseException as exc:  # handed to the caller's thread below
+                failure.append(exc)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.25)
+            try:
+                done = worker.query_progress()
+            except duckdb.Error:
+                done = -1.0
+            if done >= 0:
+                progress(min(done / 100.0, 1.0), label)
+        if failure:
+            raise failure[0]
+        progress(1.0, label)
+    finally:
+        worker.close()
+
+
+def _reader_sql(fmt: FileFormat, width: int) -> tuple[str, list[Any]]:
+    columns = {f"c{i}": "VARCHAR" for i in range(1, width + 1)}
+    sql = ("SELECT * FROM read_csv(?, delim = ?, quote = '\"', escape = '\"', header = ?, skip = ?, columns = ?, "
+           "auto_detect = false, strict_mode = true, null_padding = false, store_rejects = true, "
+           "rejects_table = ?, rejects_scan = ?, max_line_size = ?)")
+    return sql, [fmt.delimiter, fmt.header, fmt.skip_rows, columns]
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    fmt: FileFormat | None = None,
+    mapping: Mapping | None = None,
+    source: str | None = None,
+    progress: Progress | None = None,
+    max_bytes: int | None = None,
+) -> Staged:
+    """Return the file read into a staging database (store untouched); raise IngestError when it cannot be."""
+    path = Path(path)
+    if fmt is None:
+        fmt = sniff(path, max_bytes=max_bytes) if mapping is None else sniff(
+            path, max_bytes=max_bytes, delimiter=mapping.delimiter, encoding=mapping.encoding, header=mapping.header,
+            skip_rows=mapping.skip_rows)
+    workdir = Path(tempfile.mkdtemp(prefix="cx-stage-"))
+    alias = _attach(con)
+    staged = Staged(alias=alias, source=source or path.name, fmt=fmt, columns=fmt.columns, rows_parsed=0,
+                    parse_rejected=0, workdir=workdir)
+    try:
+        if fmt.kind == "parquet":
+            _stage_parquet(con, staged, path, progress)
+        else:
+            source_path = path
+            if fmt.kind == "xlsx":
+                source_path = workdir / "sheet.csv"
+                if progress:
+                    progress(0.0, "Reading the workbook")
+                xlsx_to_csv(path, source_path)
+            _stage_csv(con, staged, source_path, progress)
+    except BaseException:
+        discard(con, staged)
+        raise
+    if staged.rows_read == 0:
+        discard(con, staged)
+        shown = ", ".join(staged.columns[:8]) + (" …" if len(staged.columns) > 8 else "")
+        what = f"a header row ({shown}) but no data rows" if fmt.header else "no data rows"
+        raise EmptyFile(f"{staged.source} has {what}: export it again with its data.")
+    return staged
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, progress: Progress | None) -> None:
+    fmt = staged.fmt
+    target = path
+    rewritten = False
+    if fmt.needs_rewrite:
+        target = staged.workdir / "utf8.csv"  # type: ignore[operator]
+        if progress:
+            progress(0.0, "Converting to UTF-8")
+        rewrite_utf8(path, target, fmt.encoding)
+        rewritten = True
+    for attempt in range(2):
+        try:
+            _read_into_stage(con, staged, target, progress)
+        except duckdb.InvalidInputException as exc:
+            if rewritten or attempt:
+                raise IngestError(_reader_message(staged.source, exc)) from exc
+            # Mixed line endings past the sample: normalise them, then read again.
+            target = staged.workdir / "utf8.csv"  # type: ignore[operator]
+            rewrite_utf8(path, target, "utf-8-sig" if fmt.encoding.startswith("utf-8") else fmt.encoding)
+            rewritten = True
+            staged.notes.append("Line endings were mixed: they were normalised before reading.")
+            continue
+        bad_encoding = con.execute(f"SELECT count(*) FROM {staged.rejects} WHERE kind = 'INVALID ENCODING'"
+                                   ).fetchall()[0][0]
+        if bad_encoding and not rewritten:
+            target = staged.workdir / "utf8.csv"  # type: ignore[operator]
+            bad = rewrite_utf8(path, target, "utf-8-sig")
+            rewritten = True
+            staged.notes.append(f"{bad} byte(s) further down the file are not UTF-8: they were read as "
+                                "Windows-1252 (check accented letters).")
+            continue
+        return
+
+
+def _reader_message(source: str, exc: duckdb.Error) -> str:
+    first = str(exc).splitlines()[0].replace("Invalid Input Error: ", "")
+    return (f"{source} could not be read as a delimited text file ({first}). Check that it is a CSV export; "
+            "if it is, open it in a spreadsheet and save it again as CSV UTF-8.")
+
+
+def _read_into_stage(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, progress: Progress | None) -> None:
+    width = len(staged.columns)
+    reader, params = _reader_sql(staged.fmt, width)
+    con.execute(f"DROP TABLE IF EXISTS {staged.raw}")
+    con.execute(f"DROP TABLE IF EXISTS {staged.rejects}")
+    errors, scans = f"cx_rej_{staged.alias}", f"cx_scan_{staged.alias}"
+    sql = f"CREATE TABLE {staged.raw} AS {reader}"
+    args = [str(path), *params, errors, scans, MAX_LINE_BYTES]
+
+    def work(cursor: duckdb.DuckDBPyConnection) -> None:
+        # The reader's reject tables are temporary tables of this cursor: copy them before it closes.
+        try:
+            cursor.execute(sql, args)
+            cursor.execute(
+                f"""CREATE TABLE {staged.rejects} AS
+                    SELECT line, first(error_type ORDER BY column_idx) AS kind,
+                           string_agg(DISTINCT error_message, '; ') AS message,
+                           first(csv_line) AS raw_line
+                    FROM {store.quote_ident(errors)} GROUP BY line ORDER BY line"""
+            )
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {store.quote_ident(errors)}")
+            cursor.execute(f"DROP TABLE IF EXISTS {store.quote_ident(scans)}")
+
+    _run_with_progress(con, work, progress, "Reading rows")
+    staged.rows_parsed = int(con.execute(f"SELECT count(*) FROM {staged.raw}").fetchall()[0][0])
+    staged.parse_rejected = int(con.execute(f"SELECT count(*) FROM {staged.rejects}").fetchall()[0][0])
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, progress: Progress | None) -> None:
+    names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
+    casts = ", ".join(f"CAST({store.quote_ident(n)} AS VARCHAR) AS c{i}" for i, n in enumerate(names, start=1))
+    def work(cursor: duckdb.DuckDBPyConnection) -> None:
+        cursor.execute(f"CREATE TABLE {staged.raw} AS SELECT {casts} FROM read_parquet(?)", [str(path)])
+
+    _run_with_progress(con, work, progress, "Reading rows")
+    con.execute(f"CREATE TABLE {staged.rejects} (line BIGINT, kind VARCHAR, message VARCHAR, raw_line VARCHAR)")
+    staged.rows_parsed = int(con.execute(f"SELECT count(*) FROM {staged.raw}").fetchall()[0][0])
+
+
+def preview(con: duckdb.DuckDBPyConnection, staged: Staged, rows: int = 20) -> pd.DataFrame:
+    """Return the first rows as read (text cells, the file's column names)."""
+    frame = con.execute(f"SELECT * FROM {staged.raw} ORDER BY rowid LIMIT ?", [rows]).df()
+    frame.columns = list(staged.columns)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+_MEMORY = re.compile(r"\s*([0-9]+(\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    """Cap DuckDB's memory for this connection (e.g. "1GB"); past it, staging spills to disk."""
+    match = _MEMORY.fullmatch(limit)
+    if not match:
+        raise IngestError(f"--memory-limit {limit!r}: write a size such as 1GB, 512MB or 4GB.")
+    # SET takes no bound parameters: the value is validated above and rebuilt from its parts.
+    con.execute(f"SET memory_limit = '{match.group(1)}{match.group(3)}'")

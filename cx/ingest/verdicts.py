@@ -1,0 +1,244 @@
+"""Verdicts: the checks of a mapping run over a staged file — each row passes or is rejected (with
+every problem it has) — summed up in a `Report` (rows read = rows to load + rows rejected), and the
+rejected rows with their reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from cx import exports, store
+from cx.ingest.checks import CheckPlan, problem_defs
+from cx.ingest.staging import Staged
+from cx.mapping import Mapping
+
+__all__ = ["PARSE_PROBLEMS", "Problem", "Report", "check", "prepare", "problems_text", "rejected_rows", "rejects_csv"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One kind of problem: how many rows have it, the first of them, and what to do."""
+
+    kind: str
+    column: str | None
+    rows: int
+    first_rows: tuple[int, ...]
+    examples: tuple[str, ...]
+    fix: str
+    unit: str = "row"  # "row" (data row, header not counted) or "line" (line of the file)
+
+    def sentence(self) -> str:
+        """Return the problem in one line: where, how many, examples, the fix."""
+        where = f"column '{self.column}': " if self.column else ""
+        noun = self.unit if self.rows == 1 else f"{self.unit}s"
+        shown = ", ".join(map(str, self.first_rows)) + (", …" if self.rows > len(self.first_rows) else "")
+        examples = ""
+        if self.examples:
+            examples = " (e.g. " + ", ".join(repr(e) for e in self.examples[:3]) + ")"
+        return f"{where}{self.kind} in {self.rows:,} {noun} ({self.unit} {shown}){examples}. {self.fix}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What an import would do: row accounting, answers, and every problem."""
+
+    rows_read: int
+    rows_valid: int
+    rows_rejected: int
+    answers: int
+    not_applicable: int
+    blank: int
+    problems: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()
+    blank_as_na: bool = False  # long format: a blank score is an answer without a score
+
+    def accounting(self) -> str:
+        """Return the sentence that proves nothing is dropped."""
+        return (f"Rows read {self.rows_read:,} = rows to load {self.rows_valid:,} + rows rejected "
+                f"{self.rows_rejected:,}.")
+
+    def summary(self) -> list[str]:
+        lines = [self.accounting()]
+        if self.not_applicable:
+            lines.append(f"{self.not_applicable:,} answers carry a not-applicable code: they are loaded as "
+                         "'not applicable' (no score), not rejected.")
+        if self.blank and self.blank_as_na:
+            lines.append(f"{self.blank:,} scores are blank: those answers are loaded as 'not applicable' (no score).")
+        elif self.blank:
+            lines.append(f"{self.blank:,} touchpoint cells are blank: no answer is stored for them.")
+        return lines
+
+    def problems_frame(self) -> pd.DataFrame:
+        """Return one row per problem for display: what, where, how many, the first rows, the fix."""
+        return pd.DataFrame([{
+            "problem": p.kind, "column": p.column or "(whole row)", "count": p.rows,
+            "first rows": f"{p.unit} " + ", ".join(map(str, p.first_rows)),
+            "examples": " | ".join(p.examples[:3]), "what to do": p.fix,
+        } for p in self.problems], columns=["problem", "column", "count", "first rows", "examples", "what to do"])
+
+
+PARSE_PROBLEMS: dict[str, tuple[str, str]] = {
+    "TOO MANY COLUMNS": ("ragged row: more fields than the header",
+                         "A delimiter inside an unquoted cell splits it: put that cell in double quotes, or "
+                         "remove the extra delimiter."),
+    "MISSING COLUMNS": ("ragged row: fewer fields than the header",
+                        "Cells are missing on that line (or a line break splits a row): add the missing "
+                        "delimiters, or quote the cell holding the line break."),
+    "UNQUOTED VALUE": ("broken quotes",
+                       "A quote inside a cell is not doubled, or a quote is never closed (every line after it is "
+                       "read as part of the cell): write \"\" for a quote inside a quoted cell."),
+    "LINE SIZE OVER MAXIMUM": ("row longer than 8 MB", "Shorten that row or split the cell across rows."),
+    "INVALID ENCODING": ("text that is not valid in the file's encoding",
+                         "Save the file again as UTF-8 (in Excel: CSV UTF-8)."),
+}
+
+
+def prepare(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping) -> CheckPlan:
+    """Return the plan with every row's verdict stored (once per mapping): passes, or a duplicate of row N.
+
+    One pass evaluates every check into `verdicts` (cx_ok, cx_dup_of), in file order; the rows are
+    then read back beside their verdict with a positional join, so no check is evaluated twice.
+    Duplicates are looked for among rows that pass every other check (the first one stays valid).
+    """
+    plan = CheckPlan(staged, mapping)
+    signature = repr(mapping.to_dict())
+    if staged.verdicts_for == signature:
+        return plan
+    typed, params = plan.typed()
+    ok, ok_params = plan.ok_expression()
+    keys = plan.dup_keys()
+    counts, count_params = plan.count_columns()
+    hashed = f"hash({', '.join(keys)})" if keys else "NULL::UBIGINT"
+    con.execute(f"CREATE OR REPLACE TABLE {plan.verdicts} AS SELECT cx_row, cx_ok, NULL::BIGINT AS cx_dup_of, "
+                f"CASE WHEN cx_ok THEN cx_key END AS cx_key{counts} "
+                f"FROM (SELECT *, {ok} AS cx_ok, {hashed} AS cx_key FROM ({typed}))",
+                count_params + ok_params + params)
+    if keys:
+        sql, params = plan.checked()
+        candidates = con.execute(
+            f"SELECT count(*) FROM (SELECT cx_key FROM {plan.verdicts} WHERE cx_key IS NOT NULL GROUP BY cx_key "
+            "HAVING count(*) > 1)").fetchall()[0][0]
+        if candidates:
+            partition = ", ".join(keys)
+            con.execute(
+                f"""UPDATE {plan.verdicts} SET cx_ok = false, cx_dup_of = d.first_row
+                    FROM (WITH c AS (SELECT * FROM ({sql}) WHERE cx_ok),
+                               hk AS (SELECT {hashed} AS h FROM c GROUP BY h HAVING count(*) > 1),
+                               k AS (SELECT cx_row, min(cx_row) OVER (PARTITION BY {partition}) AS first_row
+                                     FROM c WHERE {hashed} IN (SELECT h FROM hk))
+                          SELECT cx_row, first_row FROM k WHERE cx_row > first_row) d
+                    WHERE {plan.verdicts}.cx_row = d.cx_row""",
+                params)
+    staged.verdicts_for = signature
+    return plan
+
+
+def _bad_table(con: duckdb.DuckDBPyConnection, plan: CheckPlan) -> str:
+    """Return the table of rejected rows with their problem codes (built once per mapping)."""
+    table = f"{store.quote_ident(plan.staged.alias)}.bad"
+    signature = "bad:" + repr(plan.m.to_dict())
+    if plan.staged.bad_for != signature:
+        sql, params = plan.bad()
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}", params)
+        plan.staged.bad_for = signature
+    return table
+
+
+def check(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping, *, examples: int = 5) -> Report:
+    """Return what importing the staged file with this mapping would load and reject, and why."""
+    plan = prepare(con, staged, mapping)
+    sql, params = plan.checked()
+    m = mapping
+    totals = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE cx_ok), sum(cx_answers) FILTER (WHERE cx_ok), "
+        f"sum(cx_na_n) FILTER (WHERE cx_ok), sum(cx_blank_n) FILTER (WHERE cx_ok) FROM {plan.verdicts}"
+    ).fetchall()[0]
+    parsed, valid, n_answers, n_na, n_blank = (int(x or 0) for x in totals)
+    problems = _parse_problems(con, staged, examples)
+    defs = {d.code: d for d in problem_defs(plan)}
+    bad_table = _bad_table(con, plan)
+    rows = con.execute(
+        f"""SELECT p, count(*), list(cx_row ORDER BY cx_row)[1:?]
+            FROM (SELECT cx_row, unnest(cx_problems) AS p FROM {bad_table})
+            GROUP BY p ORDER BY min(cx_row)""",
+        [examples]).fetchall()
+    for code, count, first in rows:
+        d = defs[int(code)]
+        values: tuple[str, ...] = ()
+        if d.value_column:
+            found = dict(con.execute(
+                f"SELECT cx_row, {d.value_column} FROM {bad_table} WHERE cx_row IN (SELECT unnest(?::BIGINT[]))",
+                [list(first)]).fetchall())
+            values = tuple(str(found.get(r)) if found.get(r) is not None else "" for r in first)
+        if d.kind in ("duplicate respondent", "duplicate answer"):
+            dup_of = dict(con.execute(
+                f"SELECT cx_row, cx_dup_of FROM {bad_table} WHERE cx_row IN (SELECT unnest(?::BIGINT[]))",
+                [list(first)]).fetchall())
+            values = tuple(f"{v} (as row {dup_of.get(r)})" for r, v in zip(first, values, strict=False))
+        problems.append(Problem(kind=d.kind, column=d.column, rows=int(count), first_rows=tuple(int(r) for r in first),
+                                examples=values, fix=d.fix))
+    rejected = staged.parse_rejected + (parsed - valid)
+    notes = list(staged.fmt.notes) + staged.notes
+    if not m.respondent:
+        notes.append("No respondent column is mapped: each row is its own respondent ('row 1', 'row 2', …).")
+    return Report(rows_read=parsed + staged.parse_rejected, rows_valid=valid, rows_rejected=rejected,
+                  answers=n_answers, not_applicable=n_na, blank=n_blank, problems=tuple(problems), notes=tuple(notes),
+                  blank_as_na=m.format == "long")
+
+
+def _parse_problems(con: duckdb.DuckDBPyConnection, staged: Staged, examples: int) -> list[Problem]:
+    problems = []
+    for kind, count, first, raw in con.execute(
+        f"SELECT kind, count(*), list(line ORDER BY line)[1:?], list(raw_line ORDER BY line)[1:3] "
+        f"FROM {staged.rejects} GROUP BY kind ORDER BY min(line)", [examples]).fetchall():
+        title, fix = PARSE_PROBLEMS.get(kind, (kind.lower(), "Fix the line in the file."))
+        problems.append(Problem(kind=title, column=None, rows=int(count), first_rows=tuple(int(x) for x in first),
+                                examples=tuple(_clip(str(r).rstrip("\r\n")) for r in raw), fix=fix, unit="line"))
+    return problems
+
+
+def _clip(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping) -> pd.DataFrame:
+    """Return every rejected row: the file's columns as read, `row` / `line`, and a `reason` column."""
+    plan = prepare(con, staged, mapping)
+    table = _bad_table(con, plan)
+    defs = problem_defs(plan)
+    reasons = "CASE " + " ".join(f"WHEN p = {d.code} THEN ?" for d in defs) + " END"
+    reason_params = [(f"{d.column}: " if d.column else "") + d.kind for d in defs]
+    cells = ", ".join(f"r.c{i}" for i in range(1, len(staged.columns) + 1))
+    frame = con.execute(
+        f"""WITH bad AS (SELECT cx_row, cx_problems FROM {table}),
+                 why AS (SELECT cx_row, string_agg({reasons}, '; ' ORDER BY p) AS reason
+                         FROM (SELECT cx_row, unnest(cx_problems) AS p FROM bad) GROUP BY cx_row)
+            SELECT why.cx_row AS row, NULL::BIGINT AS line, why.reason, NULL::VARCHAR AS raw_line, {cells}
+            FROM why JOIN {staged.raw} r ON r.rowid + 1 = why.cx_row ORDER BY why.cx_row""",
+        reason_params).df()
+    parsed = con.execute(f"SELECT line, kind, raw_line FROM {staged.rejects} ORDER BY line").fetchall()
+    if parsed:
+        extra = pd.DataFrame([{
+            "row": None, "line": line, "reason": PARSE_PROBLEMS.get(kind, (kind.lower(), ""))[0],
+            "raw_line": str(raw).rstrip("\r\n"),
+        } for line, kind, raw in parsed])
+        frame = pd.concat([extra, frame], ignore_index=True) if len(frame) else extra.reindex(columns=frame.columns)
+    frame.columns = ["row", "line", "reason", "raw_line", *staged.columns]
+    frame["row"] = frame["row"].astype("Int64")
+    frame["line"] = frame["line"].astype("Int64")
+    return frame
+
+
+def rejects_csv(frame: pd.DataFrame, source: str, report: Report | None = None) -> bytes:
+    """Return rejected rows as a spreadsheet-safe CSV whose first lines say what it is."""
+    notes = [f"Rejected rows of {source}", "row = data row (header not counted); line = line of the file"]
+    if report is not None:
+        notes.append(report.accounting())
+    return exports.safe_csv(frame, notes=notes)
+
+
+def problems_text(report: Report) -> list[str]:
+    """Return one line per problem (CLI and logs)."""
+    return [p.sentence() for p in report.problems]
