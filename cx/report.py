@@ -22,7 +22,7 @@ import pandas as pd
 
 from cx import actions as actions_module
 from cx import comments as comments_module
-from cx import journeys
+from cx import journeys, store
 from cx.actions import Action, BeforeAfter
 from cx.engines import Engine, store_engine
 from cx.errors import InvalidInput
@@ -238,6 +238,28 @@ def build_report(
         generated=today or date.today(), notes=tuple(notes), items=tuple(items), weak_count=len(scores.weak),
         data_until=data_until,
     )
+
+
+def report_journeys(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
+    """Return the names of the stored journeys over `dataset`: the journeys a report on it can follow."""
+    return [name for name in store.journey_names(con) if store.load_journey(con, name).dataset == dataset]
+
+
+SUMMARY_COLUMNS: tuple[str, ...] = ("touchpoint", "score", "n", "weak", "you said", "we did", "what moved")
+
+
+def summary_frame(report: Report) -> pd.DataFrame:
+    """Return one row per touchpoint of the report: score (0–10, NaN without one) and n as numbers, then in words
+    why it is weak (or "few answers"), the terms customers used, the actions and what moved."""
+    rows = [
+        {"touchpoint": item.touchpoint, "score": item.score, "n": item.n,
+         "weak": item.weak_reason or ("few answers" if item.low_n else ""),
+         "you said": ", ".join(term for term, _ in item.said),
+         "we did": "; ".join(a.title for a in item.actions) or "no action yet",
+         "what moved": "; ".join(m.verdict if m.diff is None else f"{m.verdict} ({m.diff:+.1f})" for m in item.moves)}
+        for item in report.items
+    ]
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype({"score": "float64", "n": "int64"})
 
 
 # ---------------------------------------------------------------- rendering

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from cx import actions, exports, report, store, ui
+from cx import actions, exports, report, ui
 from cx.errors import CxError
 
 ALL_UNITS = "(all local units)"
@@ -211,7 +211,7 @@ with log_tab:
 with report_tab:
     st.caption("A one-page summary per journey: its weak touchpoints (and any with an action), what customers said "
                "about each, what was done, and what moved. Download it to send to stores or publish.")
-    own = [n for n in store.journey_names(con) if store.load_journey(con, n).dataset == dataset]
+    own = report.report_journeys(con, dataset)
     everything = f"(every touchpoint of {dataset})"
     journey_name = st.selectbox("Journey", [*own, everything], key="actions_report_journey")
     left, right = st.columns(2)
@@ -230,16 +230,7 @@ with report_tab:
     saved = st.session_state.get(REPORT_KEY)
     if saved is not None and saved[0] == settings:
         _, built, html_text, md_text = saved
-        summary = [
-            {"touchpoint": item.touchpoint, "score": item.score, "n": item.n,
-             "weak": item.weak_reason or ("" if not item.low_n else "few answers"),
-             "you said": ", ".join(term for term, _ in item.said),
-             "we did": "; ".join(a.title for a in item.actions) or "no action yet",
-             "what moved": "; ".join(f"{m.verdict} ({m.diff:+.1f})" if m.diff is not None else m.verdict
-                                     for m in item.moves)}
-            for item in built.items
-        ]
-        st.dataframe(summary, hide_index=True, width="stretch",
+        st.dataframe(report.summary_frame(built), hide_index=True, width="stretch",
                      column_config={"score": st.column_config.NumberColumn("Score (0–10)", format="%.1f")})
         slug = (journey_name if journey_name != everything else dataset).replace(" ", "-").lower()
         left, right = st.columns(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -79,6 +80,30 @@ def test_report_without_quotes_and_for_a_data_set(shop: duckdb.DuckDBPyConnectio
     assert all(i.quotes == () for i in built.items)
     with pytest.raises(store.InvalidInput, match="which journey or data set"):
         report.build_report(shop, None)
+
+
+def test_summary_frame_keeps_numbers_as_numbers(shop: duckdb.DuckDBPyConnection) -> None:
+    # A second Till action at a unit without answers: its before/after is not testable (no difference to show).
+    actions.add_action(shop, dataset="Shop", touchpoint="Till", title="Queue signs", unit="Nowhere",
+                       action_date=date(2026, 6, 1), status="done")
+    built = report.build_report(shop, "Shop journey", today=date(2026, 11, 1), min_n=3)
+    summary = report.summary_frame(built)
+    assert list(summary.columns) == list(report.SUMMARY_COLUMNS)
+    assert (str(summary["score"].dtype), str(summary["n"].dtype)) == ("float64", "int64")
+    assert summary["score"].tolist() == pytest.approx([44 / 7, 8.0])
+    assert summary.drop(columns="score").values.tolist() == [
+        ["Till", 7, "below target (6.3 vs 8.0)", "queue", f"{SCRIPT_TITLE}; Queue signs",
+         "significant rise (+4.0); not testable"],
+        ["Door", 2, "few answers", "", MARKDOWN_TITLE, ""],  # its action is dated after the data: nothing moved
+    ]
+    empty = report.summary_frame(replace(built, items=()))
+    assert empty.empty and list(empty.columns) == list(report.SUMMARY_COLUMNS)
+
+
+def test_report_journeys_are_those_over_the_data_set(shop: duckdb.DuckDBPyConnection) -> None:
+    store.save_journey(shop, Journey(name="Other journey", dataset=None, steps=(JourneyStep(1, "Web"),)))
+    assert report.report_journeys(shop, "Shop") == ["Shop journey"]
+    assert report.report_journeys(shop, "Elsewhere") == []
 
 
 @pytest.mark.parametrize(("text", "escaped"), [
