@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cx import charts, metrics, ui
+from cx import charts, metrics, ui, views
 
 page = ui.dataset_page("Overview", "📊")
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
@@ -81,19 +81,8 @@ left, right = st.columns(2)
 by = left.selectbox("Break down by", list(dimensions), format_func=lambda d: dimensions[d], key="breakdown_by")
 breakdown_metric = right.selectbox("Metric", available, format_func=lambda m: metrics.metric(m).label,
                                    key="breakdown_metric", index=available.index("nps") if "nps" in available else 0)
-groups = [g for g in ui.compute(con, [breakdown_metric], dataset, by=by, filters=filters, min_n=min_n)
-          if g.group is not None and g.value is not None]
-rows = []
-for group, diff in metrics.compare_groups(groups, results[breakdown_metric], min_n):
-    if group.low_n:
-        mark = "low n"
-    elif diff is not None and diff.significant:
-        mark = "▲ higher" if diff.diff > 0 else "▼ lower"
-    else:
-        mark = ""
-    rows.append({"group": group.group, "value": group.value, "low": group.low, "high": group.high, "n": group.n,
-                 "vs rest": None if diff is None else diff.diff, "p": None if diff is None else diff.p, "mark": mark})
-frame = pd.DataFrame(rows)
+groups = ui.compute(con, [breakdown_metric], dataset, by=by, filters=filters, min_n=min_n)
+frame = views.breakdown(groups, results[breakdown_metric], min_n)
 if frame.empty:
     st.info("No group has answers for this metric under the current filters.")
     st.stop()
