@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -218,6 +219,31 @@ def select_comments(
     if term:
         keep &= text.map(lambda t: term in terms_of(t))
     return frame[keep].reset_index(drop=True)
+
+
+def band_counts(frame: pd.DataFrame) -> tuple[int, int]:
+    """Return how many comments are low-score (detractors, low) and how many high-score (promoters, high)."""
+    return int(frame["band"].isin(LOW_BANDS).sum()), int(frame["band"].isin(HIGH_BANDS).sum())
+
+
+TABLE_COLUMNS: tuple[str, ...] = ("answered_at", "touchpoint", "score", "band", "comment", "sentiment_label",
+                                  "sentiment", "contradicts", "channel", "unit", "scale")
+
+
+def comments_table(view: pd.DataFrame) -> pd.DataFrame:
+    """Return the comments as the page's table shows them: `TABLE_COLUMNS` in order, the scale as text ("1–5")."""
+    scale = [f"{lo:g}–{hi:g}" for lo, hi in zip(view["scale_min"], view["scale_max"], strict=True)]
+    return view.assign(scale=scale)[list(TABLE_COLUMNS)]
+
+
+def comment_heading(row: dict[Hashable, Any]) -> str:
+    """Return the line above a comment read in full: date, touchpoint, score on its scale, band, sentiment."""
+    answered = row["answered_at"]
+    when = "" if answered is None or str(answered) == "NaT" else f"{answered:%Y-%m-%d} · "
+    score = row["score"]
+    said = "no score" if pd.isna(score) else f"score {score:g} of {row['scale_min']:g}–{row['scale_max']:g}"
+    return (f"{when}{row['touchpoint']} · {said} ({row['band']}) · reads {row['sentiment_label']}"
+            + (" · contradicts its score" if row["contradicts"] else ""))
 
 
 # ---------------------------------------------------------------- what people talk about

@@ -42,8 +42,7 @@ if chosen is not None and chosen.score is not None:
     tiles[1].caption(f"n = {chosen.n:,}" + (" · few answers" if chosen.low_n else "")
                      + (" · weak" if chosen.weak else ""))
 low_label, high_label = comments.band_names(frame)
-low_count = int(frame["band"].isin(comments.LOW_BANDS).sum())
-high_count = int(frame["band"].isin(comments.HIGH_BANDS).sum())
+low_count, high_count = comments.band_counts(frame)
 tiles[2].metric("Low-score comments", f"{low_count:,}", help=f"Comments from {low_label}.")
 tiles[2].caption(f"high-score: {high_count:,}")
 tiles[3].metric("Contradict their score", f"{int(frame['contradicts'].sum()):,}",
@@ -128,11 +127,8 @@ st.caption(f"{len(view):,} of {len(frame):,} comments, newest first. Comments ar
 if view.empty:
     st.info("No comment matches: loosen the search, the band, the contradiction switch or the term.")
 else:
-    table = view.assign(scale=[f"{lo:g}–{hi:g}" for lo, hi in zip(view["scale_min"], view["scale_max"], strict=True)])
-    columns = ["answered_at", "touchpoint", "score", "band", "comment", "sentiment_label", "sentiment", "contradicts",
-               "channel", "unit", "scale"]
     st.dataframe(
-        table[columns], hide_index=True, width="stretch", key="comments_table",
+        comments.comments_table(view), hide_index=True, width="stretch", key="comments_table",
         column_config={
             "answered_at": st.column_config.DatetimeColumn("Answered", format="YYYY-MM-DD HH:mm"),
             "touchpoint": st.column_config.TextColumn("Touchpoint"),
@@ -149,13 +145,9 @@ else:
         },
     )
     with st.expander(f"Read the newest {min(len(view), 20)} in full"):
-        for row in view.head(20).itertuples():
-            when = "" if row.answered_at is None or str(row.answered_at) == "NaT" else f"{row.answered_at:%Y-%m-%d} · "
-            score = ("no score" if row.score != row.score
-                     else f"score {row.score:g} of {row.scale_min:g}–{row.scale_max:g}")
-            st.text(f"{when}{row.touchpoint} · {score} ({row.band}) · reads {row.sentiment_label}"
-                    + (" · contradicts its score" if row.contradicts else ""))
-            st.text(row.comment)
+        for row in view.head(20).to_dict("records"):
+            st.text(comments.comment_heading(row))
+            st.text(row["comment"])
     notes = [*ui.filter_notes(dataset, filters), f"Touchpoint: {touchpoint_choice}"]
     notes += [f"Search: {search}"] if search.strip() else []
     notes += [f"Bands: {', '.join(bands)}"] if bands else []

@@ -131,6 +131,24 @@ def test_select_comments_search_bands_contradicting_and_term(small: duckdb.DuckD
     assert who(search="great", bands=["promoter"], contradicting=False) == ["r2"]
 
 
+def test_band_counts_table_and_headings(small: duckdb.DuckDBPyConnection) -> None:
+    frame = comments.comments(store_engine(small), "Small")  # bands: low, promoter, detractor, detractor, high
+    assert comments.band_counts(frame) == (3, 2)
+    table = comments.comments_table(frame)
+    assert list(table.columns) == list(comments.TABLE_COLUMNS)
+    assert table["scale"].tolist() == ["1–5", "0–10", "0–10", "0–10", "1–5"]
+    assert table["score"].tolist() == [2.0, 10.0, 1.0, 2.0, 5.0]  # numbers stay numbers
+    assert comments.comments_table(frame.iloc[:0]).empty
+    rows = frame.to_dict("records")
+    assert comments.comment_heading(rows[0]) == "2026-01-10 · Web · score 2 of 1–5 (low) · reads negative"
+    assert comments.comment_heading(rows[2]) == (
+        "2026-01-06 · Till · score 1 of 0–10 (detractor) · reads positive · contradicts its score")
+    undated = {**rows[0], "answered_at": pd.NaT, "score": math.nan, "scale_min": 0.5, "band": comments.NO_SCORE}
+    assert comments.comment_heading(undated) == "Web · no score (no score) · reads negative"
+    assert comments.comment_heading({**rows[0], "answered_at": None, "scale_min": 0.5}).startswith(
+        "Web · score 2 of 0.5–5 ")
+
+
 def test_terms_of_a_comment() -> None:
     assert comments.terms_of("Never got a text, the shelf was EMPTY!") == frozenset(
         {"got", "text", "shelf", "empty", "never got"})
