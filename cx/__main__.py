@@ -159,13 +159,19 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             raise InvalidInput(f"Say which data set: --dataset NAME (one of: {', '.join(names) or 'none'}).")
         dataset = names[0]
     engine = _engine_or_store(args, con, dataset)
-    names_wanted = args.metric or None
-    results = metrics.compute(engine, names_wanted, dataset=dataset, by=_group_by(args.by), min_n=args.min_n)
+    wanted = args.metric or [metrics.OUTCOME, *metrics.REGISTRY]
+    names_wanted = [m for m in wanted if m != metrics.OUTCOME]
+    by = _group_by(args.by)
+    # The outcome comes first: every outcome of the data set, per respondent.
+    results = metrics.outcome_results(engine, dataset, by=by, min_n=args.min_n) if metrics.OUTCOME in wanted else []
+    if names_wanted:
+        results += metrics.compute(engine, names_wanted, dataset=dataset, by=by, min_n=args.min_n)
     group_field = None if args.by is None else args.by.removeprefix("segment:")
     rows = [r.as_dict(group_field) for r in results]
     lines = []
     for r in results:
-        label = metrics.metric(r.metric).label + (f" [{r.group}]" if args.by else "")
+        name = metrics.outcome_label(r) if r.outcome is not None else metrics.metric(r.metric).label
+        label = name + (f" [{r.group}]" if args.by else "")
         if r.value is None:
             lines.append(f"{label}: {r.reason}")
         else:
@@ -344,8 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("metrics", "Compute the metric portfolio (NPS, CSAT, CES, churn…) of a data set.")
     p.add_argument("--dataset", help="data set name (needed when there is more than one)")
     p.add_argument("--by", help="group by touchpoint, channel, stage, unit, month or a segment column")
-    p.add_argument("--metric", action="append", choices=list(metrics.REGISTRY),
-                   help="only this metric (repeatable); default: all")
+    p.add_argument("--metric", action="append", choices=[*metrics.REGISTRY, metrics.OUTCOME],
+                   help="only this metric (repeatable; 'outcome': every outcome of the data set); default: all")
     p.add_argument("--min-n", type=int, default=30, help="fewer answers than this are flagged (default 30)")
     _source_options(p)
     p.set_defaults(run=cmd_metrics)

@@ -120,6 +120,9 @@ class MetricResult:
     se: float | None = None
     parts: tuple[tuple[str, float], ...] = ()
     respondents: int | None = None  # the people behind an answer-level metric (its sampled unit)
+    outcome: str | None = None  # metric "outcome": the outcome's name and kind (binary, nps, score, value)
+    kind: str | None = None
+    scale: tuple[float, float] | None = None  # an outcome's scale (score kind)
 
     @property
     def available(self) -> bool:
@@ -139,6 +142,10 @@ class MetricResult:
         }
         if self.respondents is not None:
             out["respondents"] = self.respondents
+        if self.outcome is not None:
+            out["outcome"], out["kind"] = self.outcome, self.kind
+            if self.scale is not None:
+                out["scale"] = list(self.scale)
         if by is not None:
             out[by] = self.group
         if self.reason:
@@ -492,11 +499,7 @@ def compute(
     min_n: int = DEFAULT_MIN_N,
 ) -> list[MetricResult]:
     """Return the metrics (all registered ones by default), per group of `by` if given."""
-    if by is not None and not by.startswith("segment:") and by not in (*RESPONSE_FILTER_COLUMNS, "month"):
-        raise InvalidInput(
-            f"Cannot group by '{by}': use one of {', '.join(RESPONSE_FILTER_COLUMNS)}, month, "
-            "or segment:NAME for a segment column."
-        )
+    _check_by(by)
     wanted = [metric(name) for name in (names or list(REGISTRY))]
     found: dict[str, list[MetricResult]] = {}
     # One aggregation per table: every metric reading it contributes its statistics, each over
@@ -549,6 +552,74 @@ def _aggregate(defs: Sequence[MetricDef], table: Table, keys: Sequence[str],
         return table.group_by(list(keys)).aggregate(**level_one)
     per = table.group_by([*keys, "respondent"]).aggregate(**level_one)
     return per.group_by(list(keys)).aggregate(**_second_level(defs, per), **(second(per) if second else {}))
+
+
+OUTCOME = "outcome"
+OUTCOME_MEANS = {
+    "binary": "% of respondents with a positive answer (yes / 1), Wilson interval",
+    "nps": "NPS of the 0–10 answers: % promoters (9–10) − % detractors (0–6)",
+    "score": "mean answer on the outcome's own scale, mean ± 1.96 × sd / √n",
+    "value": "mean value per respondent, mean ± 1.96 × sd / √n",
+}
+
+
+def outcome_results(
+    engine: Engine,
+    dataset: str | None,
+    *,
+    by: str | None = None,
+    filters: Sequence[Filter] = (),
+    min_n: int = DEFAULT_MIN_N,
+) -> list[MetricResult]:
+    """Return every outcome of the data set as a metric, per respondent (n = respondents), per group of `by`.
+
+    binary → % positive (Wilson); nps → NPS; score → mean on its scale; value → mean. One
+    aggregation over the outcome rows, whatever the number of outcomes. Sorted by outcome, then group.
+    """
+    _check_by(by)
+    table = _grouped(engine, filtered_outcomes(engine, dataset, filters), dataset, by, "outcomes")
+    table = table.filter(table.value.notnull())
+    v = table.value
+    frame = table.group_by(["outcome", "kind", "grp"]).aggregate(
+        n=v.count(), s1=v.sum(), s2=(v * v).sum(), positive=v.count(where=v >= 0.5),
+        promoters=v.count(where=v >= PROMOTER_MIN), detractors=v.count(where=v <= DETRACTOR_MAX),
+        lo=table.scale_min.min(), hi=table.scale_max.max(),
+    ).execute()
+    out = []
+    for row in frame.sort_values(["outcome", "grp"], na_position="first").to_dict("records"):
+        kind = str(row["kind"])
+        parts = {k: _num(row, k) for k in ("n", "s1", "s2", "positive", "promoters", "detractors")}
+        n = int(parts["n"])
+        lo, hi = _f(row["lo"]), _f(row["hi"])
+        scale = (lo, hi) if kind == "score" and lo is not None and hi is not None else None
+        bounds: tuple[float, float] | None
+        if kind == "binary":
+            est, bounds = _finish_share("positive")(parts), (0.0, 100.0)
+        elif kind == "nps":
+            est, bounds = _finish_nps(parts), (-100.0, 100.0)
+        else:
+            est, bounds = _finish_mean(parts), scale
+        low, high = bounded(est.low, est.high, bounds)
+        group = None if by is None or pd.isna(row["grp"]) else str(row["grp"])
+        out.append(MetricResult(
+            metric=OUTCOME, value=est.value, low=low, high=high, n=n, group=group, low_n=n < min_n, se=est.se,
+            parts=tuple(sorted(parts.items())), outcome=str(row["outcome"]), kind=kind, scale=scale,
+        ))
+    return out
+
+
+def outcome_label(result: MetricResult) -> str:
+    """Return how an outcome metric reads on a tile: "Satisfied: % yes", "Recommend: NPS", "Revenue: mean"."""
+    what = {"binary": "% yes", "nps": "NPS", "score": "mean", "value": "mean"}.get(result.kind or "", "")
+    return f"{result.outcome}: {what}" if what else str(result.outcome)
+
+
+def _check_by(by: str | None) -> None:
+    if by is not None and not by.startswith("segment:") and by not in (*RESPONSE_FILTER_COLUMNS, "month"):
+        raise InvalidInput(
+            f"Cannot group by '{by}': use one of {', '.join(RESPONSE_FILTER_COLUMNS)}, month, "
+            "or segment:NAME for a segment column."
+        )
 
 
 def touchpoint_stats(

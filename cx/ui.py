@@ -123,6 +123,48 @@ def compute(con: duckdb.DuckDBPyConnection, names: Sequence[str] | None, dataset
     return _compute(cache_key(con), None if names is None else tuple(names), dataset, by, tuple(filters), min_n)
 
 
+@st.cache_data(show_spinner="Computing…", max_entries=256)
+def _outcomes(key: tuple[Any, ...], dataset: str, by: str | None, filters: tuple[Filter, ...],
+              min_n: int) -> list[MetricResult]:
+    return metrics.outcome_results(engine(), dataset, by=by, filters=filters, min_n=min_n)
+
+
+def outcomes(con: duckdb.DuckDBPyConnection, dataset: str, *, by: str | None = None,
+             filters: Sequence[Filter] = (), min_n: int = DEFAULT_MIN_N) -> list[MetricResult]:
+    """Return metrics.outcome_results(...) cached per filter: every outcome of the data set as a metric."""
+    return _outcomes(cache_key(con), dataset, by, tuple(filters), min_n)
+
+
+def item_labels(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = ()) -> dict[str, str]:
+    """Return CSAT / CES labels that say what they pool: "CSAT across 14 touchpoint items"."""
+    counts: dict[str, int] = {}
+    for r in compute(con, ["csat", "ces"], dataset, by="touchpoint", filters=filters):
+        if r.value is not None:
+            counts[r.metric] = counts.get(r.metric, 0) + 1
+    return {name: f"{metrics.metric(name).label} across {k} touchpoint item{'s' if k != 1 else ''}"
+            for name, k in counts.items()}
+
+
+def outcome_tiles(results: Sequence[MetricResult]) -> None:
+    """Draw one tile per outcome (value, 95 % interval, respondents); say so when the data set has none."""
+    if not results:
+        st.info("This data set has no outcome per respondent (satisfied yes/no, recommend 0–10, churned, "
+                "revenue): map one at import to see what the touchpoints lead to.")
+        return
+    for column, result in zip(st.columns(min(len(results), 4)), results, strict=False):
+        value = "—" if result.value is None else (
+            f"{result.value:+.0f}" if result.kind == "nps" else
+            f"{result.value:.1f} %" if result.kind == "binary" else f"{result.value:,.2f}")
+        column.metric(escape_md(metrics.outcome_label(result)), value,
+                      help=metrics.OUTCOME_MEANS.get(result.kind or "", ""))
+        interval = "" if result.low is None or result.high is None else (
+            f"95 % {result.low:,.1f} to {result.high:,.1f} · ")
+        scale = "" if result.scale is None else f" · on {result.scale[0]:g}–{result.scale[1]:g}"
+        column.caption(f"{interval}{result.n:,} respondents{scale}" + (" · low n" if result.low_n else ""))
+    if len(results) > 4:
+        st.caption(f"{len(results) - 4} more outcome(s): see the breakdown below or `python -m cx metrics`.")
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _filter_options(key: tuple[Any, ...], dataset: str) -> dict[str, Any]:
     return metrics.filter_options(engine(), dataset)
@@ -363,11 +405,11 @@ def fmt(name: str, value: float | None) -> str:
 
 
 def metric_tile(container: Any, result: MetricResult, *, current: MetricResult | None = None,
-                previous: MetricResult | None = None, period: str = "") -> None:
+                previous: MetricResult | None = None, period: str = "", label: str | None = None) -> None:
     """Draw one KPI tile: value, 95 % interval and n, plus the change from `previous` to `current`."""
     definition = metrics.metric(result.metric)
     if result.value is None:
-        container.metric(definition.label, "—", help=definition.help())
+        container.metric(label or definition.label, "—", help=definition.help())
         container.caption(f"not available: needs {definition.needs}")
         return
     delta = None
@@ -383,7 +425,7 @@ def metric_tile(container: Any, result: MetricResult, *, current: MetricResult |
         elif diff is not None:
             verdict = "significant" if diff.significant else "not significant"
             note = f"{period}: {verdict} (z-test, p = {diff.p:.2f})"
-    container.metric(definition.label, fmt(result.metric, result.value), delta=delta,
+    container.metric(label or definition.label, fmt(result.metric, result.value), delta=delta,
                      delta_color="normal" if definition.higher_is_better else "inverse", help=definition.help())
     low, high = fmt(result.metric, result.low), fmt(result.metric, result.high)
     parts = [] if result.low is None else [f"95 % {low} to {high}"]

@@ -53,7 +53,12 @@ if journey.persona or journey.goal:
                                        f"Goal: {journey.goal}" if journey.goal else "") if x))
 
 # Headline numbers: the average, the weak count, and NPS / CSAT where the data has them.
-tiles = st.columns(4)
+# The outcome first (what the journey leads to), then the journey's own numbers.
+tp_filter = [metrics.Filter("touchpoint", "in", [s.touchpoint for s in journey.steps])]
+if dataset:
+    st.caption("Outcome of the customers who answered this journey's touchpoints")
+    ui.outcome_tiles(ui.outcomes(con, dataset, filters=tp_filter, min_n=min_n))
+tiles = st.columns(3)
 scored = scores.scored
 tiles[0].metric(
     "Journey average (0–10)", "—" if scores.aggregate is None else f"{scores.aggregate:.1f}",
@@ -64,17 +69,8 @@ tiles[1].metric("Weak touchpoints", len(scores.weak),
                 help=f"Below their target, or at least {margin:.1f} points below the journey average; "
                      f"scores with fewer than {min_n} answers are flagged instead.")
 if dataset:
-    tp_filter = [metrics.Filter("touchpoint", "in", [s.touchpoint for s in journey.steps])]
-    results = {r.metric: r for r in ui.compute(con, ["nps", "csat"], dataset, filters=tp_filter, min_n=min_n)}
-    for tile, key, fmt in ((tiles[2], "nps", "{:+.0f}"), (tiles[3], "csat", "{:.0f} %")):
-        result, definition = results[key], metrics.metric(key)
-        if result.value is None:
-            tile.metric(definition.label, "—", help=definition.help())
-            tile.caption(f"not available: no {definition.needs}")
-        else:
-            tile.metric(definition.label, fmt.format(result.value), help=definition.help())
-            tile.caption(f"95 % {fmt.format(result.low)} to {fmt.format(result.high)} · {result.sample}"
-                         + (" · low n" if result.low_n else ""))
+    (csat,) = ui.compute(con, ["csat"], dataset, filters=tp_filter, min_n=min_n)
+    ui.metric_tile(tiles[2], csat, label=ui.item_labels(con, dataset, tp_filter).get("csat"))
 
 sentence = journeys.hides_sentence(scores)
 if scores.weak:

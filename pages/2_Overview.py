@@ -31,6 +31,10 @@ if windows is not None:
                                                 filters=metrics.period_filters(filters, prev_start, prev_end))}
     period = f"{cur_label} vs {prev_label}"
 
+st.subheader("Outcome")
+st.caption("What the journey leads to, per respondent: first, before the touchpoint metrics.")
+ui.outcome_tiles(ui.outcomes(con, dataset, filters=filters, min_n=min_n))
+
 st.subheader("Key metrics")
 if windows is None:
     st.caption("Values over the selected answers. No dates: the change against last month needs a date column "
@@ -40,9 +44,11 @@ else:
                "have answers), with a two-sided z-test at 95 %.")
 headline = ["nps", "csat", "ces", "responses", "churn_rate"]
 more = [m for m in metrics.REGISTRY if m not in headline]
+labels = ui.item_labels(con, dataset, filters)
 for row in (headline, more):
     for column, name in zip(st.columns(len(row)), row, strict=True):
-        ui.metric_tile(column, results[name], current=current.get(name), previous=previous.get(name), period=period)
+        ui.metric_tile(column, results[name], current=current.get(name), previous=previous.get(name), period=period,
+                       label=labels.get(name))
 
 with st.expander("How each metric is computed"):
     for definition in metrics.REGISTRY.values():
