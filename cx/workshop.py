@@ -31,7 +31,7 @@ import pandas as pd
 
 from cx import journeys, store
 from cx.engines import Engine, store_engine
-from cx.errors import CxError, InvalidInput, NotFound
+from cx.errors import InvalidInput, NotFound, WorkshopClosed
 from cx.metrics import DEFAULT_MIN_N, Filter
 from cx.models import Journey, JourneyScores
 
@@ -40,7 +40,6 @@ CODE_LENGTH = 5
 OPEN = "open"
 CLOSED = "closed"
 SOURCE_PREFIX = "workshop "
-TEAM_SOURCE = "team"
 WORKSHOP_PAGE = "Workshop"  # URL path of pages/10_Workshop.py
 MAX_NAME = 60
 MAX_COMMENT = 500
@@ -48,9 +47,6 @@ ANONYMOUS = "anonymous"
 
 _WRITE_LOCK = threading.Lock()
 
-
-class WorkshopClosed(CxError):
-    """The workshop no longer takes votes."""
 
 
 @dataclass(frozen=True)
