@@ -154,7 +154,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     con = seed.open_store(args.db)
     dataset = args.dataset
     if dataset is None:
-        names = store.dataset_names(con) if args.source is None else engine_for(args, con).dataset_names()
+        chosen = engine_for(args, con)
+        names = store.dataset_names(con) if chosen is None else chosen.dataset_names()
         if len(names) != 1:
             raise InvalidInput(f"Say which data set: --dataset NAME (one of: {', '.join(names) or 'none'}).")
         dataset = names[0]
