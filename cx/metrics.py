@@ -90,9 +90,14 @@ def filtered_outcomes(engine: Engine, dataset: str | None, filters: Sequence[Fil
 
 
 def with_score10(table: Table) -> Table:
-    """Return response rows with `score10`: the score mapped onto 0–10 (10 best)."""
+    """Return response rows with `score10` (the score on 0–10, 10 best) and `oriented` (on its own scale, best high).
+
+    A reversed scale (a higher answer is worse) is turned round: oriented x = lo + hi − x.
+    """
     share = (table.score - table.scale_min) / (table.scale_max - table.scale_min)
-    return table.mutate(score10=ibis.ifelse(table.reversed, 10 - share * 10, share * 10))
+    return table.mutate(score10=ibis.ifelse(table.reversed, 10 - share * 10, share * 10),
+                        oriented=ibis.ifelse(table.reversed, table.scale_min + table.scale_max - table.score,
+                                             table.score))
 
 
 # ---------------------------------------------------------------- results
@@ -368,10 +373,11 @@ REGISTRY: dict[str, MetricDef] = {
         ),
         MetricDef(
             name="ces", label="CES", measures="how easy customers found it (customer effort, 2.0 form).",
-            input="answers on a 1–7 agreement scale", formula="mean of the 1–7 answers",
+            input="answers on a 1–7 agreement scale",
+            formula="mean of the 1–7 answers, turned round where the scale is reversed (7 − x + 1)",
             higher_is_better=True, interval=CLUSTERED_MEAN, unit="of 7",
             table="responses", rows=_on_scale(1, 7),
-            parts=_mean_parts("score"),
+            parts=_mean_parts("oriented"),
             finish=_finish_mean, needs="answers on a 1–7 scale", bounds=(1.0, 7.0), cluster=("s1", "n"),
         ),
         MetricDef(

@@ -99,3 +99,14 @@ def test_per_touchpoint_rows_carry_respondents(con: duckdb.DuckDBPyConnection) -
     stats = touchpoint_stats(store_engine(con), "P").iloc[0]
     assert (stats["n"], stats["respondents"]) == (4, 3)
     assert stats["se"] == pytest.approx(_cr1_se([10, 8, 2, 6], ["r1", "r1", "r2", "r3"]))
+
+
+def test_ces_follows_a_reversed_scale(con: duckdb.DuckDBPyConnection) -> None:
+    # "How much effort did it take?" where 7 = hardest: every answer 7 is the worst effort, not the best.
+    hard = _answers([(f"r{i}", "Returns", 7.0) for i in range(5)], 1, 7).assign(reversed=True)
+    store.save_dataset(con, "E", hard)
+    results = {r.metric: r for r in compute(store_engine(con), ["ces", "ces_easy"], dataset="E", min_n=1)}
+    assert results["ces"].value == 1.0 and results["ces_easy"].value == 0.0
+    store.save_dataset(con, "F", _answers([("a", "Returns", 2.0), ("b", "Returns", 6.0)], 1, 7).assign(reversed=True))
+    (ces,) = compute(store_engine(con), ["ces"], dataset="F", min_n=1)
+    assert ces.value == pytest.approx(((1 + 7 - 2) + (1 + 7 - 6)) / 2)  # 6 and 2 → mean 4
