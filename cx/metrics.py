@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ibis
@@ -20,12 +20,14 @@ from cx.engines import Engine
 from cx.errors import InvalidInput
 from cx.models import FILTER_OPS, FilterOp
 from cx.stats import (
+    ALPHA,
     DETRACTOR_MAX,
     PROMOTER_MIN,
     Z95,
     Difference,
     Estimate,
     bounded,
+    exact_share_p,
     mean_interval,
     nps_value,
     wilson_interval,
@@ -183,6 +185,7 @@ class MetricDef:
     # Answer-level metrics: the (numerator, denominator) parts whose per-respondent totals give the
     # respondent-clustered standard error. None: one row per respondent already (outcomes) or a count.
     cluster: tuple[str, str] | None = None
+    share_of: str | None = None  # a share metric: the part counting successes (its n is the part "n")
 
     def help(self) -> str:
         """Return a one-paragraph definition for tooltips."""
@@ -369,7 +372,7 @@ REGISTRY: dict[str, MetricDef] = {
             table="responses", rows=_on_scale(1, 5),
             parts=lambda t, w: {"n": t.score10.count(where=w), "top2": t.score10.count(where=w & (t.score10 >= 7.5))},
             finish=_finish_share("top2"), needs="answers on a 1–5 scale", bounds=(0.0, 100.0),
-            cluster=("top2", "n"),
+            cluster=("top2", "n"), share_of="top2",
         ),
         MetricDef(
             name="ces", label="CES", measures="how easy customers found it (customer effort, 2.0 form).",
@@ -388,7 +391,7 @@ REGISTRY: dict[str, MetricDef] = {
             parts=lambda t, w: {"n": t.score.count(where=w),
                                 "easy": t.score.count(where=w & (t.score10 >= 10 * 4 / 6 - 1e-9))},
             finish=_finish_share("easy"), needs="answers on a 1–7 scale", bounds=(0.0, 100.0),
-            cluster=("easy", "n"),
+            cluster=("easy", "n"), share_of="easy",
         ),
         MetricDef(
             name="churn_rate", label="Churn rate", measures="the share of customers lost.",
@@ -420,6 +423,10 @@ REGISTRY: dict[str, MetricDef] = {
         ),
     )
 }
+
+
+# The registry metrics computed per respondent from the outcome rows (NPS, churn, CLV…).
+OUTCOME_METRICS: tuple[str, ...] = tuple(m.name for m in REGISTRY.values() if m.table == "outcomes")
 
 
 def metric(name: str) -> MetricDef:
@@ -459,7 +466,10 @@ def _grouped(engine: Engine, table: Table, dataset: str | None, by: str | None, 
         return table.join(people.select("respondent", grp=_month(people)).distinct(), "respondent")
     if kind == "responses":
         return table.mutate(grp=table[by].cast("string"))
+    # A respondent counts in every group they have answers in (e.g. each unit they visited); answers
+    # without a value (an online touchpoint carries no unit) make no "no unit" group.
     people = engine.responses(dataset)
+    people = people.filter(people[by].notnull())
     pairs = people.select("respondent", grp=people[by].cast("string")).distinct()
     return table.join(pairs, "respondent")
 
@@ -767,13 +777,49 @@ def period_filters(filters: Sequence[Filter], start: Any, end: Any) -> list[Filt
 
 def compare_groups(results: Sequence[MetricResult], total: MetricResult, min_n: int = DEFAULT_MIN_N
                    ) -> list[tuple[MetricResult, Difference | None]]:
-    """Return each group with its difference from everyone else (None when too small to test)."""
+    """Return each group with its difference from everyone else (None when too small to test).
+
+    Shares with few events (an expected count below 5 in either group) are tested exactly
+    (Fisher), not with the normal approximation, which calls 0/30 against 4/30 significant.
+    """
     out: list[tuple[MetricResult, Difference | None]] = []
+    share_of = _share_key(total)
     for group in results:
         rest = rest_of(total, group, min_n)
         testable = not group.low_n and not rest.low_n
-        out.append((group, difference(group, rest) if testable else None))
+        diff = difference(group, rest) if testable else None
+        if diff is not None and share_of is not None:
+            diff = _exact_when_few(diff, group, rest, share_of)
+        out.append((group, diff))
     return out
+
+
+def _share_key(result: MetricResult) -> str | None:
+    if result.metric == OUTCOME:
+        return "positive" if result.kind == "binary" else None
+    return REGISTRY[result.metric].share_of if result.metric in REGISTRY else None
+
+
+def _effective_counts(result: MetricResult, key: str) -> tuple[int, int]:
+    """Return (successes, n) of a share, on the effective sample size when its answers are clustered."""
+    parts = dict(result.parts)
+    n, x = parts.get("n", 0.0), parts.get(key, 0.0)
+    if "c_g" in parts and result.se and n:
+        p = x / n
+        effective = (p * (1 - p)) / (result.se / 100) ** 2 if 0 < p < 1 else n
+        n, x = min(n, effective), p * min(n, effective)
+    return round(x), round(n)
+
+
+def _exact_when_few(diff: Difference, group: MetricResult, rest: MetricResult, key: str) -> Difference:
+    (x1, n1), (x2, n2) = _effective_counts(group, key), _effective_counts(rest, key)
+    if min(n1, n2) <= 0:
+        return diff
+    pooled = (x1 + x2) / (n1 + n2)
+    if min(n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled)) >= 5:
+        return diff
+    p = exact_share_p(x1, n1, x2, n2)
+    return replace(diff, p=p, significant=p < ALPHA)
 
 
 def channel_gaps(stats: pd.DataFrame, *, min_n: int = DEFAULT_MIN_N, min_gap: float = 1.0) -> pd.DataFrame:

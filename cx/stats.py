@@ -8,6 +8,7 @@ these, so one formula has one definition.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Estimate",
     "bounded",
     "difference",
+    "exact_share_p",
+    "holm",
     "mean_interval",
     "nps_value",
     "two_sided_p",
@@ -115,3 +118,36 @@ def z_test(diff: float, se: float, alpha: float = ALPHA) -> Difference:
 def difference(value_a: float, se_a: float, value_b: float, se_b: float, alpha: float = ALPHA) -> Difference:
     """Return A − B for independent groups: SE = √(SE_A² + SE_B²), two-sided z-test."""
     return z_test(float(value_a) - float(value_b), math.sqrt(float(se_a) ** 2 + float(se_b) ** 2), alpha)
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Return Holm's step-down adjusted p-values (None stays None): controls the chance of any false mark."""
+    tested = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    m = len(tested)
+    for rank, (p, i) in enumerate(tested):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted
+
+
+def exact_share_p(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Return Fisher's exact two-sided p-value for x1 of n1 against x2 of n2.
+
+    Sums the hypergeometric probabilities of every table with the same margins that is no more
+    likely than the one seen (with a 1e-7 relative tolerance, as is usual).
+    """
+    total, successes = n1 + n2, x1 + x2
+    lo, hi = max(0, successes - n2), min(successes, n1)
+
+    def log_p(k: int) -> float:
+        return (_log_comb(n1, k) + _log_comb(n2, successes - k)) - _log_comb(total, successes)
+
+    seen = log_p(x1)
+    p = sum(math.exp(log_p(k)) for k in range(lo, hi + 1) if log_p(k) <= seen + 1e-7)
+    return min(1.0, p)
+
+
+def _log_comb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)

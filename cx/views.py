@@ -13,6 +13,7 @@ import pandas as pd
 
 from cx.drivers import DriverAnalysis
 from cx.metrics import DEFAULT_MIN_N, MetricResult, compare_groups
+from cx.stats import ALPHA, holm
 
 __all__ = [
     "BREAKDOWN_COLUMNS",
@@ -24,29 +25,32 @@ __all__ = [
     "unit_ranking",
 ]
 
-BREAKDOWN_COLUMNS = ["group", "value", "low", "high", "n", "vs rest", "p", "mark"]
+BREAKDOWN_COLUMNS = ["group", "value", "low", "high", "n", "vs rest", "p", "p (Holm)", "mark"]
 UNIT_COLUMNS = ["rank", "unit", "value", "low", "high", "n", "status"]
 RANKED = "ranked"
 
 
 def breakdown(groups: Sequence[MetricResult], total: MetricResult, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
-    """Return one row per group: value, interval, n, difference from everyone else, p and its mark.
+    """Return one row per group: value, interval, n, difference from everyone else, p, Holm's p and its mark.
 
-    mark: "low n" (too few to test), "▲ higher" / "▼ lower" (significant at 95 %), or "".
-    Groups with no value (no answers for this metric) are left out.
+    Each group is tested against the rest; with many groups some would differ by chance, so the
+    marks use Holm's correction over every tested group (`p (Holm)` < 0.05). mark: "low n" (too
+    few to test), "▲ higher" / "▼ lower", or "". Groups with no value are left out.
     """
-    rows = []
     shown = [g for g in groups if g.group is not None and g.value is not None]
-    for group, diff in compare_groups(shown, total, min_n):
+    compared = compare_groups(shown, total, min_n)
+    adjusted = holm([None if diff is None else diff.p for _, diff in compared])
+    rows = []
+    for (group, diff), p_holm in zip(compared, adjusted, strict=True):
         if group.low_n:
             mark = "low n"
-        elif diff is not None and diff.significant:
+        elif diff is not None and p_holm is not None and p_holm < ALPHA:
             mark = "▲ higher" if diff.diff > 0 else "▼ lower"
         else:
             mark = ""
         rows.append({"group": group.group, "value": group.value, "low": group.low, "high": group.high,
                      "n": group.n, "vs rest": None if diff is None else diff.diff,
-                     "p": None if diff is None else diff.p, "mark": mark})
+                     "p": None if diff is None else diff.p, "p (Holm)": p_holm, "mark": mark})
     return pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS)
 
 

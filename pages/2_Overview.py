@@ -94,8 +94,12 @@ if frame.empty:
     st.stop()
 label = metrics.metric(breakdown_metric).label
 ui.chart(charts.breakdown_chart(frame, label, dimensions[by]), f"breakdown-{breakdown_metric}", key="breakdown_chart")
-st.caption("Each group is compared with everyone else in the selection (two-sided z-test, 95 %); ▲/▼ mark "
-           f"significant differences. Groups with fewer than {min_n} answers are flagged and not tested.")
+st.caption("Each group is compared with everyone else in the selection (two-sided test at 95 %; shares with few "
+           "events use Fisher's exact test). With many groups some differ by chance, so ▲/▼ mark only the "
+           "differences that stay significant after Holm's correction over all tested groups (p (Holm) < 0.05). "
+           f"Groups with fewer than {min_n} answers are flagged and not tested."
+           + (" Outcome metrics count a respondent in every group they have answers in (e.g. every unit visited)."
+              if breakdown_metric in metrics.OUTCOME_METRICS else ""))
 st.dataframe(frame.rename(columns={"group": dimensions[by], "value": label, "low": "95 % low", "high": "95 % high",
                                    "vs rest": "difference vs rest", "mark": "significant?"}),
              hide_index=True, width="stretch",
@@ -103,5 +107,6 @@ st.dataframe(frame.rename(columns={"group": dimensions[by], "value": label, "low
                             "95 % low": st.column_config.NumberColumn(format="%.1f"),
                             "95 % high": st.column_config.NumberColumn(format="%.1f"),
                             "difference vs rest": st.column_config.NumberColumn(format="%+.1f"),
-                            "p": st.column_config.NumberColumn(format="%.3f")})
+                            "p": st.column_config.NumberColumn(format="%.3f"),
+                            "p (Holm)": st.column_config.NumberColumn(format="%.3f")})
 ui.table_download(frame, f"{label} by {dimensions[by]}", notes, key="breakdown_csv")

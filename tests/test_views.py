@@ -56,3 +56,26 @@ def test_quadrant_cuts_are_the_means() -> None:
 
     cuts = views.quadrant_cuts(A())  # type: ignore[arg-type]
     assert (cuts.importance, cuts.performance) == (25.0, 6.5)  # the importance–performance golden case
+
+
+def test_breakdown_marks_survive_holm_only_when_strong() -> None:
+    # Four groups of 200; A differs clearly, B's raw p (≈ 0.02) is below 0.05 but not after Holm (× 3).
+    groups = [_share("A", 178, 200), _share("B", 150, 200), _share("C", 160, 200), _share("D", 160, 200)]
+    total = _share(None, 178 + 150 + 160 + 160, 800)
+    rows = views.breakdown(groups, total, 30).set_index("group")
+    assert rows.loc["A", "mark"] == "▲ higher"
+    raw = rows.loc["B", "p"]
+    assert raw < 0.05 and rows.loc["B", "mark"] == ""
+    # Holm: the smallest p × 4, the next × 3 (never below the one before), …
+    assert rows.loc["A", "p (Holm)"] == pytest.approx(4 * rows.loc["A", "p"])
+    assert rows.loc["B", "p (Holm)"] == pytest.approx(3 * raw) and rows.loc["B", "p (Holm)"] > 0.05
+
+
+def test_few_events_use_the_exact_test() -> None:
+    # 0 of 30 against 4 of 30: the normal approximation says p ≈ 0.03, Fisher's exact test 0.112.
+    def csat(group: str | None, top2: int, n: int):
+        return result_from_parts(REGISTRY["csat"], {"n": float(n), "top2": float(top2)}, group, min_n=30)
+
+    frame = views.breakdown([csat("A", 0, 30), csat("B", 4, 30)], csat(None, 4, 60), 30).set_index("group")
+    assert frame.loc["A", "p"] == pytest.approx(0.1124, abs=1e-4)
+    assert frame.loc["A", "mark"] == ""
