@@ -21,6 +21,29 @@ from cx.errors import InvalidInput, NotFound
 from cx.metrics import DEFAULT_MIN_N, Filter, compute, touchpoint_stats
 from cx.stats import difference
 
+__all__ = [
+    "DEFAULT_WINDOW_DAYS",
+    "EDITABLE",
+    "EXAMPLE_ACTION",
+    "STATUSES",
+    "TEST_NAME",
+    "Action",
+    "BeforeAfter",
+    "WindowScore",
+    "actions_frame",
+    "add_action",
+    "before_after",
+    "delete_action",
+    "get_action",
+    "list_actions",
+    "monthly_trend",
+    "seed_example_action",
+    "update_action",
+    "window_filters",
+    "window_score",
+]
+
+
 PLANNED, IN_PROGRESS, DONE = "planned", "in progress", "done"
 STATUSES: tuple[str, ...] = (PLANNED, IN_PROGRESS, DONE)
 DEFAULT_WINDOW_DAYS = 90

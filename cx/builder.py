@@ -34,6 +34,33 @@ from cx.journey_file import (
     unknown_fields,
 )
 
+__all__ = [
+    "EDITOR_COLUMNS",
+    "TEAM",
+    "Check",
+    "add_touchpoints",
+    "apply_editor_state",
+    "blank_draft",
+    "blank_step",
+    "check_draft",
+    "check_import",
+    "editor_frame",
+    "escape_markdown",
+    "export_file_name",
+    "import_journey",
+    "inventory",
+    "is_dirty",
+    "journey_file",
+    "journey_json",
+    "move_touchpoint",
+    "names_in",
+    "remove_touchpoint",
+    "save_draft",
+    "set_fields",
+    "unknown_touchpoints",
+]
+
+
 TEAM = "team"
 # The editable table's columns, in order (the touchpoint's position is the row order).
 EDITOR_COLUMNS: tuple[str, ...] = (

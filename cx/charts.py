@@ -11,6 +11,22 @@ from cx.formats import status_label
 from cx.metrics import MetricResult
 from cx.models import JourneyScores, Source, Status, TouchpointScore
 
+__all__ = [
+    "NONE_COLOUR",
+    "OK_COLOUR",
+    "STAGE_COLOURS",
+    "WEAK_COLOUR",
+    "breakdown_chart",
+    "channel_chart",
+    "journey_chart",
+    "journey_frame",
+    "journey_table",
+    "ranking_chart",
+    "touchpoints_table",
+    "trend_chart",
+]
+
+
 WEAK_COLOUR = "#c0392b"
 OK_COLOUR = "#2e86c1"
 NONE_COLOUR = "#7f8c8d"

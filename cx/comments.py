@@ -29,6 +29,44 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ig
 from cx.engines import Engine
 from cx.metrics import Filter, filtered_responses, with_score10
 
+__all__ = [
+    "BANDS",
+    "COMMENT_COLUMNS",
+    "CONTRADICTION_HIGH",
+    "CONTRADICTION_LOW",
+    "CX_LEXICON",
+    "HIGH_BANDS",
+    "LOW_BANDS",
+    "MIN_ODDS_RATIO",
+    "NEGATIONS",
+    "NEGATIVE_AT",
+    "NO_SCORE",
+    "POSITIVE_AT",
+    "SENTIMENT_METHOD",
+    "STOP_WORDS",
+    "TABLE_COLUMNS",
+    "TERM_METHOD",
+    "TermCounts",
+    "annotate",
+    "answer_count",
+    "band_counts",
+    "band_names",
+    "bands_of",
+    "comment_heading",
+    "comments",
+    "comments_table",
+    "contradicts",
+    "distinctive_terms",
+    "score_band",
+    "select_comments",
+    "sentiment",
+    "sentiment_label",
+    "term_counts",
+    "terms_of",
+    "tokens",
+]
+
+
 SENTIMENT_METHOD = (
     "VADER (vaderSentiment), a rule-based word list that runs offline, plus a short customer-service "
     "word list; English only — other languages mostly read as neutral"

@@ -20,6 +20,19 @@ from ibis.expr.types import Table
 
 from cx.errors import EngineUnavailable, InvalidInput, NotFound
 
+__all__ = [
+    "ENGINES",
+    "FEEDBACK_TABLES",
+    "Engine",
+    "parquet_engine",
+    "source_engine",
+    "spark_conf",
+    "spark_engine",
+    "spark_session",
+    "store_engine",
+]
+
+
 FEEDBACK_TABLES: tuple[str, ...] = ("responses", "outcomes", "segments", "operational")
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 

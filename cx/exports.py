@@ -6,6 +6,15 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+__all__ = [
+    "FORMULA_STARTS",
+    "chart_image",
+    "escape_markdown",
+    "neutralise",
+    "safe_csv",
+]
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MARKDOWN_SPECIAL = "\\`*_[]<>#|~$"
 

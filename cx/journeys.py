@@ -16,6 +16,17 @@ from cx.formats import pair, points
 from cx.metrics import DEFAULT_MIN_N, Filter, touchpoint_stats
 from cx.models import Journey, JourneyScores, JourneyStep, Scale, Source, TouchpointScore
 
+__all__ = [
+    "ASSESSMENT_SCALE",
+    "DEFAULT_MARGIN",
+    "dataset_scores",
+    "hides_sentence",
+    "journey_scores",
+    "score_journey",
+    "touchpoint_records",
+]
+
+
 DEFAULT_MARGIN = 1.0  # points on 0–10 below the aggregate that count as "clearly below"
 ASSESSMENT_SCALE = Scale(0, 10)
 

@@ -26,6 +26,41 @@ from typing import Any
 
 from cx.errors import MappingError
 
+__all__ = [
+    "DELIMITERS",
+    "EXCLUDED_RATING_WORDS",
+    "FORMATS",
+    "KNOWN_KEYS",
+    "NPS_SCALE",
+    "OUTCOME_KINDS",
+    "OUTCOME_WORDS",
+    "POSITIVE_WORDS",
+    "RESPONDENT_WORDS",
+    "ROLE_WORDS",
+    "ROW_ROLES",
+    "SCORE_WORDS",
+    "STANDARD_SCALES",
+    "TIMESTAMP_FORMATS",
+    "TOUCHPOINT_WORDS",
+    "Code",
+    "ColumnProfile",
+    "Mapping",
+    "Operational",
+    "Outcome",
+    "ScoreRule",
+    "TouchpointColumn",
+    "codes_from_text",
+    "codes_to_text",
+    "from_dict",
+    "guess_mapping",
+    "guess_outcome",
+    "guess_positive",
+    "guess_scale",
+    "guess_timestamp_format",
+    "scale_label",
+]
+
+
 FORMATS: tuple[str, ...] = ("wide", "long")
 OUTCOME_KINDS: tuple[str, ...] = ("binary", "nps", "score", "value")
 DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}

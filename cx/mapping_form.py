@@ -27,6 +27,25 @@ from cx.mapping import (
     guess_scale,
 )
 
+__all__ = [
+    "BINARY_NEGATIVES_UP_TO",
+    "DEFAULT_SCALE",
+    "PER_TOUCHPOINT_COLUMNS",
+    "WIDE_EDITOR_COLUMNS",
+    "EditorRow",
+    "FormValues",
+    "build_mapping",
+    "default_outcome",
+    "free_columns",
+    "operational_choices",
+    "outcome_from_form",
+    "per_touchpoint_editor_rows",
+    "rules_from_editor",
+    "touchpoints_from_editor",
+    "wide_editor_rows",
+]
+
+
 EditorRow = dict[Hashable, Any]  # one data_editor row, as DataFrame.to_dict("records") gives it
 
 WIDE_EDITOR_COLUMNS: tuple[str, ...] = ("column", "touchpoint", "scale min", "scale max", "not applicable codes",

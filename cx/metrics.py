@@ -34,6 +34,44 @@ from cx.stats import (
 )
 from cx.stats import difference as difference_of
 
+__all__ = [
+    "CLUSTERED_MEAN",
+    "CLUSTERED_SHARE",
+    "DEFAULT_MIN_N",
+    "NONE",
+    "NO_MATCH",
+    "OUTCOME",
+    "OUTCOME_MEANS",
+    "OUTCOME_METRICS",
+    "REGISTRY",
+    "RESPONSE_FILTER_COLUMNS",
+    "Filter",
+    "Finish",
+    "MetricDef",
+    "MetricResult",
+    "Parts",
+    "channel_gaps",
+    "clustered_variance",
+    "compare_groups",
+    "compute",
+    "difference",
+    "filter_options",
+    "filtered_outcomes",
+    "filtered_responses",
+    "metric",
+    "month_windows",
+    "operational_stats",
+    "outcome_label",
+    "outcome_results",
+    "period_filters",
+    "rest_of",
+    "result_from_parts",
+    "touchpoint_stats",
+    "why_no_scores",
+    "with_score10",
+]
+
+
 DEFAULT_MIN_N = 30
 RESPONSE_FILTER_COLUMNS = ("touchpoint", "channel", "stage", "unit")
 

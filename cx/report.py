@@ -29,6 +29,25 @@ from cx.errors import InvalidInput
 from cx.metrics import DEFAULT_MIN_N, Filter, filter_options
 from cx.models import JourneyScores
 
+__all__ = [
+    "LINE_COLOUR",
+    "QUOTE_LIMIT",
+    "RULE_COLOUR",
+    "STATUS_DASH",
+    "SUMMARY_COLUMNS",
+    "Report",
+    "ReportItem",
+    "build_report",
+    "chart_png",
+    "md_escape",
+    "report_html",
+    "report_journeys",
+    "report_markdown",
+    "summary_frame",
+    "trend_chart",
+]
+
+
 RULE_COLOUR = "#8e44ad"
 LINE_COLOUR = "#2e86c1"
 STATUS_DASH = {"done": [1, 0], "in progress": [6, 3], "planned": [2, 3]}

@@ -22,6 +22,38 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "CHURNED",
+    "COMMENTS",
+    "CUSTOMER_TYPES",
+    "DEFAULT_RESPONDENTS",
+    "DEFAULT_SEED",
+    "HOUR_WEIGHTS",
+    "MONTH_WEIGHTS",
+    "OPERATIONAL",
+    "PERSONAS",
+    "PERSONA_WEIGHTS",
+    "RARE_ANSWERS",
+    "RARE_TOUCHPOINT",
+    "RECOMMEND",
+    "REVENUE",
+    "SAMPLE_DATASET",
+    "SAMPLE_JOURNEY",
+    "STOCK_ALERTS_LIVE",
+    "STOCK_COMMENTS_BEFORE_ALERTS",
+    "STORES",
+    "STORE_WEIGHTS",
+    "TOUCHPOINTS",
+    "WEAK_STORE",
+    "WINDOW_END",
+    "WINDOW_START",
+    "SampleData",
+    "generate",
+    "touchpoint_table",
+    "wide_responses",
+]
+
+
 SAMPLE_DATASET = "Retail sample"
 SAMPLE_JOURNEY = "Retail store journey"
 

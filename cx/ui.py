@@ -20,6 +20,47 @@ from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
 
+__all__ = [
+    "DATASET_KEY",
+    "DB_KEY",
+    "ENGINE_KEY",
+    "FILTER_PARAMS",
+    "MIN_N_KEY",
+    "SOURCE_KEY",
+    "PageContext",
+    "cache_key",
+    "chart",
+    "compute",
+    "connection",
+    "data_version",
+    "dataset_choice",
+    "dataset_names",
+    "dataset_page",
+    "dataset_path_label",
+    "db_path",
+    "engine",
+    "engine_caption",
+    "escape_md",
+    "filter_notes",
+    "filter_options",
+    "fmt",
+    "item_labels",
+    "journey_table_columns",
+    "metric_tile",
+    "outcome_tiles",
+    "outcomes",
+    "query_choice",
+    "require_dataset",
+    "run_safely",
+    "sidebar_filters",
+    "sidebar_settings",
+    "source_setting",
+    "table_download",
+    "touchpoint_picker",
+    "touchpoints_weakest_first",
+]
+
+
 T = TypeVar("T")
 DB_KEY = "cx_db_path"
 MIN_N_KEY = "cx_min_n"

@@ -35,6 +35,47 @@ from cx.errors import InvalidInput, NotFound, WorkshopClosed
 from cx.metrics import DEFAULT_MIN_N, Filter
 from cx.models import Journey, JourneyScores
 
+__all__ = [
+    "ANONYMOUS",
+    "CLOSED",
+    "CODE_LENGTH",
+    "JOIN_ALPHABET",
+    "MAX_COMMENT",
+    "MAX_NAME",
+    "OPEN",
+    "SOURCE_PREFIX",
+    "WORKSHOP_PAGE",
+    "Gap",
+    "GapReport",
+    "Vote",
+    "Workshop",
+    "assessment_gap",
+    "assessment_sources",
+    "cast_votes",
+    "close_workshop",
+    "comments",
+    "compare",
+    "gap_frame",
+    "gap_sentence",
+    "get_workshop",
+    "is_local_link",
+    "is_participant_id",
+    "join_link",
+    "join_qr_png",
+    "list_workshops",
+    "live_scores",
+    "new_code",
+    "new_participant_id",
+    "normalise_code",
+    "participant_count",
+    "participant_votes",
+    "source_name",
+    "start_workshop",
+    "tally",
+    "workshop_assessment",
+]
+
+
 JOIN_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # no look-alikes: 0/O, 1/I/L, 2/Z, 5/S, 8/B
 CODE_LENGTH = 5
 OPEN = "open"
