@@ -6,10 +6,14 @@ __all__ = [
     "CxError",
     "DatabaseLocked",
     "DriverInputError",
+    "EmptyFile",
     "EngineUnavailable",
+    "FileTooLarge",
+    "IngestError",
     "InvalidInput",
     "MappingError",
     "NotFound",
+    "NothingLoaded",
     "SchemaTooNew",
     "WorkshopClosed",
 ]
@@ -49,3 +53,19 @@ class DriverInputError(InvalidInput, ValueError):
 
 class WorkshopClosed(CxError):
     """The workshop no longer takes votes."""
+
+
+class IngestError(InvalidInput):
+    """A file that cannot be imported as given; the message says why and what to do."""
+
+
+class EmptyFile(IngestError):
+    """The file has no data rows."""
+
+
+class FileTooLarge(IngestError):
+    """The file is larger than the limit of the page that received it."""
+
+
+class NothingLoaded(IngestError):
+    """Every row was rejected: nothing was written."""

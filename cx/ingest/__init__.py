@@ -21,8 +21,8 @@ generated `c1 … cN`, the staging database's generated name and cx's own tables
 
 from __future__ import annotations
 
+from cx.errors import EmptyFile, FileTooLarge, IngestError, NothingLoaded
 from cx.ingest.checks import ROW_WORD, na_condition
-from cx.ingest.errors import EmptyFile, FileTooLarge, IngestError, NothingLoaded
 from cx.ingest.loading import (
     ImportResult,
     create_journey,

@@ -11,9 +11,8 @@ from typing import Any
 import duckdb
 
 from cx import store
-from cx.errors import MappingError
+from cx.errors import IngestError, MappingError, NothingLoaded
 from cx.ingest.checks import CheckPlan
-from cx.ingest.errors import IngestError, NothingLoaded
 from cx.ingest.staging import Staged, discard, stage
 from cx.ingest.verdicts import Report, check, prepare, rejected_rows, rejects_csv
 from cx.mapping import Mapping
@@ -142,15 +141,15 @@ def _insert_outcomes(
             value = f"CASE WHEN list_contains(?::VARCHAR[], lower({v})) THEN 1.0 ELSE 0.0 END"
             value_args = [[p.lower() for p in o.positive]]
             inner = _per_respondent(plan, sql, v)
-            select = (f"SELECT ?, respondent, ?, ?, {value.replace(f'lower({v})', 'lower(value)')}, ?, ? "
+            select = (f"SELECT ?, respondent, ?, ?, {value.replace(f'lower({v})', 'lower(value)')}, ?, ?, ? "
                       f"FROM ({inner})")
         else:
             inner = _per_respondent(plan, sql, n)
-            select = "SELECT ?, respondent, ?, ?, value, ?, ? FROM (" + inner + ")"
+            select = "SELECT ?, respondent, ?, ?, value, ?, ?, ? FROM (" + inner + ")"
         bounds = o.bounds or (None, None)
         con.execute(
-            f"INSERT INTO outcomes (dataset, respondent, outcome, kind, value, scale_min, scale_max) {select}",
-            [name, o.name, o.kind, *value_args, bounds[0], bounds[1], *params])
+            f"INSERT INTO outcomes (dataset, respondent, outcome, kind, value, scale_min, scale_max, role) {select}",
+            [name, o.name, o.kind, *value_args, bounds[0], bounds[1], o.role, *params])
 
 
 def _insert_operational(

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from cx.ingest.errors import EmptyFile, FileTooLarge, IngestError
+from cx.errors import EmptyFile, FileTooLarge, IngestError
 from cx.ingest.number_rule import parse_number
 
 __all__ = [

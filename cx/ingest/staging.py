@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from cx import store
-from cx.ingest.errors import EmptyFile, IngestError
+from cx.errors import EmptyFile, IngestError
 from cx.ingest.sniffing import FileFormat, rewrite_utf8, sniff, xlsx_to_csv
 from cx.mapping import Mapping
 
