@@ -75,6 +75,8 @@ if dataset:
 sentence = journeys.hides_sentence(scores)
 if scores.weak:
     st.warning(ui.escape_md(sentence), icon="⚠️")
+elif scores.aggregate is None:
+    st.info(ui.escape_md(sentence))  # nothing scored yet: not a success
 else:
     st.success(ui.escape_md(sentence))
 
