@@ -84,8 +84,8 @@ def _insert_responses(
     con: duckdb.DuckDBPyConnection, plan: CheckPlan, sql: str, params: list[Any], name: str,
 ) -> int:
     m = plan.m
-    cols = "dataset, respondent, touchpoint, score, scale_min, scale_max, reversed, channel, stage, unit, " \
-           "answered_at, comment"
+    columns = ("dataset", "respondent", "touchpoint", "score", "scale_min", "scale_max", "reversed", "channel",
+               "stage", "unit", "answered_at", "comment")
     ts = "cx_ts" if m.timestamp else "NULL"
     selects: list[str] = []
     args: list[Any] = []
@@ -109,8 +109,7 @@ def _insert_responses(
             f"coalesce({_opt(plan, m.stage)}, cx_rule_stage), {_opt(plan, m.unit)}, {ts}, {_opt(plan, m.comment)} "
             f"FROM ({sql}) WHERE cx_ok")
         args += [name, *params]
-    result = con.execute(f"INSERT INTO responses ({cols}) " + " UNION ALL ".join(selects), args).fetchall()
-    return int(result[0][0]) if result else 0
+    return store.insert_select(con, "responses", columns, " UNION ALL ".join(selects), args)
 
 
 def _per_respondent(plan: CheckPlan, sql: str, value: str, extra_where: str = "") -> str:
@@ -127,8 +126,8 @@ def _insert_segments(
 ) -> None:
     for column in plan.m.segments:
         inner = _per_respondent(plan, sql, plan.v(column))
-        con.execute(f"INSERT INTO segments (dataset, respondent, name, value) SELECT ?, respondent, ?, value "
-                    f"FROM ({inner})", [name, column, *params])
+        store.insert_select(con, "segments", ("dataset", "respondent", "name", "value"),
+                            f"SELECT ?, respondent, ?, value FROM ({inner})", [name, column, *params])
 
 
 def _insert_outcomes(
@@ -147,9 +146,9 @@ def _insert_outcomes(
             inner = _per_respondent(plan, sql, n)
             select = "SELECT ?, respondent, ?, ?, value, ?, ?, ? FROM (" + inner + ")"
         bounds = o.bounds or (None, None)
-        con.execute(
-            f"INSERT INTO outcomes (dataset, respondent, outcome, kind, value, scale_min, scale_max, role) {select}",
-            [name, o.name, o.kind, *value_args, bounds[0], bounds[1], o.role, *params])
+        store.insert_select(
+            con, "outcomes", ("dataset", "respondent", "outcome", "kind", "value", "scale_min", "scale_max", "role"),
+            select, [name, o.name, o.kind, *value_args, bounds[0], bounds[1], o.role, *params])
 
 
 def _insert_operational(
@@ -162,8 +161,8 @@ def _insert_operational(
             touchpoint, args = "?", [op.touchpoint or op.column]
         else:
             touchpoint, args = plan.v(m.touchpoint or ""), []
-        con.execute(
-            f"INSERT INTO operational (dataset, respondent, touchpoint, name, value) "
+        store.insert_select(
+            con, "operational", ("dataset", "respondent", "touchpoint", "name", "value"),
             f"SELECT ?, cx_respondent, {touchpoint}, ?, {n} FROM ({sql}) WHERE cx_ok AND {n} IS NOT NULL",
             [name, *args, op.name, *params])
 
