@@ -8,11 +8,37 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import cast
 
 import altair as alt
 import pandas as pd
 
-from cx.drivers import FIX_FIRST, KEEP_UP, LOW_PRIORITY, POSSIBLE_OVERKILL, DriverAnalysis, ipa_quadrant
+from cx.drivers import (
+    FIX_FIRST,
+    KEEP_UP,
+    LOW_PRIORITY,
+    NEGATIVE_DRIVER,
+    POSSIBLE_OVERKILL,
+    SUPPRESSOR,
+    DriverAnalysis,
+    ipa_quadrant,
+)
+
+__all__ = [
+    "CAUTION_COLOURS",
+    "CAUTION_SHAPES",
+    "DRIVER_COLUMNS",
+    "GROUP_COLOURS",
+    "QUADRANT_COLOURS",
+    "QUADRANT_SHAPES",
+    "comparison_chart",
+    "comparison_frame",
+    "driver_frame",
+    "ipa_chart",
+    "label_layout",
+    "moment_chart",
+]
+
 
 QUADRANT_COLOURS: dict[str, str] = {
     FIX_FIRST: "#c0392b", KEEP_UP: "#1e8449", LOW_PRIORITY: "#7f8c8d", POSSIBLE_OVERKILL: "#2e86c1",
@@ -20,17 +46,29 @@ QUADRANT_COLOURS: dict[str, str] = {
 QUADRANT_SHAPES: dict[str, str] = {
     FIX_FIRST: "triangle-down", KEEP_UP: "circle", LOW_PRIORITY: "square", POSSIBLE_OVERKILL: "diamond",
 }
+# Touchpoints never ranked into fix first get their own name, colour and shape instead of a quadrant.
+CAUTION_COLOURS: dict[str, str] = {NEGATIVE_DRIVER: "#6c3483", SUPPRESSOR: "#a04000"}
+CAUTION_SHAPES: dict[str, str] = {NEGATIVE_DRIVER: "cross", SUPPRESSOR: "triangle-up"}
 GROUP_COLOURS = ("#2e86c1", "#e67e22")
+DRIVER_COLUMNS = ["touchpoint", "importance", "low", "high", "correlation", "beta", "direction", "performance", "n",
+                  "quadrant", "fix_first_rank", "raw_weight"]
+
+
 def driver_frame(
     analysis: DriverAnalysis,
     importance_cut: float,
     performance_cut: float,
     intervals: Mapping[str, tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
-    """Return one row per analysed touchpoint (most important first) with what the table and chart show.
+    """Return one row per analysed touchpoint (most important first) with what the table, chart and CSV show.
 
-    Importance and its interval are in % of explained variance; `importance_cut` is a share (0-1).
+    Importance and its interval are in % of explained variance; `importance_cut` is a share (0-1)
+    and `performance_cut` the target. `direction` is the sign of beta; `quadrant` names a
+    negative driver or a suppressor as such instead of a quadrant; `fix_first_rank` is the
+    place in the fix-first list (`DriverAnalysis.fix_first`, the same targets), empty for those two.
     """
+    ranks = {item.touchpoint: rank for rank, item in
+             enumerate(analysis.fix_first(performance_cut, importance_cut), start=1)}
     rows = []
     for t in analysis.touchpoints:
         low, high = (intervals or {}).get(t.touchpoint, (math.nan, math.nan))
@@ -40,13 +78,17 @@ def driver_frame(
             "low": 100 * low,
             "high": 100 * high,
             "correlation": t.correlation,
+            "beta": t.beta,
+            "direction": t.direction,
             "performance": t.performance,
             "n": t.n,
-            "quadrant": ipa_quadrant(t.importance, t.performance, importance_cut, performance_cut),
+            "quadrant": t.caution or ipa_quadrant(t.importance, t.performance, importance_cut, performance_cut),
+            "fix_first_rank": ranks.get(t.touchpoint),
             "raw_weight": t.raw_weight,
         })
-    columns = ["touchpoint", "importance", "low", "high", "correlation", "performance", "n", "quadrant", "raw_weight"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
+    frame["fix_first_rank"] = frame["fix_first_rank"].astype("Int64")
+    return frame
 
 
 # Label layout works in approximate pixels of the plot area (the chart stretches to the page).
@@ -79,7 +121,8 @@ def label_layout(
     def py(y: float) -> float:
         return (y1 - y) / (y1 - y0) * _PLOT_HEIGHT
 
-    points = [(px(r.performance), py(r.importance)) for r in frame.itertuples()]
+    points = [(px(float(perf)), py(float(imp)))
+              for perf, imp in zip(frame["performance"], frame["importance"], strict=True)]
     taken: list[tuple[float, float, float, float]] = [(x - 8, x + 8, y - 8, y + 8) for x, y in points]
     taken += [(0, 120, 0, 2 * _LINE), (_PLOT_WIDTH - 150, _PLOT_WIDTH, 0, 2 * _LINE),  # quadrant names
               (0, 120, _PLOT_HEIGHT - 2 * _LINE, _PLOT_HEIGHT),
@@ -133,11 +176,14 @@ def ipa_chart(frame: pd.DataFrame, importance_cut: float, performance_cut: float
     x_lo, x_hi = _x_domain(frame, performance_cut)
     x_scale = alt.Scale(domain=[x_lo, x_hi], nice=False)
     y_scale = alt.Scale(domain=[0, top], nice=False)
-    quadrants = list(QUADRANT_COLOURS)
-    colour = alt.Color("quadrant:N", scale=alt.Scale(domain=quadrants, range=list(QUADRANT_COLOURS.values())),
+    present = set(frame["quadrant"])
+    cautions = [c for c in CAUTION_COLOURS if c in present]
+    quadrants = [*QUADRANT_COLOURS, *cautions]
+    colours = [*QUADRANT_COLOURS.values(), *(CAUTION_COLOURS[c] for c in cautions)]
+    shapes = [*QUADRANT_SHAPES.values(), *(CAUTION_SHAPES[c] for c in cautions)]
+    colour = alt.Color("quadrant:N", scale=alt.Scale(domain=quadrants, range=colours),
                        legend=alt.Legend(title="Quadrant", orient="bottom"))
-    shape = alt.Shape("quadrant:N", scale=alt.Scale(domain=quadrants, range=list(QUADRANT_SHAPES.values())),
-                      legend=None)
+    shape = alt.Shape("quadrant:N", scale=alt.Scale(domain=quadrants, range=shapes), legend=None)
     tooltip = [
         alt.Tooltip("touchpoint:N", title="Touchpoint"),
         alt.Tooltip("importance:Q", title="Importance (% of explained variance)", format=".1f"),
@@ -145,8 +191,11 @@ def ipa_chart(frame: pd.DataFrame, importance_cut: float, performance_cut: float
         alt.Tooltip("high:Q", title="95 % high", format=".1f"),
         alt.Tooltip("performance:Q", title="Performance (0–10)", format=".1f"),
         alt.Tooltip("correlation:Q", title="Correlation with outcome", format=".2f"),
+        alt.Tooltip("beta:Q", title="β (standardised weight)", format=".2f"),
+        alt.Tooltip("direction:N", title="Direction"),
         alt.Tooltip("n:Q", title="n", format=","),
         alt.Tooltip("quadrant:N", title="Quadrant"),
+        alt.Tooltip("fix_first_rank:Q", title="Fix-first rank"),
     ]
     x = alt.X("performance:Q", scale=x_scale, title="Performance: mean score (0–10)")
     y = alt.Y("importance:Q", scale=y_scale, title="Importance: % of explained variance")
@@ -188,8 +237,9 @@ def ipa_chart(frame: pd.DataFrame, importance_cut: float, performance_cut: float
         f"Importance vs performance · {len(frame)} touchpoints · n = {respondents:,} respondents",
         subtitle=f"Lines at importance {importance_cut:.1f} % and performance {performance_cut:.1f}",
     )
-    return alt.layer(vline, hline, *corner_layers, leaders, points, *label_layers).properties(
+    chart = alt.layer(vline, hline, *corner_layers, leaders, points, *label_layers).properties(
         height=_PLOT_HEIGHT, title=title)
+    return cast(alt.LayerChart, chart)
 
 
 def comparison_frame(a: DriverAnalysis, b: DriverAnalysis, label_a: str, label_b: str) -> pd.DataFrame:
@@ -216,7 +266,7 @@ def comparison_frame(a: DriverAnalysis, b: DriverAnalysis, label_a: str, label_b
     return pd.DataFrame(rows)
 
 
-def comparison_chart(a: DriverAnalysis, b: DriverAnalysis, label_a: str, label_b: str) -> alt.Chart:
+def comparison_chart(a: DriverAnalysis, b: DriverAnalysis, label_a: str, label_b: str) -> alt.LayerChart:
     """Return side-by-side importance bars of two segments per touchpoint, each bar labelled with its value."""
     order = [t.touchpoint for t in a.touchpoints] + [t.touchpoint for t in b.touchpoints
                                                       if t.touchpoint not in a.shares()]
@@ -243,7 +293,7 @@ def comparison_chart(a: DriverAnalysis, b: DriverAnalysis, label_a: str, label_b
               f": 'B ' + format(datum.importance, '.0f') + ' %'")
     title = alt.Title(f"Drivers side by side · A = {label_a} (n = {a.respondents:,}) · "
                       f"B = {label_b} (n = {b.respondents:,})")
-    return (bars + text).properties(title=title, height=alt.Step(14))
+    return cast(alt.LayerChart, (bars + text).properties(title=title, height=alt.Step(14)))
 
 
 def _js(text: str) -> str:
@@ -251,7 +301,9 @@ def _js(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def moment_chart(labels: tuple[str, str], values: tuple[float, float], ns: tuple[int, int], measure: str) -> alt.Chart:
+def moment_chart(
+    labels: tuple[str, str], values: tuple[float, float], ns: tuple[int, int], measure: str
+) -> alt.LayerChart:
     """Return two labelled bars: the outcome of the two compared groups, each with its n."""
     frame = pd.DataFrame({
         "group": list(labels), "value": list(values), "n": list(ns),
@@ -269,4 +321,5 @@ def moment_chart(labels: tuple[str, str], values: tuple[float, float], ns: tuple
                  alt.Tooltip("n:Q", title="n", format=",")],
     )
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(text="text:N")
-    return (bars + text).properties(height=alt.Step(44), title=f"{measure} by group · n = {sum(ns):,}")
+    chart = (bars + text).properties(height=alt.Step(44), title=f"{measure} by group · n = {sum(ns):,}")
+    return cast(alt.LayerChart, chart)

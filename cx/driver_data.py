@@ -30,7 +30,8 @@ from cx import drivers
 from cx.drivers import LISTWISE, PAIRWISE, CorrelationSummary, DriverAnalysis, LeftOut
 from cx.engines import Engine
 from cx.errors import DriverInputError, NotFound
-from cx.metrics import DEFAULT_MIN_N, Filter, filtered_outcomes, filtered_responses, nps_value, with_score10
+from cx.metrics import DEFAULT_MIN_N, Filter, filtered_outcomes, filtered_responses, with_score10
+from cx.stats import nps_value
 
 __all__ = [
     "BOOTSTRAP_LIMIT",
@@ -76,6 +77,11 @@ class OutcomeInfo:
     n: int  # respondents with a value
     low: float  # smallest value seen
     high: float  # largest value seen
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Return False for a churn outcome (a yes/no outcome named like churn, as cx.metrics reads churn)."""
+        return not (self.kind == "binary" and "churn" in self.name.lower())
 
 
 # ---------------------------------------------------------------- what there is
@@ -275,7 +281,8 @@ def analyse(
                 f"instead: {complete.respondents:,} respondents answered every analysed touchpoint."
             )
     result = drivers.drivers_from_summary(
-        summary, min_n=min_n, dataset=dataset, outcome=outcome, kind=info.kind, warnings=warnings
+        summary, min_n=min_n, dataset=dataset, outcome=outcome, kind=info.kind, warnings=warnings,
+        higher_is_better=info.higher_is_better,
     )
     if prior:
         result = _with_left_out(result, prior)
@@ -307,23 +314,22 @@ class Intervals:
 
     bounds: dict[str, tuple[float, float]]
     resamples: int
-    respondents_used: int  # respondents resampled (before the missing-data rule)
-    respondents_total: int  # respondents in the analysis
+    respondents_used: int  # respondents the resamples were drawn from (after the missing-data rule)
+    respondents_total: int  # respondents the missing-data rule lets into the analysis, before any subset
     sampled: bool  # True when the bootstrap worked on a random subset
 
     @property
     def note(self) -> str:
-        """Return how the intervals were made, in plain words."""
-        text = (
-            f"95 % intervals from {self.resamples} bootstrap resamples of respondents (percentile method): "
+        """Return how the intervals were made, in plain words, with the respondents actually resampled."""
+        if self.sampled:
+            who = (f"a random {self.respondents_used:,} of the {self.respondents_total:,} respondents in the analysis "
+                   "(so the intervals are wider, more cautious, than the full data would give)")
+        else:
+            who = f"the {self.respondents_used:,} respondents in the analysis"
+        return (
+            f"95 % intervals from {self.resamples} bootstrap resamples of {who}, percentile method: "
             "where two intervals overlap a lot, the difference in importance may not be real."
         )
-        if self.sampled:
-            text += (
-                f" Resampled from a random {self.respondents_used:,} of {self.respondents_total:,} respondents, "
-                "so the intervals are wider (more cautious) than the full data would give."
-            )
-        return text
 
 
 def respondent_rows(
@@ -335,12 +341,19 @@ def respondent_rows(
     *,
     limit: int = BOOTSTRAP_LIMIT,
     seed: int = 0,
+    rule: str = PAIRWISE,
 ) -> tuple[np.ndarray, np.ndarray, int, bool]:
     """Return (scores n x k with NaN = no answer, outcome, respondents in all, sampled?) for about `limit` rows at most.
 
-    Above `limit` respondents a random sample (engine-side, repeatable by seed) comes back.
+    Listwise, only respondents who answered every one of `touchpoints` count (and come back),
+    so "respondents in all" is the analysis's own n. Above `limit` respondents a random
+    sample (engine-side, repeatable by seed) comes back.
     """
+    if rule not in drivers.RULES:
+        raise DriverInputError(f"unknown missing-data rule '{rule}': use {' or '.join(drivers.RULES)}")
     table = respondent_table(engine, dataset, outcome, touchpoints, filters)
+    if rule == LISTWISE:
+        table = table.filter(ibis.and_(*[table[_code(j)].notnull() for j in range(len(touchpoints))]))
     total = int(table.count().execute())
     sampled = total > limit
     if sampled:
@@ -366,11 +379,12 @@ def bootstrap_intervals(
     """Return bootstrap intervals for the importance shares of an analysis (same rule, same touchpoints)."""
     names = [t.touchpoint for t in analysis.touchpoints]
     x, y, total, sampled = respondent_rows(
-        engine, analysis.dataset, analysis.outcome, names, filters, limit=limit, seed=seed
+        engine, analysis.dataset, analysis.outcome, names, filters, limit=limit, seed=seed, rule=analysis.rule
     )
     bounds = drivers.bootstrap_importance(x, y, names, resamples=resamples, seed=seed, progress=progress,
                                           rule=analysis.rule)
-    return Intervals(bounds=bounds, resamples=resamples, respondents_used=len(y), respondents_total=total,
+    used = drivers.respondents_resampled(x, y, names, analysis.rule)
+    return Intervals(bounds=bounds, resamples=resamples, respondents_used=used, respondents_total=total,
                      sampled=sampled)
 
 

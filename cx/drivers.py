@@ -4,7 +4,11 @@ Pure numpy. The engine does the heavy aggregation (a k x k correlation matrix of
 scores and their correlations with the outcome); this module does the small algebra on top:
 
 * relative weights (Johnson, 2000), which split R² fairly between correlated touchpoints;
-* importance-performance quadrants and a "fix first" list ranked by importance x gap to target;
+* the direction of each touchpoint (the sign of its regression weight), with negative drivers
+  and suppressors named in the warnings and never ranked into "fix first";
+* importance-performance quadrants and a "fix first" list ranked quadrant by quadrant, then by
+  importance x gap to target (FIX_FIRST_RULE);
+* the nearest correlation matrix (Higham, 2002) for pairwise correlations that do not fit together;
 * plain-words readings and simple two-group tests for the "moment comparison" view.
 """
 
@@ -24,13 +28,19 @@ from cx.errors import DriverInputError
 
 __all__ = [
     "FIX_FIRST",
+    "FIX_FIRST_ORDER",
+    "FIX_FIRST_RULE",
     "KEEP_UP",
     "LISTWISE",
     "LOW_PRIORITY",
+    "NEGATIVE",
+    "NEGATIVE_DRIVER",
     "PAIRWISE",
+    "POSITIVE",
     "POSSIBLE_OVERKILL",
     "QUADRANTS",
     "RULES",
+    "SUPPRESSOR",
     "CorrelationSummary",
     "Difference",
     "DriverAnalysis",
@@ -44,20 +54,25 @@ __all__ = [
     "bootstrap_importance",
     "consistent_correlations",
     "difference_test",
+    "direction_warning",
     "drivers_from_summary",
     "fix_first",
     "ipa_quadrant",
+    "mean_cuts",
     "mean_difference_from_stats",
     "mean_difference_test",
+    "nearest_correlation",
     "nps_difference_test",
     "pairwise_correlations",
     "pseudo_r2_note",
     "r2_reading",
     "relative_weights",
     "relative_weights_from_data",
+    "respondents_resampled",
     "rule_sentence",
     "share_difference_test",
     "smallest_eigenvalue",
+    "touchpoint_caution",
     "usable_touchpoints",
 ]
 
@@ -70,6 +85,21 @@ LOW_PRIORITY: Final = "low priority"
 POSSIBLE_OVERKILL: Final = "possible overkill"
 #: The four importance-performance quadrants, in reading order.
 QUADRANTS: Final = (FIX_FIRST, KEEP_UP, LOW_PRIORITY, POSSIBLE_OVERKILL)
+#: The one ordering of the fix-first list (page, CSV, JSON): quadrant first, below target before
+#: at-or-above target, so a "low priority" item never outranks a "fix first" one.
+FIX_FIRST_ORDER: Final = (FIX_FIRST, LOW_PRIORITY, KEEP_UP, POSSIBLE_OVERKILL)
+FIX_FIRST_RULE: Final = (
+    "Ranked quadrant by quadrant — fix first, then low priority (both below target), then keep up and possible "
+    "overkill — and within a quadrant by importance × gap to target; a negative driver or a suppressor is never "
+    "ranked."
+)
+
+#: Direction of a touchpoint: the sign of its standardised regression weight (beta).
+POSITIVE: Final = "positive"
+NEGATIVE: Final = "negative"
+#: What a touchpoint that is never ranked into fix first is called instead of its quadrant.
+NEGATIVE_DRIVER: Final = "negative driver"  # beta and r agree: higher scores go with a worse outcome
+SUPPRESSOR: Final = "suppressor"  # beta and r of opposite signs: its weight mostly corrects the others
 
 #: Missing-data rules: each correlation from everyone who answered both (pairwise), or only
 #: respondents who answered every analysed touchpoint and the outcome (listwise).
@@ -86,10 +116,15 @@ _EIG_RTOL = 1e-10
 _R2_ZERO = 1e-12
 _ALPHA = 0.05
 # An eigenvalue of the (touchpoints + outcome) correlation matrix below -_PSD_TOL means the
-# pairwise correlations cannot all come from one set of respondents; the repair lifts the
-# negative eigenvalues to _PSD_FLOOR (not 0, which would claim a perfect fit, R² = 1).
+# pairwise correlations cannot all come from one set of respondents; the repair is the nearest
+# correlation matrix whose eigenvalues are at least _PSD_FLOOR (not 0, which would claim a
+# perfect fit, R² = 1).
 _PSD_TOL = 1e-9
 _PSD_FLOOR = 1e-3
+# Higham's alternating projections stop when successive iterates change by less than this
+# (relative, Frobenius norm); they converge linearly, so a cap on the iterations is a safeguard.
+_NEAREST_TOL = 1e-10
+_NEAREST_MAX_ITER = 10_000
 
 
 
@@ -289,7 +324,7 @@ def _relative_weights_complete(x: FloatArray, y: FloatArray, names: tuple[str, .
             "the outcome has no variance in the answers used (every respondent gave the same outcome): "
             "pick another outcome or widen the filter"
         )
-    corr = np.corrcoef(np.column_stack([x, y]), rowvar=False)
+    corr: FloatArray = np.atleast_2d(np.corrcoef(np.column_stack([x, y]), rowvar=False))
     return relative_weights(corr[:k, :k], corr[:k, k], names)
 
 
@@ -300,6 +335,17 @@ def relative_weights_from_data(x: ArrayLike, y: ArrayLike, predictors: Sequence[
     """
     xa, ya, names = _complete_rows(x, y, predictors)
     return _relative_weights_complete(xa, ya, names)
+
+
+def respondents_resampled(x: ArrayLike, y: ArrayLike, predictors: Sequence[str], rule: str = LISTWISE) -> int:
+    """Return how many of these rows `bootstrap_importance` resamples under `rule` (the respondents it uses).
+
+    Listwise: the rows with every touchpoint and the outcome; pairwise: the rows with the
+    outcome and at least one touchpoint answer.
+    """
+    _check_rule(rule)
+    rows = _complete_rows if rule == LISTWISE else _pairwise_rows
+    return int(rows(x, y, predictors)[1].shape[0])
 
 
 def bootstrap_importance(
@@ -343,7 +389,7 @@ def bootstrap_importance(
     draws: list[tuple[float, ...]] = []
     step = max(1, resamples // 100)
     for i in range(resamples):
-        idx = rng.integers(0, n, size=n)
+        idx: IntArray = rng.integers(0, n, size=(n,), dtype=np.int64)
         # A resample where some touchpoint happens not to vary cannot be analysed: skip it.
         with contextlib.suppress(DriverInputError):
             draws.append(shares_of(idx))
@@ -472,24 +518,69 @@ def smallest_eigenvalue(rxx: ArrayLike, rxy: ArrayLike) -> float:
     return float(np.linalg.eigvalsh((full + full.T) / 2.0).min())
 
 
+def nearest_correlation(
+    matrix: ArrayLike, *, floor: float = 0.0, tol: float = _NEAREST_TOL, max_iter: int = _NEAREST_MAX_ITER
+) -> FloatArray:
+    """Return the nearest correlation matrix to a symmetric matrix (Frobenius norm), eigenvalues >= ``floor``.
+
+    Higham (2002), "Computing the nearest correlation matrix — a problem from finance":
+    alternating projections between S = {symmetric X with every eigenvalue >= floor} (clip
+    the eigenvalues) and U = {unit diagonal} (set the diagonal to 1), with Dykstra's
+    correction ΔS subtracted before each projection onto S. Without the correction the
+    iteration (like clipping once and rescaling) lands on *a* correlation matrix, not the
+    nearest one. ``floor = 0`` is Higham's problem; a small positive floor keeps the result
+    strictly positive definite. A valid correlation matrix (eigenvalues >= floor) comes
+    back as it is.
+    """
+    try:
+        a = np.asarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DriverInputError(f"correlations must be numbers: {exc}") from exc
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
+        raise DriverInputError(f"a correlation matrix must be square and not empty, got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise DriverInputError("the correlation matrix has missing values: every pair needs a correlation")
+    if not 0.0 <= floor < 1.0:
+        raise DriverInputError(f"the eigenvalue floor must be in [0, 1), got {floor}")
+    a = (a + a.T) / 2.0
+    y: FloatArray = a.copy()  # Y_0 = A, ΔS_0 = 0
+    x = a
+    correction = np.zeros_like(a)
+    for _ in range(max_iter):
+        r = y - correction
+        values, vectors = np.linalg.eigh(r)
+        x_new = (vectors * np.maximum(values, floor)) @ vectors.T
+        x_new = (x_new + x_new.T) / 2.0
+        correction = x_new - r
+        y_new = x_new.copy()
+        np.fill_diagonal(y_new, 1.0)
+        size = float(np.linalg.norm(y_new))
+        change = max(float(np.linalg.norm(x_new - x)), float(np.linalg.norm(y_new - y)),
+                     float(np.linalg.norm(y_new - x_new))) / size
+        x, y = x_new, y_new
+        if change <= tol:
+            return y
+    # Not converged within the cap (not seen in practice): the last PSD iterate scaled to a unit
+    # diagonal is still a valid correlation matrix, if not quite the nearest one.
+    d = np.sqrt(np.diag(x))
+    return np.asarray(x / np.outer(d, d), dtype=np.float64)
+
+
 def consistent_correlations(rxx: ArrayLike, rxy: ArrayLike) -> tuple[FloatArray, FloatArray, bool]:
     """Return correlations that fit together (positive semidefinite), and whether they had to change.
 
     A consistent set comes back unchanged. Otherwise the joint matrix of touchpoints and
-    outcome has its negative eigenvalues lifted to a small floor and is rescaled to a unit
-    diagonal (a standard nearest-correlation-matrix repair); the floor keeps the repaired
-    matrix from claiming a perfect fit.
+    outcome is replaced by its nearest correlation matrix (Higham, 2002) with every
+    eigenvalue at least a small floor, which keeps the repaired matrix from claiming a
+    perfect fit.
     """
     r = np.asarray(rxx, dtype=np.float64)
     v = np.asarray(rxy, dtype=np.float64).ravel()
     full = _augmented(r, v)
     full = (full + full.T) / 2.0
-    values, vectors = np.linalg.eigh(full)
-    if values.min() >= -_PSD_TOL:
+    if np.linalg.eigvalsh(full).min() >= -_PSD_TOL:
         return r, v, False
-    fixed = (vectors * np.clip(values, _PSD_FLOOR, None)) @ vectors.T
-    d = np.sqrt(np.diag(fixed))
-    fixed = fixed / np.outer(d, d)
+    fixed = nearest_correlation(full, floor=_PSD_FLOOR)
     k = r.shape[0]
     return fixed[:k, :k], fixed[:k, k], True
 
@@ -632,6 +723,64 @@ class TouchpointDriver:
     beta: float  # standardised regression beta (read with care when touchpoints are correlated)
     performance: float  # mean score on 0-10
     n: int  # answers from respondents with the outcome
+    caution: str | None = None  # NEGATIVE_DRIVER or SUPPRESSOR (see `touchpoint_caution`): never in fix first
+
+    @property
+    def direction(self) -> str:
+        """Return POSITIVE or NEGATIVE: the sign of the standardised regression weight (0 counts as positive)."""
+        return NEGATIVE if self.beta < 0 else POSITIVE
+
+    @property
+    def suppressor(self) -> bool:
+        """Return True when the correlation and the regression weight have opposite signs."""
+        return self.correlation * self.beta < 0
+
+
+def touchpoint_caution(correlation: float, beta: float, higher_is_better: bool = True) -> str | None:
+    """Return SUPPRESSOR, NEGATIVE_DRIVER, or None for a touchpoint that can be ranked into fix first.
+
+    A suppressor has r and beta of opposite signs: its weight mostly corrects the other
+    touchpoints. A negative driver has r and beta both pointing to a worse outcome as the
+    score rises: below 0 when higher outcomes are better, above 0 when lower ones are (churn).
+    """
+    if correlation * beta < 0:
+        return SUPPRESSOR
+    worse = beta < 0 if higher_is_better else beta > 0
+    return NEGATIVE_DRIVER if worse else None
+
+
+def mean_cuts(performances: Sequence[float]) -> tuple[float, float]:
+    """Return the default importance-performance crosshairs: (1 / k as a share, the mean performance).
+
+    With shares that sum to 1, 1 / k is the mean importance of the k touchpoints.
+    """
+    if not performances:
+        raise DriverInputError("no touchpoints analysed: there are no crosshairs to place")
+    return 1.0 / len(performances), sum(performances) / len(performances)
+
+
+def _signed(value: float) -> str:
+    # Two decimals, three when two would read as 0.00 (the sign is the point).
+    text = f"{value:+.2f}" if abs(value) >= 0.005 else f"{value:+.3f}"
+    return text.replace("-", "−")
+
+
+def direction_warning(t: TouchpointDriver) -> str | None:
+    """Return the warning naming a negative driver or a suppressor, or None for an ordinary touchpoint."""
+    numbers = f"r = {_signed(t.correlation)}, β = {_signed(t.beta)}"
+    if t.caution == SUPPRESSOR:
+        return (
+            f"'{t.touchpoint}' is a suppressor ({numbers}): its regression weight has the opposite sign of its "
+            f"correlation with the outcome, so its {_percent(t.importance)} importance mostly corrects the other "
+            "touchpoints rather than showing an effect of its own. It is not ranked in fix first."
+        )
+    if t.caution == NEGATIVE_DRIVER:
+        return (
+            f"'{t.touchpoint}' is a negative driver ({numbers}): higher scores go with a worse outcome, so its "
+            f"{_percent(t.importance)} importance says how strongly, not that raising the score helps. It is not "
+            "ranked in fix first."
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -649,6 +798,7 @@ class DriverAnalysis:
     left_out: tuple[LeftOut, ...]
     warnings: tuple[str, ...]
     pair_n: tuple[int, int]  # fewest and most respondents behind one correlation used
+    higher_is_better: bool = True  # False for an outcome where lower is better (churn)
 
     @property
     def binary(self) -> bool:
@@ -671,14 +821,40 @@ class DriverAnalysis:
     def shares(self) -> dict[str, float]:
         return {t.touchpoint: t.importance for t in self.touchpoints}
 
+    def cuts(self) -> tuple[float, float]:
+        """Return the default crosshairs: (importance share 1 / k, mean performance); see `mean_cuts`."""
+        return mean_cuts([t.performance for t in self.touchpoints])
+
+    def fix_first(
+        self, target: float | Mapping[str, float] | None = None, importance_cut: float | None = None
+    ) -> list[FixFirstItem]:
+        """Return the fix-first list (FIX_FIRST_RULE) of the touchpoints that can be ranked.
+
+        ``target`` defaults to the mean performance, ``importance_cut`` (a share) to 1 / k of
+        all analysed touchpoints; negative drivers and suppressors are left out (see ``caution``).
+        """
+        share, mean = self.cuts()
+        ranked = [(t.touchpoint, t.importance, t.performance) for t in self.touchpoints if t.caution is None]
+        goal = mean if target is None else target
+        return fix_first(ranked, goal, share if importance_cut is None else importance_cut)
+
+    def not_ranked(self) -> tuple[TouchpointDriver, ...]:
+        """Return the negative drivers and suppressors, most important first (never in fix first)."""
+        return tuple(t for t in self.touchpoints if t.caution is not None)
+
     def as_dict(self) -> dict[str, Any]:
-        """Return the public JSON shape (see README, `python -m cx drivers --json`)."""
+        """Return the public JSON shape (see README, `python -m cx drivers --json`).
+
+        The fix-first list uses the default crosshairs (`cuts`): the mean performance as target.
+        """
+        share, mean = self.cuts()
         return {
             "dataset": self.dataset,
             "outcome": self.outcome,
             "kind": self.kind,
             "rule": self.rule,
             "rule_text": self.rule_text(),
+            "higher_is_better": self.higher_is_better,
             "min_n": self.min_n,
             "respondents": self.respondents,
             "r2": self.r2,
@@ -687,18 +863,29 @@ class DriverAnalysis:
             "pair_n": {"min": self.pair_n[0], "max": self.pair_n[1]},
             "touchpoints": [
                 {"touchpoint": t.touchpoint, "importance": t.importance, "raw_weight": t.raw_weight,
-                 "correlation": t.correlation, "beta": t.beta, "performance": t.performance, "n": t.n}
+                 "correlation": t.correlation, "beta": t.beta, "direction": t.direction,
+                 "suppressor": t.suppressor, "performance": t.performance, "n": t.n}
                 for t in self.touchpoints
             ],
             "left_out": [{"touchpoint": lo.touchpoint, "n": lo.n, "reason": lo.reason} for lo in self.left_out],
             "warnings": list(self.warnings),
+            "fix_first_rule": FIX_FIRST_RULE,
+            "fix_first_target": mean,
+            "fix_first_importance_cut": share,
+            "fix_first": [
+                {"rank": rank, "touchpoint": item.touchpoint, "quadrant": item.quadrant, "importance": item.importance,
+                 "performance": item.performance, "target": item.target, "gap": item.gap, "priority": item.priority,
+                 "sentence": item.sentence}
+                for rank, item in enumerate(self.fix_first(), start=1)
+            ],
+            "not_ranked": [{"touchpoint": t.touchpoint, "reason": t.caution} for t in self.not_ranked()],
         }
 
 
 INCONSISTENT_WARNING: Final = (
     "The pairwise correlations do not fit together (their matrix is not positive semidefinite, which happens "
-    "when different respondents answer different touchpoints); they were nudged to the nearest consistent set, "
-    "so R² and the shares are approximate."
+    "when different respondents answer different touchpoints); they were replaced by the nearest consistent set "
+    "(the nearest correlation matrix, Higham 2002), so R² and the shares are approximate."
 )
 
 
@@ -710,11 +897,14 @@ def drivers_from_summary(
     outcome: str,
     kind: str,
     warnings: Sequence[str] = (),
+    higher_is_better: bool = True,
 ) -> DriverAnalysis:
     """Return the driver analysis from an engine's correlation summary.
 
     Touchpoints unfit to analyse are left out with a note (``usable_touchpoints``); an
-    inconsistent pairwise matrix is repaired with a warning (``consistent_correlations``).
+    inconsistent pairwise matrix is repaired with a warning (``consistent_correlations``);
+    negative drivers and suppressors are named in the warnings (``touchpoint_caution``;
+    ``higher_is_better=False`` for an outcome such as churn).
     """
     if summary.respondents == 0:
         raise DriverInputError(
@@ -748,16 +938,18 @@ def drivers_from_summary(
         TouchpointDriver(
             touchpoint=name, importance=rw.shares[j], raw_weight=rw.raw[j], correlation=float(sub.rxy[j]),
             beta=rw.betas[j], performance=float(sub.performance[j]), n=int(sub.n_pair[j, j]),
+            caution=touchpoint_caution(float(sub.rxy[j]), rw.betas[j], higher_is_better),
         )
         for j, name in enumerate(sub.touchpoints)
     ]
     rows.sort(key=lambda t: -t.importance)
+    notes += [w for w in (direction_warning(t) for t in rows) if w is not None]
     pairs = sub.n_pair[np.triu_indices(k, 1)] if k > 1 else np.diag(sub.n_pair)
     pairs = np.concatenate([pairs, np.diag(sub.n_pair)])
     return DriverAnalysis(
         dataset=dataset, outcome=outcome, kind=kind, rule=summary.rule, min_n=min_n,
         respondents=summary.respondents, r2=rw.r2, touchpoints=tuple(rows), left_out=left,
-        warnings=tuple(notes), pair_n=(int(pairs.min()), int(pairs.max())),
+        warnings=tuple(notes), pair_n=(int(pairs.min()), int(pairs.max())), higher_is_better=higher_is_better,
     )
 
 
@@ -807,13 +999,16 @@ def fix_first(
     target: float | Mapping[str, float],
     importance_cut: float | None = None,
 ) -> list[FixFirstItem]:
-    """Return touchpoints ranked by importance x gap to target, biggest first.
+    """Return touchpoints in the fix-first order (FIX_FIRST_RULE): quadrant first, then importance x gap.
 
     ``items`` are (touchpoint, importance share 0-1, performance 0-10). ``target`` is one
-    target score for all or a per-touchpoint mapping. A touchpoint is "important" when its
-    share is at least ``importance_cut`` (default: the mean share of the items, like the
-    IPA crosshair). Touchpoints at or above target have priority 0 and follow, most
-    important first; ties keep the input order.
+    target score for all or a per-touchpoint mapping; it is also the performance cut of the
+    quadrants. A touchpoint is "important" when its share is at least ``importance_cut``
+    (default: the mean share of the items, like the IPA crosshair). Quadrants come in
+    FIX_FIRST_ORDER (fix first, low priority, keep up, possible overkill); within one, the
+    biggest importance x gap first, then the most important (at or above target the
+    priority is 0); ties keep the input order. Leave negative drivers and suppressors out
+    of ``items`` (``DriverAnalysis.fix_first`` does).
     """
     if importance_cut is None:
         importance_cut = sum(float(i[1]) for i in items) / len(items) if items else 0.0
@@ -855,7 +1050,7 @@ def fix_first(
                 sentence=sentence,
             )
         )
-    ranked.sort(key=lambda item: (-item.priority, -item.importance))
+    ranked.sort(key=lambda item: (FIX_FIRST_ORDER.index(item.quadrant), -item.priority, -item.importance))
     return ranked
 
 

@@ -99,7 +99,10 @@ st.markdown(analysis.reading())
 st.caption(analysis.rule_text() + f" Respondents behind one correlation: {analysis.pair_n[0]:,} to "
                                   f"{analysis.pair_n[1]:,}. Computed on {engine.label}.")
 for warning in analysis.warnings:
-    st.warning(warning, icon="⚠️")
+    st.warning(md(warning), icon="⚠️")
+if not analysis.higher_is_better:
+    st.caption(f"Lower is better for '{md(outcome)}': a negative direction (higher scores, lower outcome) is what "
+               "a lever looks like here; a negative driver is one whose higher scores go with more of it.")
 if analysis.left_out:
     st.info("Left out, not silently:\n\n" + "\n".join(
         f"- **{md(lo.touchpoint)}**: {md(lo.reason)}" for lo in analysis.left_out))
@@ -138,15 +141,25 @@ st.dataframe(
         "high": st.column_config.NumberColumn("95 % high", format="%.1f"),
         "correlation": st.column_config.NumberColumn("Correlation", format="%.2f",
                                                      help="Pearson r with the outcome."),
+        "beta": st.column_config.NumberColumn("β", format="%.2f",
+                                              help="Standardised regression weight, the others held fixed."),
+        "direction": st.column_config.TextColumn(
+            "Direction", help="The sign of β: positive, higher scores go with a higher outcome; negative, lower."),
         "performance": st.column_config.NumberColumn("Performance (0–10)", format="%.1f"),
         "n": st.column_config.NumberColumn("n", format="%d", help="Answers from respondents with the outcome."),
-        "quadrant": st.column_config.TextColumn("Quadrant"),
+        "quadrant": st.column_config.TextColumn(
+            "Quadrant", help="Negative driver (β and r below 0) or suppressor (β and r of opposite signs): "
+                             "never ranked in fix first, whatever the quadrant."),
+        "fix_first_rank": st.column_config.NumberColumn("Fix-first rank", format="%d",
+                                                        help="Place in the fix-first list below; empty: not ranked."),
     },
 )
 if intervals is not None:
     st.caption(intervals.note)
 notes = [*ui.filter_notes(dataset, filters), f"Outcome: {outcome}", f"{analysis.r2_label}: {analysis.r2:.4f}",
          f"Missing answers: {analysis.rule} deletion", f"Minimum n: {min_n}",
+         f"Fix-first rank: {drivers.FIX_FIRST_RULE} Target {performance_cut:.1f}; important from "
+         f"{importance_cut:.1f} % of explained variance",
          *[f"Left out: {lo.touchpoint} ({lo.reason})" for lo in analysis.left_out]]
 st.download_button("Download the drivers (CSV)", exports.safe_csv(frame, notes=notes),
                    file_name=f"drivers-{dataset}-{outcome}.csv", mime="text/csv")
@@ -160,17 +173,22 @@ st.caption("Each touchpoint is placed by its performance (x) and importance (y).
 # ---------------------------------------------------------------- fix first
 
 st.subheader("Fix first")
-ranked = drivers.fix_first([(t.touchpoint, t.importance, t.performance) for t in analysis.touchpoints],
-                           target=performance_cut, importance_cut=importance_cut / 100)
-below = [item for item in ranked if item.priority > 0]
+# The same list (same targets, same order) as the table's rank column, the CSV and `cx drivers --json`.
+ranked = analysis.fix_first(performance_cut, importance_cut / 100)
+below = [item for item in ranked if item.gap > 0]  # fix first, then low priority
 if below:
-    st.markdown("Ranked by importance × gap to target:\n\n" + "\n".join(
+    st.markdown(drivers.FIX_FIRST_RULE + "\n\n" + "\n".join(
         f"{i}. {md(item.sentence)}" for i, item in enumerate(below, start=1)))
 else:
-    st.success(f"Every analysed touchpoint is at or above the target of {performance_cut:.1f}.")
-above = [item.touchpoint for item in ranked if item.priority == 0]
+    st.caption(drivers.FIX_FIRST_RULE)
+    st.success(f"Every touchpoint that can be ranked is at or above the target of {performance_cut:.1f}.")
+above = [item for item in ranked if item.gap <= 0]  # keep up, then possible overkill
 if above:
-    st.caption("At or above target: " + ", ".join(md(name) for name in above))
+    st.caption("At or above target, in the same order: " + ", ".join(
+        f"{i}. {md(item.touchpoint)} ({item.quadrant})" for i, item in enumerate(above, start=len(below) + 1)))
+if analysis.not_ranked():
+    st.caption("Not ranked (see the warnings above): " + ", ".join(
+        f"{md(t.touchpoint)} ({t.caution})" for t in analysis.not_ranked()))
 
 # ---------------------------------------------------------------- segments side by side
 

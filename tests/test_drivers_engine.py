@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx import driver_charts, driver_data, drivers, store
+from cx import driver_charts, driver_data, drivers, exports, store
 from cx.__main__ import main
 from cx.drivers import LISTWISE, PAIRWISE, CorrelationSummary
 from cx.engines import parquet_engine, store_engine
@@ -61,6 +61,12 @@ def store_wide(
                                    "value": frame[s].astype(str)}) for s in segments]) if segments else None
     store.save_dataset(con, name, long[["respondent", "touchpoint", "score", "scale_min", "scale_max"]],
                        outcomes=outcomes, segments=seg)
+
+
+def data_warnings(result: drivers.DriverAnalysis) -> list[str]:
+    """Return the warnings about the data (not the ones naming a negative driver or a suppressor)."""
+    named = {drivers.direction_warning(t) for t in result.touchpoints}
+    return [w for w in result.warnings if w not in named]
 
 
 def eigen_relative_weights(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
@@ -136,7 +142,7 @@ def test_engine_summary_equals_pandas_on_the_same_rows(con: duckdb.DuckDBPyConne
 def test_relative_weights_via_engine_equal_the_numpy_path(con: duckdb.DuckDBPyConnection, mixed: pd.DataFrame,
                                                           rule: str) -> None:
     result = driver_data.analyse(store_engine(con), "Mixed", "Recommend", min_n=30, rule=rule)
-    assert not result.warnings and not result.left_out
+    assert not data_warnings(result) and not result.left_out
     names = sorted(c for c in mixed.columns if c != "y")
     ref = mixed.dropna() if rule == LISTWISE else mixed
     corr = ref[[*names, "y"]].corr().to_numpy()
@@ -334,7 +340,8 @@ def test_inconsistent_pairwise_matrix_falls_back_to_listwise(con: duckdb.DuckDBP
     assert drivers.smallest_eigenvalue(pairwise.rxx, pairwise.rxy) < -0.1
     result = driver_data.analyse(engine, "Patchy", "Overall")
     assert result.rule == LISTWISE and result.respondents == 40
-    assert len(result.warnings) == 1 and "listwise deletion was used instead" in result.warnings[0]
+    notes = data_warnings(result)
+    assert len(notes) == 1 and "listwise deletion was used instead" in notes[0]
     assert 0 < result.r2 < 1
 
 
@@ -344,7 +351,7 @@ def test_inconsistent_pairwise_matrix_without_enough_complete_rows_is_repaired(
     _three_groups(con, "Patchy", complete=0)
     result = driver_data.analyse(store_engine(con), "Patchy", "Overall")
     assert result.rule == PAIRWISE
-    assert result.warnings == (drivers.INCONSISTENT_WARNING,)
+    assert data_warnings(result) == [drivers.INCONSISTENT_WARNING]
     assert 0 < result.r2 < 1 and sum(result.shares().values()) == pytest.approx(1.0)
     with pytest.raises(drivers.DriverInputError, match="only 0 respondents answered all 3 touchpoints"):
         driver_data.analyse(store_engine(con), "Patchy", "Overall", rule=LISTWISE)
@@ -412,6 +419,154 @@ def test_bootstrap_intervals_cover_the_estimate_and_report_progress(con: duckdb.
         assert low < t.importance < high
     sub = driver_data.bootstrap_intervals(engine, result, resamples=60, seed=4, limit=150)
     assert sub.sampled and sub.respondents_used < result.respondents and "random" in sub.note
+
+
+def test_bootstrap_note_states_the_respondents_actually_resampled(con: duckdb.DuckDBPyConnection,
+                                                                  mixed: pd.DataFrame) -> None:
+    engine = store_engine(con)
+    result = driver_data.analyse(engine, "Mixed", "Recommend", rule=LISTWISE)
+    complete = len(mixed.dropna())  # pandas: respondents with every touchpoint and the outcome
+    assert result.respondents == complete < len(mixed)
+    full = driver_data.bootstrap_intervals(engine, result, resamples=40, seed=2)
+    assert not full.sampled and full.respondents_used == full.respondents_total == complete
+    assert f"bootstrap resamples of the {complete:,} respondents in the analysis" in full.note
+    # Above the limit: a random subset of the *complete* respondents, every one of them used.
+    part = driver_data.bootstrap_intervals(engine, result, resamples=40, seed=2, limit=60)
+    x, y, total, sampled = driver_data.respondent_rows(engine, "Mixed", "Recommend",
+                                                       [t.touchpoint for t in result.touchpoints],
+                                                       limit=60, seed=2, rule=LISTWISE)
+    used = int((np.isfinite(x).all(axis=1) & np.isfinite(y)).sum())
+    assert sampled and total == complete and used == len(y) < complete
+    assert part.sampled and (part.respondents_used, part.respondents_total) == (used, complete)
+    assert f"a random {used:,} of the {complete:,} respondents in the analysis" in part.note
+    # Pairwise: everyone with the outcome and an answer.
+    pairwise = driver_data.analyse(engine, "Mixed", "Recommend")
+    intervals = driver_data.bootstrap_intervals(engine, pairwise, resamples=40, seed=2)
+    assert intervals.respondents_used == len(mixed) == pairwise.respondents
+    assert f"of the {len(mixed):,} respondents in the analysis" in intervals.note
+
+
+# ---------------------------------------------------------------- direction: negative drivers and suppressors
+
+
+def planted_frame(n: int = 2000, seed: int = 21) -> pd.DataFrame:
+    """Return a wide survey (scale -10..20) with a planted suppressor (x2) and negative driver (x3).
+
+    x1 = t + e and x2 = e share the noise e; y = t + 0.1 e - 0.6 u + 0.2 v: x2 barely correlates
+    with y but gets a negative weight next to x1; x3 = u pulls y down; x4 = v is a small lever.
+    """
+    rng = np.random.default_rng(seed)
+    t, e, u, v, noise = rng.normal(size=(5, n))
+    return pd.DataFrame({"id": np.arange(n), "x1": 5 + t + e, "x2": 2 + e, "x3": 1 + u, "x4": 2.5 + v,
+                         "y": 5 + t + 0.1 * e - 0.6 * u + 0.2 * v + 0.5 * noise})
+
+
+def store_planted(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    frame = planted_frame()
+    store_wide(con, "Planted", frame, ["x1", "x2", "x3", "x4"], (-10, 20), ("y", "Overall", "score", (0, 10)))
+    return frame
+
+
+def _expected_signs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson r and standardised betas by least squares, computed here."""
+    x = frame[["x1", "x2", "x3", "x4"]].to_numpy()
+    y = frame["y"].to_numpy()
+    z = (x - x.mean(axis=0)) / x.std(axis=0)
+    beta, *_ = np.linalg.lstsq(z, (y - y.mean()) / y.std(), rcond=None)
+    return frame[["x1", "x2", "x3", "x4"]].corrwith(frame["y"]).to_numpy(), beta
+
+
+def test_cli_drivers_json_gives_direction_and_keeps_negative_drivers_out_of_fix_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "planted.duckdb"
+    con = store.connect(db)
+    store.set_setting(con, "seeded_at", "never")
+    frame = store_planted(con)
+    con.close()
+    r, beta = _expected_signs(frame)
+    assert r[1] > 0 > beta[1] and r[2] < 0 and beta[2] < 0  # the plant: x2 suppressor, x3 negative
+    code, out, err = _cli(capsys, "drivers", "--dataset", "Planted", "--outcome", "Overall", "--json", "--db", str(db))
+    assert code == 0, err
+    payload = json.loads(out)
+    rows = {row["touchpoint"]: row for row in payload["touchpoints"]}
+    for j, name in enumerate(["x1", "x2", "x3", "x4"]):
+        assert rows[name]["beta"] == pytest.approx(beta[j], abs=1e-9)
+        assert rows[name]["direction"] == ("negative" if beta[j] < 0 else "positive")
+        assert rows[name]["suppressor"] is bool(r[j] * beta[j] < 0)
+    assert [rows[n]["suppressor"] for n in ("x1", "x2", "x3", "x4")] == [False, True, False, False]
+    # The README's fields are all still there.
+    assert {"touchpoint", "importance", "raw_weight", "correlation", "beta", "performance", "n"} <= set(rows["x1"])
+    assert [w for w in payload["warnings"] if w.startswith("'x2' is a suppressor")]
+    assert [w for w in payload["warnings"] if w.startswith("'x3' is a negative driver")]
+    assert not [w for w in payload["warnings"] if w.startswith(("'x1'", "'x4'"))]
+    assert {row["touchpoint"] for row in payload["fix_first"]} == {"x1", "x4"}
+    assert payload["not_ranked"] == sorted(
+        [{"touchpoint": "x2", "reason": "suppressor"}, {"touchpoint": "x3", "reason": "negative driver"}],
+        key=lambda item: -rows[item["touchpoint"]]["importance"])
+    # The order: quadrant first, as stated; the target is the mean performance of all four.
+    mean = sum(row["performance"] for row in rows.values()) / 4
+    assert payload["fix_first_target"] == pytest.approx(mean) and payload["fix_first_importance_cut"] == 0.25
+    assert payload["fix_first_rule"] == drivers.FIX_FIRST_RULE
+    quadrants = [row["quadrant"] for row in payload["fix_first"]]
+    assert [drivers.FIX_FIRST_ORDER.index(q) for q in quadrants] == sorted(
+        drivers.FIX_FIRST_ORDER.index(q) for q in quadrants)
+    assert [row["rank"] for row in payload["fix_first"]] == [1, 2]
+    x4 = next(row for row in payload["fix_first"] if row["touchpoint"] == "x4")
+    assert x4["gap"] == pytest.approx(mean - rows["x4"]["performance"])
+
+
+def test_driver_frame_and_csv_name_negative_drivers_and_carry_the_fix_first_rank(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    store_planted(con)
+    result = driver_data.analyse(store_engine(con), "Planted", "Overall")
+    share, target = result.cuts()
+    frame = driver_charts.driver_frame(result, share, target)
+    by_name = frame.set_index("touchpoint")
+    assert by_name.loc["x2", "quadrant"] == drivers.SUPPRESSOR and by_name.loc["x2", "direction"] == "negative"
+    assert by_name.loc["x3", "quadrant"] == drivers.NEGATIVE_DRIVER and by_name.loc["x3", "direction"] == "negative"
+    assert by_name.loc[["x2", "x3"], "fix_first_rank"].isna().all()
+    ranked = [item.touchpoint for item in result.fix_first(target, share)]
+    assert by_name.loc[ranked, "fix_first_rank"].tolist() == list(range(1, len(ranked) + 1))
+    csv = exports.safe_csv(frame).decode()
+    assert "direction" in csv.splitlines()[0] and "fix_first_rank" in csv.splitlines()[0]
+    assert ",suppressor," in csv and ",negative driver," in csv
+    spec = json.dumps(driver_charts.ipa_chart(frame, 100 * share, target, result.respondents).to_dict())
+    assert drivers.SUPPRESSOR in spec and drivers.NEGATIVE_DRIVER in spec
+
+
+def test_drivers_page_marks_negative_drivers_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "planted.duckdb"
+    con = store.connect(db)
+    store.set_setting(con, "seeded_at", "never")
+    store_planted(con)
+    con.close()
+    monkeypatch.setenv("CX_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "pages" / "6_Drivers.py"), default_timeout=60)
+        at.session_state["drivers_resamples"] = 100
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        table = at.dataframe[0].value.set_index("touchpoint")
+        assert table.loc["x2", "quadrant"] == "suppressor" and table.loc["x3", "quadrant"] == "negative driver"
+        assert table.loc["x3", "direction"] == "negative" and table.loc["x1", "direction"] == "positive"
+        warnings = [_unescape(w.value) for w in at.warning]
+        assert any(w.startswith("'x2' is a suppressor") for w in warnings)
+        assert any(w.startswith("'x3' is a negative driver") for w in warnings)
+        captions = [_unescape(c.value) for c in at.caption]
+        assert any(c.startswith("Not ranked") and "x2 (suppressor)" in c and "x3 (negative driver)" in c
+                   for c in captions)
+        fix = _unescape(next(m.value for m in at.markdown if m.value.startswith("Ranked quadrant by quadrant")))
+        assert "x4:" in fix and "x2:" not in fix and "x3:" not in fix
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
 
 
 # ---------------------------------------------------------------- moment comparison
@@ -586,7 +741,8 @@ def drivers_app(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def _unescape(text: str) -> str:
-    return text.replace("\\", "")
+    # Markdown escapes: backslashes, and the invisible word joiners that break links and icons.
+    return text.replace("\\", "").replace("\u2060", "")
 
 
 def test_drivers_page_shows_chart_table_and_fix_first(drivers_app: AppTest) -> None:
@@ -604,7 +760,8 @@ def test_drivers_page_shows_chart_table_and_fix_first(drivers_app: AppTest) -> N
     assert "fix first" in chart.spec and "possible overkill" in chart.spec
     data = " ".join(str(d.data) for d in chart.datasets)
     assert "Stock availability" in data
-    fix = _unescape(next(m.value for m in drivers_app.markdown if m.value.startswith("Ranked by importance")))
+    fix = _unescape(next(m.value for m in drivers_app.markdown if m.value.startswith("Ranked quadrant by quadrant")))
+    assert fix.startswith(_unescape(drivers.FIX_FIRST_RULE))  # the rule, in one sentence, above the list
     assert "1. Stock availability: important (" in fix and "below target" in fix and "— fix first" in fix
     assert any("Installation help" in i.value and "fewer than 30" in i.value for i in drivers_app.info)
     assert any("Missing answers: pairwise deletion" in c.value for c in drivers_app.caption)
@@ -635,5 +792,5 @@ def test_drivers_page_with_targets_and_a_yes_no_outcome(drivers_app: AppTest) ->
     assert drivers_app.selectbox(key="choice_outcome").value == "Churned"
     assert "pseudo-R² (linear probability)" in {m.label for m in drivers_app.metric}
     assert any("The outcome is yes/no" in m.value for m in drivers_app.markdown)
-    fix = _unescape(next(m.value for m in drivers_app.markdown if m.value.startswith("Ranked by importance")))
+    fix = _unescape(next(m.value for m in drivers_app.markdown if m.value.startswith("Ranked quadrant by quadrant")))
     assert "vs 8.0)" in fix  # every gap is measured to the user's target

@@ -18,21 +18,33 @@ import pytest
 
 from cx.drivers import (
     FIX_FIRST,
+    FIX_FIRST_ORDER,
+    FIX_FIRST_RULE,
     KEEP_UP,
     LOW_PRIORITY,
+    NEGATIVE,
+    NEGATIVE_DRIVER,
+    POSITIVE,
     POSSIBLE_OVERKILL,
     QUADRANTS,
+    SUPPRESSOR,
+    CorrelationSummary,
+    DriverAnalysis,
     DriverInputError,
     bootstrap_importance,
+    consistent_correlations,
     difference_test,
+    drivers_from_summary,
     fix_first,
     ipa_quadrant,
     mean_difference_test,
+    nearest_correlation,
     nps_difference_test,
     pseudo_r2_note,
     r2_reading,
     relative_weights,
     relative_weights_from_data,
+    respondents_resampled,
 )
 from cx.errors import CxError
 
@@ -362,6 +374,179 @@ def test_fix_first_per_touchpoint_targets_and_errors() -> None:
         fix_first([("Delivery", 18.0, 6.0)], 7.0)
     with pytest.raises(ValueError, match="'Product innovation' has no score"):
         fix_first([("Product innovation", 0.5, float("nan"))], 7.0)
+
+
+def test_fix_first_ranks_quadrant_first_then_importance_times_gap() -> None:
+    # Under the old rule (importance x gap alone) the two "low priority" reviews items came first:
+    # 0.06 x 6.0 = 0.36 and 0.05 x 5.0 = 0.25 beat the only "fix first" item, 0.40 x 0.5 = 0.20.
+    items = [
+        ("Newsletter", 0.19, 8.0),  # less important (cut = mean share 0.2), above target: possible overkill
+        ("Review reply", 0.06, 1.0),  # less important, far below target: low priority
+        ("Checkout", 0.30, 9.0),  # important, above target: keep up
+        ("Refund", 0.40, 6.5),  # important, below target: fix first
+        ("Packaging", 0.05, 2.0),  # low priority
+    ]
+    ranked = fix_first(items, 7.0)
+    assert [(item.touchpoint, item.quadrant) for item in ranked] == [
+        ("Refund", FIX_FIRST),
+        ("Review reply", LOW_PRIORITY),
+        ("Packaging", LOW_PRIORITY),
+        ("Checkout", KEEP_UP),
+        ("Newsletter", POSSIBLE_OVERKILL),
+    ]
+    assert [round(item.priority, 4) for item in ranked] == [0.2, 0.36, 0.25, 0.0, 0.0]
+    assert [item.gap for item in ranked] == pytest.approx([0.5, 6.0, 5.0, -2.0, -1.0])
+    assert FIX_FIRST_ORDER == (FIX_FIRST, LOW_PRIORITY, KEEP_UP, POSSIBLE_OVERKILL)
+    # The page states the rule in one sentence.
+    assert FIX_FIRST_RULE.count(". ") == 0 and FIX_FIRST_RULE.endswith(".")
+    for words in ("fix first", "low priority", "keep up", "possible overkill", "importance × gap", "suppressor"):
+        assert words in FIX_FIRST_RULE
+
+
+def test_fix_first_within_a_quadrant_ties_on_priority_go_by_importance() -> None:
+    # Both keep up (priority 0): the more important first; equal fix-first priorities: the more important first.
+    ranked = fix_first([("A", 0.2, 9.0), ("B", 0.3, 8.0), ("C", 0.25, 6.0), ("D", 0.25 * 2 / 3, 5.5)], 7.0, 0.1)
+    assert [item.touchpoint for item in ranked] == ["C", "D", "B", "A"]
+    assert ranked[0].priority == pytest.approx(ranked[1].priority)
+
+
+# ---------------------------------------------------------------- direction: negative drivers, suppressors
+
+
+def _planted(n: int = 4000, seed: int = 11) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Return scores and an outcome with a planted negative driver (x3) and a suppressor (x2).
+
+    y = t + 0.1 e - 0.6 u + 0.2 v + noise; x1 = t + e and x2 = e share the noise e, so x2 barely
+    correlates with y (r ≈ +0.08) but gets a negative weight once x1 is held fixed
+    (y = x1 - 0.9 x2 - ...). x3 = u pulls y down; x4 = v is a small positive driver.
+    Means are shifted so that x2 and x3 perform worst and would top a fix-first list.
+    """
+    rng = np.random.default_rng(seed)
+    t, e, u, v, noise = rng.normal(size=(5, n))
+    x = np.column_stack([5 + t + e, 2 + e, 1 + u, 4 + v])
+    y = 5 + t + 0.1 * e - 0.6 * u + 0.2 * v + 0.5 * noise
+    return x, y, ["x1", "x2", "x3", "x4"]
+
+
+def _planted_analysis(higher_is_better: bool = True) -> tuple[DriverAnalysis, np.ndarray, np.ndarray]:
+    x, y, names = _planted()
+    summary = CorrelationSummary.from_rows(x, y, names)
+    result = drivers_from_summary(summary, min_n=30, dataset="Planted", outcome="Overall", kind="score",
+                                  higher_is_better=higher_is_better)
+    # Independent: Pearson r and standardised betas by least squares, here in the test.
+    r = np.corrcoef(np.column_stack([x, y]), rowvar=False)[:4, 4]
+    beta, *_ = np.linalg.lstsq(_standardise(x), _standardise(y), rcond=None)
+    return result, r, beta
+
+
+def test_planted_negative_driver_and_suppressor_are_named_and_not_ranked() -> None:
+    result, r, beta = _planted_analysis()
+    by_name = {t.touchpoint: t for t in result.touchpoints}
+    for j, name in enumerate(["x1", "x2", "x3", "x4"]):
+        assert by_name[name].correlation == pytest.approx(r[j], abs=1e-9)
+        assert by_name[name].beta == pytest.approx(beta[j], abs=1e-9)
+    # The planted structure, checked on the independent numbers first.
+    assert r[1] > 0 > beta[1]  # the suppressor: r ≈ 0 (slightly positive), β negative
+    assert abs(r[1]) < 0.15 and beta[1] < -0.3
+    assert r[2] < 0 and beta[2] < 0  # the negative driver
+    assert [by_name[n].direction for n in ("x1", "x2", "x3", "x4")] == [POSITIVE, NEGATIVE, NEGATIVE, POSITIVE]
+    assert [by_name[n].suppressor for n in ("x1", "x2", "x3", "x4")] == [False, True, False, False]
+    assert [by_name[n].caution for n in ("x1", "x2", "x3", "x4")] == [None, SUPPRESSOR, NEGATIVE_DRIVER, None]
+    # Named in the warnings, one each, with their r and β.
+    named = {name: [w for w in result.warnings if w.startswith(f"'{name}' ")] for name in by_name}
+    assert [len(named[n]) for n in ("x1", "x2", "x3", "x4")] == [0, 1, 1, 0]
+    assert "is a suppressor" in named["x2"][0] and f"β = −{abs(beta[1]):.2f}" in named["x2"][0]
+    assert "is a negative driver" in named["x3"][0] and f"r = −{abs(r[2]):.2f}" in named["x3"][0]
+    # x2 and x3 perform worst (2 and 1 of 10): any ranking by gap alone would put them first.
+    ranked = result.fix_first(target=7.0)
+    assert [item.touchpoint for item in ranked] == ["x1", "x4"]
+    assert [t.touchpoint for t in result.not_ranked()] == [t.touchpoint for t in result.touchpoints
+                                                            if t.touchpoint in ("x2", "x3")]
+    payload = result.as_dict()
+    rows = {row["touchpoint"]: row for row in payload["touchpoints"]}
+    assert {name: rows[name]["direction"] for name in rows} == {"x1": "positive", "x2": "negative",
+                                                                 "x3": "negative", "x4": "positive"}
+    assert [row["touchpoint"] for row in payload["fix_first"]] == [item.touchpoint for item in result.fix_first()]
+    assert {row["touchpoint"] for row in payload["fix_first"]} == {"x1", "x4"}
+    assert payload["not_ranked"] == [{"touchpoint": t.touchpoint, "reason": t.caution} for t in result.not_ranked()]
+
+
+def test_on_a_lower_is_better_outcome_a_positive_weight_is_the_negative_driver() -> None:
+    # Churn: higher scores should go with less of the outcome, so β < 0 is a lever and β > 0 is not.
+    result, _, _ = _planted_analysis(higher_is_better=False)
+    by_name = {t.touchpoint: t for t in result.touchpoints}
+    assert by_name["x3"].direction == NEGATIVE and by_name["x3"].caution is None
+    assert by_name["x1"].caution == NEGATIVE_DRIVER and by_name["x4"].caution == NEGATIVE_DRIVER
+    assert by_name["x2"].caution == SUPPRESSOR  # opposite signs whichever way the outcome points
+    assert [item.touchpoint for item in result.fix_first(target=7.0)] == ["x3"]
+    assert result.as_dict()["higher_is_better"] is False
+
+
+# ---------------------------------------------------------------- nearest correlation matrix (Higham 2002)
+
+
+HIGHAM_A = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
+HIGHAM_NEAREST = np.array([[1.0, 0.7607, 0.1573], [0.7607, 1.0, 0.7607], [0.1573, 0.7607, 1.0]])
+
+
+def _clipped(a: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """The usual shortcut, written here: clip the eigenvalues, rescale to a unit diagonal."""
+    values, vectors = np.linalg.eigh(a)
+    fixed = vectors @ np.diag(np.maximum(values, floor)) @ vectors.T
+    d = np.sqrt(np.diag(fixed))
+    return fixed / np.outer(d, d)
+
+
+def test_nearest_correlation_matrix_of_highams_example() -> None:
+    nearest = nearest_correlation(HIGHAM_A)
+    assert nearest == pytest.approx(HIGHAM_NEAREST, abs=GOLD)
+    assert np.diag(nearest) == pytest.approx(np.ones(3), abs=1e-12)
+    assert np.abs(nearest - nearest.T).max() < 1e-12
+    assert np.linalg.eigvalsh(nearest).min() > -1e-8  # positive semidefinite
+    distance = np.linalg.norm(HIGHAM_A - nearest)
+    assert distance < np.linalg.norm(HIGHAM_A - _clipped(HIGHAM_A)) - 1e-3
+    # Nearest over the whole (convex) set of correlation matrices: <A - X, C - X> <= 0 for any
+    # correlation matrix C, here C from random data.
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        c = np.corrcoef(rng.normal(size=(5, 3)) @ rng.normal(size=(3, 3)), rowvar=False)
+        assert float(np.sum((HIGHAM_A - nearest) * (c - nearest))) < 1e-7
+
+
+def test_nearest_correlation_keeps_a_valid_matrix_and_honours_the_floor() -> None:
+    valid = np.array([[1.0, 0.3, -0.2], [0.3, 1.0, 0.5], [-0.2, 0.5, 1.0]])
+    assert nearest_correlation(valid) == pytest.approx(valid, abs=1e-12)
+    floored = nearest_correlation(HIGHAM_A, floor=0.1)
+    assert np.diag(floored) == pytest.approx(np.ones(3), abs=1e-12)
+    assert np.linalg.eigvalsh(floored).min() > 0.1 - 1e-7
+    # Nearest among correlation matrices with every eigenvalue >= 0.1: C = 0.1 I + 0.9 R is one.
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        c = 0.1 * np.eye(3) + 0.9 * np.corrcoef(rng.normal(size=(5, 3)) @ rng.normal(size=(3, 3)), rowvar=False)
+        assert float(np.sum((HIGHAM_A - floored) * (c - floored))) < 1e-7
+    with pytest.raises(DriverInputError, match="square"):
+        nearest_correlation(np.ones((2, 3)))
+
+
+def test_inconsistent_pairwise_correlations_get_the_nearest_correlation_matrix() -> None:
+    # A ~ B, B ~ C, but A ~ -C: no set of respondents gives these three together.
+    rxx = np.array([[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]])
+    rxy = np.array([0.5, 0.5, 0.5])
+    full = np.block([[rxx, rxy[:, None]], [rxy[None, :], np.ones((1, 1))]])
+    fixed_rxx, fixed_rxy, changed = consistent_correlations(rxx, rxy)
+    assert changed
+    fixed = np.block([[fixed_rxx, fixed_rxy[:, None]], [fixed_rxy[None, :], np.ones((1, 1))]])
+    assert np.diag(fixed_rxx) == pytest.approx(np.ones(3), abs=1e-12)
+    assert np.linalg.eigvalsh(fixed).min() > 1e-3 - 1e-7  # the floor: no claim of a perfect fit
+    assert np.linalg.norm(full - fixed) < np.linalg.norm(full - _clipped(full, 1e-3))
+
+
+def test_respondents_resampled_follow_the_rule() -> None:
+    x = np.array([[1.0, 2.0], [np.nan, 3.0], [4.0, np.nan], [np.nan, np.nan], [5.0, 6.0]])
+    y = np.array([1.0, 2.0, np.nan, 4.0, 5.0])
+    # Listwise: rows 0 and 4; pairwise: rows with the outcome and an answer (0, 1, 4).
+    assert respondents_resampled(x, y, ["a", "b"], "listwise") == 2
+    assert respondents_resampled(x, y, ["a", "b"], "pairwise") == 3
 
 
 # ---------------------------------------------------------------- two-group tests

@@ -22,7 +22,7 @@ def test_deep_link_to_drivers_is_the_first_request_to_a_fresh_server(
     expect(chart).to_contain_text("Stock availability")  # every point is labelled
     expect(chart.locator(".mark-symbol.role-mark path")).to_have_count(9)  # 9 touchpoints analysed
 
-    fix_list = page.get_by_test_id("stMarkdown").filter(has_text="Ranked by importance × gap to target")
+    fix_list = page.get_by_test_id("stMarkdown").filter(has_text="Ranked quadrant by quadrant")
     expect(fix_list.locator("li").first).to_contain_text("Stock availability: important (")
     expect(fix_list.locator("li").first).to_contain_text("— fix first")
     expect(page.get_by_text("Installation help", exact=True)).to_be_visible()  # left out, with a note
