@@ -48,16 +48,19 @@ def score_journey(
     filters: Sequence[Filter] = (),
     min_n: int = DEFAULT_MIN_N,
     margin: float = DEFAULT_MARGIN,
+    stats_frame: pd.DataFrame | None = None,
 ) -> JourneyScores:
     """Return each touchpoint's score in journey order, the aggregate and the weak points.
 
     Scores come from customer responses in `dataset` when it has answers for a
     touchpoint, else from the team's assessment; otherwise the touchpoint has no score.
+    `stats_frame` is `touchpoint_stats(engine, dataset, filters)` when the caller has it already.
     """
     stats: dict[str, Mapping[Hashable, Any]] = {}
-    if engine is not None and dataset is not None:
-        frame = touchpoint_stats(engine, dataset, filters)
-        stats = {str(row["touchpoint"]): row for row in frame.to_dict("records")}
+    if stats_frame is None and engine is not None and dataset is not None:
+        stats_frame = touchpoint_stats(engine, dataset, filters)
+    if stats_frame is not None:
+        stats = {str(row["touchpoint"]): row for row in stats_frame.to_dict("records")}
     assessment = assessment or {}
     interim: list[TouchpointScore] = []
     for step in journey.steps:
@@ -171,7 +174,8 @@ def dataset_scores(
             known = ", ".join(store.dataset_names(con)) or "none"
             raise NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
         engine = store_engine(con)
-    names = [str(n) for n in touchpoint_stats(engine, dataset, filters)["touchpoint"]]
+    frame = touchpoint_stats(engine, dataset, filters)  # aggregated once, for the names and the scores
+    names = [str(n) for n in frame["touchpoint"]]
     # A stored journey over this data set gives the order, stages and targets of its touchpoints.
     stored_steps = next((
         {s.touchpoint: s for s in j.steps}
@@ -184,4 +188,5 @@ def dataset_scores(
         for i, n in enumerate(ordered, start=1)
     )
     journey = Journey(name=dataset, dataset=dataset, steps=steps)
-    return score_journey(journey, engine=engine, dataset=dataset, filters=filters, min_n=min_n, margin=margin)
+    return score_journey(journey, engine=engine, dataset=dataset, filters=filters, min_n=min_n, margin=margin,
+                         stats_frame=frame)
