@@ -43,6 +43,7 @@ __all__ = [
     "OUTCOME",
     "OUTCOME_MEANS",
     "OUTCOME_METRICS",
+    "OUTCOME_PARTS",
     "REGISTRY",
     "RESPONSE_FILTER_COLUMNS",
     "Filter",
@@ -61,6 +62,7 @@ __all__ = [
     "metric",
     "month_windows",
     "operational_stats",
+    "outcome_from_parts",
     "outcome_label",
     "outcome_results",
     "period_filters",
@@ -540,6 +542,9 @@ def difference(a: MetricResult, b: MetricResult, alpha: float = 0.05) -> Differe
 def rest_of(total: MetricResult, group: MetricResult, min_n: int = DEFAULT_MIN_N) -> MetricResult:
     """Return the metric for everyone outside `group` (total minus group statistics)."""
     rest = {k: v - dict(group.parts).get(k, 0.0) for k, v in total.parts}
+    if total.metric == OUTCOME:
+        return outcome_from_parts(total.kind or "", rest, outcome=total.outcome, scale=total.scale,
+                                  group=f"not {group.group}", min_n=min_n)
     return result_from_parts(metric(total.metric), rest, f"not {group.group}", min_n)
 
 
@@ -642,24 +647,46 @@ def outcome_results(
     out = []
     for row in frame.sort_values(["outcome", "grp"], na_position="first").to_dict("records"):
         kind = str(row["kind"])
-        parts = {k: _num(row, k) for k in ("n", "s1", "s2", "positive", "promoters", "detractors")}
-        n = int(parts["n"])
         lo, hi = _f(row["lo"]), _f(row["hi"])
         scale = (lo, hi) if kind == "score" and lo is not None and hi is not None else None
-        bounds: tuple[float, float] | None
-        if kind == "binary":
-            est, bounds = _finish_share("positive")(parts), (0.0, 100.0)
-        elif kind == "nps":
-            est, bounds = _finish_nps(parts), (-100.0, 100.0)
-        else:
-            est, bounds = _finish_mean(parts), scale
-        low, high = bounded(est.low, est.high, bounds)
         group = None if by is None or pd.isna(row["grp"]) else str(row["grp"])
-        out.append(MetricResult(
-            metric=OUTCOME, value=est.value, low=low, high=high, n=n, group=group, low_n=n < min_n, se=est.se,
-            parts=tuple(sorted(parts.items())), outcome=str(row["outcome"]), kind=kind, scale=scale,
-        ))
+        out.append(outcome_from_parts(kind, row, outcome=str(row["outcome"]), scale=scale, group=group, min_n=min_n))
     return out
+
+
+OUTCOME_PARTS: tuple[str, ...] = ("n", "s1", "s2", "positive", "promoters", "detractors")
+
+
+def outcome_from_parts(
+    kind: str,
+    parts: Mapping[str, Any],
+    *,
+    outcome: str | None = None,
+    scale: tuple[float, float] | None = None,
+    group: str | None = None,
+    min_n: int = DEFAULT_MIN_N,
+) -> MetricResult:
+    """Return an outcome metric finished from its additive parts (OUTCOME_PARTS, one row per respondent).
+
+    `parts`: n (respondents with a value), s1 and s2 (sum of values and of their squares), positive
+    (values ≥ 0.5), promoters (≥ 9) and detractors (≤ 6). binary → % positive (Wilson); nps → NPS;
+    score → mean, its interval clipped to `scale`; value → mean. Any group of respondents (a path, a
+    unit, the rest of a selection) finishes the same way as the whole data set.
+    """
+    counts = {k: _num(parts, k) for k in OUTCOME_PARTS}
+    bounds: tuple[float, float] | None
+    if kind == "binary":
+        est, bounds = _finish_share("positive")(counts), (0.0, 100.0)
+    elif kind == "nps":
+        est, bounds = _finish_nps(counts), (-100.0, 100.0)
+    else:
+        est, bounds = _finish_mean(counts), scale
+    low, high = bounded(est.low, est.high, bounds)
+    n = int(counts["n"])
+    return MetricResult(
+        metric=OUTCOME, value=est.value, low=low, high=high, n=n, group=group, low_n=n < min_n, se=est.se,
+        parts=tuple(sorted(counts.items())), outcome=outcome, kind=kind, scale=scale,
+    )
 
 
 def outcome_label(result: MetricResult) -> str:
