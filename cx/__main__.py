@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from cx import journeys, metrics, seed, store
+from cx import mapping as maps
 from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError, InvalidInput, NotFound
+from cx.models import ClvSettings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -163,12 +165,14 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     wanted = args.metric or [metrics.OUTCOME, *metrics.REGISTRY]
     names_wanted = [m for m in wanted if m != metrics.OUTCOME]
     by = _group_by(args.by)
+    clv = _clv_settings(args, con, dataset)
     # The outcome comes first: every outcome of the data set, per respondent.
     results = metrics.outcome_results(engine, dataset, by=by, min_n=args.min_n) if metrics.OUTCOME in wanted else []
     if names_wanted:
-        results += metrics.compute(engine, names_wanted, dataset=dataset, by=by, min_n=args.min_n)
+        results += metrics.compute(engine, names_wanted, dataset=dataset, by=by, min_n=args.min_n, clv=clv)
     group_field = None if args.by is None else args.by.removeprefix("segment:")
-    rows = [r.as_dict(group_field) for r in results]
+    rows = [r.as_dict(group_field) | ({"formula": metrics.clv_formula(r, clv)} if r.metric == "clv" else {})
+            for r in results]
     lines = []
     for r in results:
         name = metrics.outcome_label(r) if r.outcome is not None else metrics.metric(r.metric).label
@@ -178,8 +182,18 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         else:
             interval = "" if r.low is None else f"  95 % {r.low:.2f} to {r.high:.2f}"
             lines.append(f"{label}: {r.value:.2f}{interval}  n={r.n}" + ("  (low n)" if r.low_n else ""))
+        if r.metric == "clv":
+            lines.append(f"  {metrics.clv_formula(r, clv)}")
     _print(rows, args.json, lines)
     return 0
+
+
+def _clv_settings(args: argparse.Namespace, con: Any, dataset: str) -> ClvSettings:
+    """Return CLV's settings: the stored mapping's "clv" (if the store has the data set), then the flags."""
+    stored = maps.clv_of(store.dataset_mapping(con, dataset))
+    return ClvSettings(margin=stored.margin if args.margin is None else args.margin,
+                       period=stored.period if args.period is None else args.period.strip(),
+                       discount=stored.discount if args.discount is None else args.discount)
 
 
 def _filters_from_args(raw: Sequence[str] | None) -> list[metrics.Filter]:
@@ -354,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", action="append", choices=[*metrics.REGISTRY, metrics.OUTCOME],
                    help="only this metric (repeatable; 'outcome': every outcome of the data set); default: all")
     p.add_argument("--min-n", type=int, default=30, help="fewer answers than this are flagged (default 30)")
+    p.add_argument("--margin", type=float, help="CLV: share of revenue kept, above 0 and at most 1 (default: the "
+                                                "mapping's \"clv\", else 1)")
+    p.add_argument("--discount", type=float, help="CLV: discount rate per period, 0 to 1 (default: the mapping's, "
+                                                  "else 0)")
+    p.add_argument("--period", help="CLV: label of the period revenue and churn are measured over, e.g. year "
+                                    "(default: the mapping's, else 'period')")
     _source_options(p)
     p.set_defaults(run=cmd_metrics)
     p = command("export", "Write a data set as hive-partitioned Parquet (cx's long schema).")

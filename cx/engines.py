@@ -49,6 +49,9 @@ class Engine:
     def table(self, name: str, dataset: str | None = None) -> Table:
         """Return one long-schema table, limited to a data set when one is given."""
         table = self.backend.table(name)
+        if name == "outcomes" and "role" not in table.columns:
+            # An export written before outcomes carried a role: no outcome is marked (churn and CLV say so).
+            table = table.mutate(role=ibis.null("string"))
         return table if dataset is None else table.filter(table.dataset == dataset)
 
     def responses(self, dataset: str | None = None) -> Table:
@@ -121,7 +124,7 @@ def _empty_frames() -> dict[str, Any]:
                             "scale_max": "float64", "reversed": "bool", "channel": "str", "stage": "str",
                             "unit": "str", "answered_at": "datetime64[us]", "comment": "str", "dataset": "str"}),
         "outcomes": frame({"respondent": "str", "outcome": "str", "kind": "str", "value": "float64",
-                           "scale_min": "float64", "scale_max": "float64", "dataset": "str"}),
+                           "scale_min": "float64", "scale_max": "float64", "role": "str", "dataset": "str"}),
         "segments": frame({"respondent": "str", "name": "str", "value": "str", "dataset": "str"}),
         "operational": frame({"respondent": "str", "touchpoint": "str", "name": "str", "value": "float64",
                               "dataset": "str"}),

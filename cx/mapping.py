@@ -24,9 +24,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cx.errors import MappingError
+from cx.errors import InvalidInput, MappingError
+from cx.models import OUTCOME_ROLES, ROLE_KINDS, ClvSettings
 
 __all__ = [
+    "CHURN_WORDS",
+    "CLV_KEYS",
     "DELIMITERS",
     "EXCLUDED_RATING_WORDS",
     "FORMATS",
@@ -36,6 +39,7 @@ __all__ = [
     "OUTCOME_WORDS",
     "POSITIVE_WORDS",
     "RESPONDENT_WORDS",
+    "REVENUE_WORDS",
     "ROLE_WORDS",
     "ROW_ROLES",
     "SCORE_WORDS",
@@ -49,6 +53,8 @@ __all__ = [
     "Outcome",
     "ScoreRule",
     "TouchpointColumn",
+    "clv_from_json",
+    "clv_of",
     "codes_from_text",
     "codes_to_text",
     "from_dict",
@@ -98,7 +104,8 @@ class Outcome:
 
     kind: `binary` (value 1.0 when the cell is one of `positive`, else 0.0; with `negative` given,
     other values are rejected), `nps` (whole numbers 0–10), `score` (numbers on `scale`),
-    `value` (any finite number, e.g. revenue).
+    `value` (any finite number, e.g. revenue). role: what the user marked it as, `churn` (a binary
+    outcome: churn and retention rate, CLV) or `revenue` (a value outcome: CLV); None for the rest.
     """
 
     column: str
@@ -107,6 +114,7 @@ class Outcome:
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
     scale: tuple[float, float] | None = None
+    role: str | None = None
 
     @property
     def bounds(self) -> tuple[float, float] | None:
@@ -159,6 +167,7 @@ class Mapping:
     encoding: str | None = None
     header: bool | None = None
     skip_rows: int | None = None
+    clv: ClvSettings = ClvSettings()  # margin, period and discount rate of CLV
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     # ------------------------------------------------------------------ rules
@@ -237,6 +246,12 @@ class Mapping:
                                 "e.g. \"satisfied\" or \"Yes\"")
             if outcome.kind == "score" and outcome.scale is None:
                 problems.append(f"outcome '{outcome.column}': a score outcome needs its 'scale', e.g. [1, 5]")
+            problems += _role_problems(outcome)
+        for outcome_role in OUTCOME_ROLES:
+            marked = [o.column for o in self.outcomes if o.role == outcome_role]
+            if len(marked) > 1:
+                problems.append(f"outcomes {' and '.join(repr(c) for c in marked)} are all marked \"role\": "
+                                f"\"{outcome_role}\": mark one of them")
         if self.decimal not in (".", ","):
             problems.append(f"'decimal' must be \".\" or \",\", not {self.decimal!r}")
         if self.delimiter is not None and len(self.delimiter) != 1:
@@ -330,6 +345,8 @@ class Mapping:
         for key in ("delimiter", "encoding", "header", "skip_rows"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        if self.clv != ClvSettings():
+            data["clv"] = {"margin": self.clv.margin, "period": self.clv.period, "discount": self.clv.discount}
         return {**self.extra, **data}
 
     def with_file(self, *, delimiter: str, encoding: str, header: bool, skip_rows: int) -> Mapping:
@@ -343,8 +360,9 @@ class Mapping:
 KNOWN_KEYS = {
     "format", "respondent", "touchpoints", "touchpoint", "score", "scale_columns", "per_touchpoint",
     "scale", "not_applicable", "reversed", "segments", "outcome", "outcomes", "operational", *ROW_ROLES,
-    "timestamp_format", "decimal", "delimiter", "encoding", "header", "skip_rows",
+    "timestamp_format", "decimal", "delimiter", "encoding", "header", "skip_rows", "clv",
 }
+CLV_KEYS = ("margin", "period", "discount")
 
 
 def from_dict(data: Any) -> Mapping:
@@ -400,10 +418,41 @@ def from_dict(data: Any) -> Mapping:
         encoding=_column(data, "encoding"),
         header=header,
         skip_rows=skip,
+        clv=clv_from_json(data.get("clv")),
         extra=extra,
     )
     mapping.check()
     return mapping
+
+
+def clv_from_json(value: Any) -> ClvSettings:
+    """Return the CLV settings of a mapping's "clv" object (absent: margin 1, period "period", no discount)."""
+    if value is None:
+        return ClvSettings()
+    example = "{\"margin\": 0.3, \"period\": \"year\", \"discount\": 0.1}"
+    if not isinstance(value, dict):
+        raise MappingError(f"\"clv\" is an object such as {example}.")
+    unknown = sorted(set(value) - set(CLV_KEYS))
+    if unknown:
+        raise MappingError(f"\"clv\" has unknown keys {unknown}: it takes {', '.join(CLV_KEYS)}, e.g. {example}.")
+    default = ClvSettings()
+    margin, discount = value.get("margin", default.margin), value.get("discount", default.discount)
+    period = value.get("period", default.period)
+    for key, number in (("margin", margin), ("discount", discount)):
+        if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
+            raise MappingError(f"\"clv\" {key} is a number, e.g. {example}; got {number!r}.")
+    if not isinstance(period, str):
+        raise MappingError(f"\"clv\" period is the label of the period revenue is measured over, e.g. \"year\"; "
+                           f"got {period!r}.")
+    try:
+        return ClvSettings(margin=float(margin), period=period.strip(), discount=float(discount))
+    except InvalidInput as exc:
+        raise MappingError(f"The mapping's \"clv\": {str(exc).removeprefix('CLV settings: ')}") from exc
+
+
+def clv_of(stored: Any) -> ClvSettings:
+    """Return the CLV settings a data set was imported with, from its stored mapping (None: the defaults)."""
+    return clv_from_json(stored.get("clv")) if isinstance(stored, dict) else ClvSettings()
 
 
 def _num(x: float) -> float | int:
@@ -528,11 +577,28 @@ def _outcome_from_json(item: Any) -> Outcome:
     if not isinstance(item, dict) or not isinstance(item.get("column"), str) or not item["column"]:
         raise MappingError("An outcome is {\"column\": ..., \"kind\": \"binary\" | \"nps\" | \"score\" | \"value\"}.")
     kind = str(item.get("kind", "binary"))
+    role = item.get("role")
+    if role is not None and not isinstance(role, str):
+        raise MappingError(f"outcome '{item['column']}': \"role\" is \"churn\" or \"revenue\", not {role!r}.")
     return Outcome(
         column=item["column"], kind=kind, name=str(item.get("name") or item["column"]),
         positive=_strings(item.get("positive")), negative=_strings(item.get("negative")),
-        scale=_scale(item.get("scale"), f"outcome '{item['column']}' scale"),
+        scale=_scale(item.get("scale"), f"outcome '{item['column']}' scale"), role=role or None,
     )
+
+
+def _role_problems(o: Outcome) -> list[str]:
+    """Return what is wrong with an outcome's role: unknown, or on the wrong kind of outcome."""
+    if o.role is None:
+        return []
+    if o.role not in ROLE_KINDS:
+        return [f"outcome '{o.column}': role must be {' or '.join(OUTCOME_ROLES)}, not '{o.role}' (or leave it out)"]
+    needed = ROLE_KINDS[o.role]
+    if o.kind == needed:
+        return []
+    what = {"churn": "a yes/no churned column", "revenue": "a number per customer"}[o.role]
+    return [f"outcome '{o.column}': role '{o.role}' needs kind '{needed}' ({what}), not '{o.kind}': set "
+            f"\"kind\": \"{needed}\" or remove the role"]
 
 
 def _outcome_to_json(o: Outcome) -> dict[str, Any]:
@@ -545,6 +611,8 @@ def _outcome_to_json(o: Outcome) -> dict[str, Any]:
             data["negative"] = o.negative[0] if len(o.negative) == 1 else list(o.negative)
     if o.kind == "score" and o.scale is not None:
         data["scale"] = [_num(x) for x in o.scale]
+    if o.role is not None:
+        data["role"] = o.role
     return data
 
 
@@ -632,7 +700,10 @@ class ColumnProfile:
 
 
 RESPONDENT_WORDS = ("respondent", "customer", "client", "user", "passenger", "member", "id", "response", "participant")
-OUTCOME_WORDS = ("satisfaction", "satisfied", "recommend", "nps", "churn", "loyal", "overall", "outcome", "likely")
+CHURN_WORDS = ("churn", "cancel", "left")  # a yes/no outcome so named is proposed as role churn
+REVENUE_WORDS = ("revenue", "spend", "amount")  # a number outcome so named is proposed as role revenue
+OUTCOME_WORDS = ("satisfaction", "satisfied", "recommend", "nps", "loyal", "overall", "outcome", "likely",
+                 *CHURN_WORDS, *REVENUE_WORDS)
 TOUCHPOINT_WORDS = ("touchpoint", "question", "item", "aspect", "attribute", "service", "topic")
 SCORE_WORDS = ("score", "rating", "answer", "value", "grade")
 EXCLUDED_RATING_WORDS = ("id", "age", "year", "count", "delay", "minutes", "distance", "price", "revenue", "amount",
@@ -740,10 +811,17 @@ def _two_valued(p: ColumnProfile) -> bool:
 
 
 def guess_outcome(p: ColumnProfile) -> Outcome:
-    """Return a likely outcome definition for a column."""
+    """Return a likely outcome definition for a column.
+
+    The role is a proposal the user confirms: churn for a yes/no column named churn, cancel(led) or
+    left; revenue for a number column named revenue, spend or amount.
+    """
     if _two_valued(p):
         positive, negative = guess_positive(p)
-        return Outcome(column=p.name, kind="binary", name=p.name, positive=positive, negative=negative)
+        return Outcome(column=p.name, kind="binary", name=p.name, positive=positive, negative=negative,
+                       role="churn" if _named(p.name, CHURN_WORDS) else None)
+    if p.number_share >= 0.8 and _named(p.name, REVENUE_WORDS):
+        return Outcome(column=p.name, kind="value", name=p.name, role="revenue")
     scale, _codes = guess_scale(p)
     if scale == NPS_SCALE and _named(p.name, ("recommend", "nps", "likely", "likelihood")):
         return Outcome(column=p.name, kind="nps", name=p.name)

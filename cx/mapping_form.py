@@ -26,20 +26,24 @@ from cx.mapping import (
     guess_outcome,
     guess_scale,
 )
+from cx.models import ROLE_KINDS
 
 __all__ = [
     "BINARY_NEGATIVES_UP_TO",
     "DEFAULT_SCALE",
     "PER_TOUCHPOINT_COLUMNS",
+    "ROLE_LABELS",
     "WIDE_EDITOR_COLUMNS",
     "EditorRow",
     "FormValues",
     "build_mapping",
     "default_outcome",
+    "default_role",
     "free_columns",
     "operational_choices",
     "outcome_from_form",
     "per_touchpoint_editor_rows",
+    "role_choices",
     "rules_from_editor",
     "touchpoints_from_editor",
     "wide_editor_rows",
@@ -52,6 +56,8 @@ WIDE_EDITOR_COLUMNS: tuple[str, ...] = ("column", "touchpoint", "scale min", "sc
                                         "reversed")
 PER_TOUCHPOINT_COLUMNS: tuple[str, ...] = ("touchpoint", "scale min", "scale max", "not applicable codes", "reversed")
 DEFAULT_SCALE = (1.0, 5.0)  # offered when nothing suggests a scale
+ROLE_LABELS: dict[str | None, str] = {None: "no role", "churn": "churn (yes = the customer left)",
+                                      "revenue": "revenue per customer (for CLV)"}
 BINARY_NEGATIVES_UP_TO = 10  # a yes/no column with more values than this rejects nothing
 
 
@@ -184,14 +190,25 @@ def default_outcome(guess: Mapping, profiles: Sequence[ColumnProfile], column: s
     return replace(default, scale=default.scale or guess_scale(profile)[0] or DEFAULT_SCALE)
 
 
+def role_choices(kind: str) -> tuple[str | None, ...]:
+    """Return the roles an outcome of this kind can be marked with: none, or the one its kind allows."""
+    return (None, *(role for role, needed in ROLE_KINDS.items() if needed == kind))
+
+
+def default_role(default: Outcome, kind: str) -> str | None:
+    """Return the role the role widget starts from: the proposed one while the kind is the proposed kind."""
+    return default.role if default.kind == kind and default.role in role_choices(kind) else None
+
+
 def outcome_from_form(column: str, kind: str, *, positive: Sequence[str] = (), values: Sequence[str] = (),
-                      scale: tuple[float, float] | None = None) -> Outcome:
+                      scale: tuple[float, float] | None = None, role: str | None = None) -> Outcome:
     """Return the outcome chosen for a column.
 
     binary: `positive` are the values that count as 1; the column's other `values` become the negatives
-    (others rejected) when it has at most ten, else nothing is rejected. score: `scale` is kept.
+    (others rejected) when it has at most ten, else nothing is rejected. score: `scale` is kept. A `role`
+    the kind cannot take (churn on a value, left over from another kind) is dropped.
     """
-    outcome = Outcome(column=column, kind=kind, name=column)
+    outcome = Outcome(column=column, kind=kind, name=column, role=role if role in role_choices(kind) else None)
     if kind == "binary":
         negative = tuple(v for v in values if v not in positive) if len(values) <= BINARY_NEGATIVES_UP_TO else ()
         return replace(outcome, positive=tuple(positive), negative=negative)

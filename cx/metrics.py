@@ -18,7 +18,7 @@ from ibis.expr.types import BooleanValue, Table
 
 from cx.engines import Engine
 from cx.errors import InvalidInput
-from cx.models import FILTER_OPS, FilterOp
+from cx.models import FILTER_OPS, ClvSettings, FilterOp
 from cx.stats import (
     ALPHA,
     DETRACTOR_MAX,
@@ -53,6 +53,8 @@ __all__ = [
     "Parts",
     "channel_gaps",
     "clustered_variance",
+    "clv_formula",
+    "clv_metric",
     "compare_groups",
     "compute",
     "difference",
@@ -225,6 +227,11 @@ class MetricDef:
     # Answer-level metrics: the (numerator, denominator) parts whose per-respondent totals give the
     # respondent-clustered standard error. None: one row per respondent already (outcomes) or a count.
     cluster: tuple[str, str] | None = None
+    # A value resting on a count of events (CLV on its churned customers): small n also when this part
+    # counts fewer than min_n, however many respondents there are.
+    events: str | None = None
+    # Why the value is missing, from its parts (several inputs, or an undefined value); None: "no `needs`".
+    unavailable: Callable[[Mapping[str, float]], str] | None = None
     share_of: str | None = None  # a share metric: the part counting successes (its n is the part "n")
 
     def help(self) -> str:
@@ -335,38 +342,121 @@ def _on_scale(lo: float, hi: float) -> Callable[[Table], BooleanValue]:
 
 
 def _churn_rows(t: Table) -> BooleanValue:
-    return (t.kind == "binary") & t.outcome.lower().contains("churn") & t.value.notnull()
+    """Return the rows of the binary outcome the user marked as churn (never chosen by its name)."""
+    return (t.kind == "binary") & (t.role == "churn") & t.value.notnull()
 
 
 def _is_revenue(t: Table) -> BooleanValue:
-    return (t.kind == "value") & t.outcome.lower().contains("revenue") & t.value.notnull()
+    """Return the rows of the value outcome the user marked as revenue."""
+    return (t.kind == "value") & (t.role == "revenue") & t.value.notnull()
 
 
-def _clv_parts(t: Table, w: BooleanValue) -> dict[str, Any]:
-    revenue = _is_revenue(t)
-    churn = _churn_rows(t)
-    return {
-        "n": t.value.count(where=revenue),
-        "rev_sum": t.value.sum(where=revenue),
-        "rev_sumsq": (t.value * t.value).sum(where=revenue),
-        "churn_n": t.value.count(where=churn),
-        "churned": t.value.count(where=churn & (t.value >= 0.5)),
-    }
+NEEDS_CHURN = 'a binary outcome marked as churn (mapping: "role": "churn")'
+NEEDS_REVENUE = 'a value outcome marked as revenue (mapping: "role": "revenue")'
+NO_CHURNERS = "no churned customers in this selection: churn rate is 0, CLV is undefined"
+
+
+def _clv_parts(settings: ClvSettings) -> Parts:
+    """Return CLV's additive statistics, the settings among them as sums (margin × n, d × churn n).
+
+    Carried as sums, the settings survive every combination of parts: a group, the rest of it
+    (total − group) and the total all finish with the same margin and discount rate.
+    """
+    def parts(t: Table, w: BooleanValue) -> dict[str, Any]:
+        revenue, churn = _is_revenue(t), _churn_rows(t)
+        n, churn_n = t.value.count(where=revenue), t.value.count(where=churn)
+        return {
+            "n": n, "rev_sum": t.value.sum(where=revenue), "rev_sumsq": (t.value * t.value).sum(where=revenue),
+            "churn_n": churn_n, "churned": t.value.count(where=churn & (t.value >= 0.5)),
+            "margin_n": n * settings.margin, "discount_n": churn_n * settings.discount,
+        }
+    return parts
+
+
+@dataclass(frozen=True)
+class _ClvTerms:
+    margin: float
+    revenue: float  # mean revenue per customer per period
+    discount: float
+    churn: float  # share of customers lost per period, 0–1
+
+    @property
+    def value(self) -> float:
+        return self.margin * self.revenue * (1 + self.discount) / (self.discount + self.churn)
+
+
+def _clv_terms(s: Mapping[str, Any]) -> _ClvTerms | None:
+    n, churn_n, churned = _num(s, "n"), _num(s, "churn_n"), _num(s, "churned")
+    if n <= 0 or churn_n <= 0 or churned <= 0:
+        return None
+    return _ClvTerms(margin=_num(s, "margin_n") / n, revenue=_num(s, "rev_sum") / n,
+                     discount=_num(s, "discount_n") / churn_n, churn=churned / churn_n)
 
 
 def _finish_clv(s: Mapping[str, Any]) -> Estimate:
-    n, churn_n, churned = int(_num(s, "n")), int(_num(s, "churn_n")), int(_num(s, "churned"))
-    if n == 0 or churn_n == 0 or churned == 0:
+    """Return CLV = m·R·(1 + d) / (d + c) with a log-scale (delta method) 95 % interval, always above 0.
+
+    log CLV = log m + log R + log(1 + d) − log(d + c): with R the mean of n revenues (sd s) and c the
+    churned share of N customers, Var(log CLV) ≈ s² / (n·R²) + c(1 − c) / (N·(d + c)²) (revenue and
+    churn counted as independent samples). The interval is CLV·exp(∓1.96·SE(log CLV)).
+    """
+    terms = _clv_terms(s)
+    if terms is None:
         return NONE
-    mean = _num(s, "rev_sum") / n
-    churn = churned / churn_n
-    value = mean / churn
-    if n < 2 or mean == 0:
+    n, churn_n, value = _num(s, "n"), _num(s, "churn_n"), terms.value
+    if n < 2 or terms.revenue <= 0:
         return Estimate(value)
-    var_rev = max(_num(s, "rev_sumsq") - n * mean * mean, 0.0) / (n - 1)
-    # Delta method: relative variances of the mean revenue and of the churn share add up.
-    se = value * math.sqrt(var_rev / n / (mean * mean) + (1 - churn) / (churn_n * churn))
-    return Estimate(value, value - Z95 * se, value + Z95 * se, se)
+    var_rev = max(_num(s, "rev_sumsq") - n * terms.revenue ** 2, 0.0) / (n - 1)
+    se_log = math.sqrt(var_rev / (n * terms.revenue ** 2)
+                       + terms.churn * (1 - terms.churn) / (churn_n * (terms.discount + terms.churn) ** 2))
+    return Estimate(value, value * math.exp(-Z95 * se_log), value * math.exp(Z95 * se_log), value * se_log)
+
+
+def _why_no_clv(s: Mapping[str, float]) -> str:
+    missing = [need for need, part in ((NEEDS_REVENUE, "n"), (NEEDS_CHURN, "churn_n")) if _num(s, part) <= 0]
+    if missing:
+        return "unavailable: the data has no " + " and no ".join(missing)
+    return NO_CHURNERS
+
+
+def clv_metric(settings: ClvSettings | None = None) -> MetricDef:
+    """Return the CLV definition for these settings (None: margin 1, period "period", no discount)."""
+    settings = settings or ClvSettings()
+    per = settings.period
+    return MetricDef(
+        name="clv", label="CLV",
+        measures="the value of a customer over the relationship: the margin they bring while they stay, "
+                 "discounted.",
+        input=f"a value outcome marked as revenue (per customer per {per}) and a binary outcome marked as churn "
+              f"(lost within the {per})",
+        formula=(f"CLV = margin × mean revenue per {per} × (1 + d) / (d + churn rate per {per}), d the discount "
+                 f"rate per {per}: a customer pays at the start of every {per} they stay and stays each {per} "
+                 "with probability 1 − churn rate (with d = 0: margin × revenue ÷ churn rate). Margin and d come "
+                 "from the mapping (\"clv\") or the Overview sidebar"),
+        higher_is_better=True,
+        interval="log scale, never below 0: CLV × exp(± 1.96 × SE of log CLV), the SE by the delta method on "
+                 "the mean revenue and the churn rate",
+        unit="revenue", table="outcomes", rows=lambda t: _is_revenue(t) | _churn_rows(t),
+        parts=_clv_parts(settings), finish=_finish_clv, needs=f"{NEEDS_REVENUE} and {NEEDS_CHURN}",
+        events="churned", unavailable=_why_no_clv,
+    )
+
+
+def clv_formula(result: MetricResult, settings: ClvSettings) -> str:
+    """Return CLV's formula with this result's numbers in it, or with the settings only when there is no value.
+
+    E.g. "CLV = 0.3 × 172.40 per year × (1 + 0.1) / (0.1 + 0.25) = 162.55, from 400 customers' revenue and
+    100 churned of 400"; without a value the result's reason says why.
+    """
+    terms = _clv_terms(dict(result.parts))
+    per = settings.period
+    if terms is None or result.value is None:
+        return (f"CLV = margin {settings.margin:g} × mean revenue per {per} × (1 + {settings.discount:g}) / "
+                f"({settings.discount:g} + churn rate per {per})")
+    return (f"CLV = {terms.margin:g} × {terms.revenue:,.2f} per {per} × (1 + {terms.discount:g}) / "
+            f"({terms.discount:g} + {terms.churn:.4g}) = {result.value:,.2f}, from {result.n:,} customers' "
+            f"revenue and {int(_num(dict(result.parts), 'churned')):,} churned of "
+            f"{int(_num(dict(result.parts), 'churn_n')):,}")
 
 
 CLUSTERED_MEAN = ("mean ± 1.96 × SE, the SE clustered by respondent (CR1 sandwich): one person's answers "
@@ -435,32 +525,23 @@ REGISTRY: dict[str, MetricDef] = {
         ),
         MetricDef(
             name="churn_rate", label="Churn rate", measures="the share of customers lost.",
-            input="a yes/no churn outcome", formula="% of customers with churn = yes",
+            input="a yes/no outcome marked as churn", formula="% of customers with churn = yes",
             higher_is_better=False, interval="Wilson score interval", unit="%",
             table="outcomes", rows=_churn_rows,
             parts=lambda t, w: {"n": t.value.count(where=w), "churned": t.value.count(where=w & (t.value >= 0.5))},
-            finish=_finish_share("churned"), needs="a binary outcome whose name contains 'churn'",
+            finish=_finish_share("churned"), needs=NEEDS_CHURN,
             bounds=(0.0, 100.0),
         ),
         MetricDef(
             name="retention_rate", label="Retention rate", measures="the share of customers kept.",
-            input="a yes/no churn outcome", formula="100 % − churn rate",
+            input="a yes/no outcome marked as churn", formula="100 % − churn rate",
             higher_is_better=True, interval="Wilson score interval", unit="%",
             table="outcomes", rows=_churn_rows,
             parts=lambda t, w: {"n": t.value.count(where=w), "kept": t.value.count(where=w & (t.value < 0.5))},
-            finish=_finish_share("kept"), needs="a binary outcome whose name contains 'churn'",
+            finish=_finish_share("kept"), needs=NEEDS_CHURN,
             bounds=(0.0, 100.0),
         ),
-        MetricDef(
-            name="clv", label="CLV",
-            measures="the value of a customer over the relationship.",
-            input="a revenue outcome per customer (per period) and a yes/no churn outcome",
-            formula="mean revenue per customer per period ÷ churn rate per period (expected lifetime = 1 / churn)",
-            higher_is_better=True, interval="delta method on mean revenue and churn share", unit="revenue",
-            table="outcomes", rows=lambda t: _is_revenue(t) | _churn_rows(t),
-            parts=_clv_parts, finish=_finish_clv,
-            needs="a revenue outcome (kind 'value', name containing 'revenue') and a churn outcome",
-        ),
+        clv_metric(),
     )
 }
 
@@ -524,11 +605,16 @@ def result_from_parts(
     low, high = bounded(est.low, est.high, definition.bounds)
     # Small n counts the sampled unit: respondents behind answer-level metrics.
     sampled = n if respondents is None else respondents
+    if definition.events is not None:
+        sampled = min(sampled, int(parts.get(definition.events, 0)))
+    reason = None
+    if est.value is None:
+        reason = (definition.unavailable(parts) if definition.unavailable is not None
+                  else f"unavailable: the data has no {definition.needs}")
     return MetricResult(
         metric=definition.name, value=est.value, low=low, high=high, n=n, group=group,
         low_n=sampled < min_n and definition.name != "responses", se=est.se,
-        parts=tuple(sorted(parts.items())), respondents=respondents,
-        reason=None if est.value is not None else f"unavailable: the data has no {definition.needs}",
+        parts=tuple(sorted(parts.items())), respondents=respondents, reason=reason,
     )
 
 
@@ -556,10 +642,15 @@ def compute(
     by: str | None = None,
     filters: Sequence[Filter] = (),
     min_n: int = DEFAULT_MIN_N,
+    clv: ClvSettings | None = None,
 ) -> list[MetricResult]:
-    """Return the metrics (all registered ones by default), per group of `by` if given."""
+    """Return the metrics (all registered ones by default), per group of `by` if given.
+
+    `clv`: CLV's margin, period and discount rate (None: margin 1, no discount).
+    """
     _check_by(by)
-    wanted = [metric(name) for name in (names or list(REGISTRY))]
+    wanted = [clv_metric(clv) if name == "clv" and clv is not None else metric(name)
+              for name in (names or list(REGISTRY))]
     found: dict[str, list[MetricResult]] = {}
     # One aggregation per table: every metric reading it contributes its statistics, each over
     # its own rows (FILTER / CASE in the engine), so the portfolio costs two scans, not nine.

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal, get_args
 
+from cx.errors import InvalidInput
+
 
 class Stage(StrEnum):
     """Where in the customer lifecycle a touchpoint sits (a cycle)."""
@@ -24,6 +26,10 @@ OutcomeKind = Literal["binary", "nps", "score", "value"]
 OUTCOME_KINDS: tuple[OutcomeKind, ...] = get_args(OutcomeKind)
 FileLayout = Literal["wide", "long"]
 FILE_LAYOUTS: tuple[FileLayout, ...] = get_args(FileLayout)
+# What an outcome stands for, as the user marked it (never read from its name): churned yes/no, revenue.
+OutcomeRole = Literal["churn", "revenue"]
+OUTCOME_ROLES: tuple[OutcomeRole, ...] = get_args(OutcomeRole)
+ROLE_KINDS: dict[str, str] = {"churn": "binary", "revenue": "value"}  # the outcome kind each role needs
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,32 @@ class Scale:
     @property
     def label(self) -> str:
         return f"{self.lo:g}–{self.hi:g}"
+
+
+@dataclass(frozen=True)
+class ClvSettings:
+    """How CLV turns revenue and churn into a customer's value (the mapping's "clv", or the user's override).
+
+    margin: the share of revenue kept (0 < margin ≤ 1); period: the label of the period revenue and
+    churn are measured over ("year"); discount: the discount rate per period (0 ≤ d ≤ 1).
+    """
+
+    margin: float = 1.0
+    period: str = "period"
+    discount: float = 0.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 < self.margin <= 1:
+            problems.append(f"margin {self.margin:g} is not a share of revenue: use a number above 0 and at most 1 "
+                            "(0.3 keeps 30 %)")
+        if not 0 <= self.discount <= 1:
+            problems.append(f"discount {self.discount:g} is not a rate per period: use 0 (none) up to 1 "
+                            "(0.1 for 10 %)")
+        if not self.period.strip():
+            problems.append("the period needs a label, e.g. \"year\" or \"month\"")
+        if problems:
+            raise InvalidInput("CLV settings: " + "; ".join(problems) + ".")
 
 
 @dataclass(frozen=True)

@@ -375,6 +375,8 @@ def generate(seed: int = DEFAULT_SEED, respondents: int = DEFAULT_RESPONDENTS) -
             "value": np.column_stack([recommend, churned, revenue]).ravel(),
             "scale_min": np.column_stack([np.zeros(n), np.zeros(n), nan]).ravel(),
             "scale_max": np.column_stack([np.full(n, 10.0), np.ones(n), nan]).ravel(),
+            # Marked, as a user marks them at import: churn and CLV read the role, never the name.
+            "role": pd.Series(np.tile(np.array([None, "churn", "revenue"], dtype=object), n), dtype="str"),
         }
     )
     return SampleData(responses=responses, segments=segments, outcomes=outcomes, touchpoints=touchpoint_table(),

@@ -34,6 +34,7 @@ __all__ = [
     "add_workshop",
     "assessments",
     "connect",
+    "dataset_mapping",
     "dataset_names",
     "datasets",
     "default_db_path",
@@ -76,8 +77,10 @@ RESPONSE_COLUMNS: tuple[str, ...] = (
 )
 SEGMENT_COLUMNS: tuple[str, ...] = ("dataset", "respondent", "name", "value")
 OUTCOME_COLUMNS: tuple[str, ...] = (
-    "dataset", "respondent", "outcome", "kind", "value", "scale_min", "scale_max",
+    "dataset", "respondent", "outcome", "kind", "value", "scale_min", "scale_max", "role",
 )
+# Columns a frame given to save_dataset may leave out (they are stored as NULL / the default).
+_OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"responses": RESPONSE_COLUMNS, "outcomes": ("role",)}
 OPERATIONAL_COLUMNS: tuple[str, ...] = ("dataset", "respondent", "touchpoint", "name", "value")
 # The tables a data set's rows live in, and their columns (what insert_select accepts).
 DATA_TABLES: dict[str, tuple[str, ...]] = {
@@ -209,6 +212,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE journey_steps ADD COLUMN operational VARCHAR;
     """,
+    # 3: what an outcome stands for, as the user marked it ('churn', 'revenue' or NULL). Churn and CLV
+    #    used to pick outcomes by name; rows written before this keep their numbers by that old rule.
+    """
+    ALTER TABLE outcomes ADD COLUMN role VARCHAR;
+    UPDATE outcomes SET role = 'churn' WHERE kind = 'binary' AND contains(lower(outcome), 'churn');
+    UPDATE outcomes SET role = 'revenue' WHERE kind = 'value' AND contains(lower(outcome), 'revenue');
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -329,6 +339,15 @@ def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def dataset_mapping(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any] | None:
+    """Return the mapping (JSON data) a data set was imported with, or None (sample, or no such data set)."""
+    found = rows(con, "SELECT mapping FROM datasets WHERE dataset = ?", [name])
+    if not found or found[0][0] is None:
+        return None
+    data = json.loads(found[0][0])
+    return data if isinstance(data, dict) else None
+
+
 def has_dataset(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Return True when a data set of that name exists."""
     return bool(rows(con, "SELECT 1 FROM datasets WHERE dataset = ?", [name]))
@@ -412,8 +431,8 @@ def save_dataset(
             frame = frame.assign(dataset=name)
             if table == "responses" and "reversed" not in frame.columns:
                 frame = frame.assign(reversed=False)
-            for col in columns:
-                if col not in frame.columns and table == "responses":
+            for col in _OPTIONAL_COLUMNS.get(table, ()):
+                if col not in frame.columns:
                     frame = frame.assign(**{col: None})
             _insert_frame(con, table, columns, frame)
 

@@ -16,11 +16,14 @@ import pandas as pd
 import streamlit as st
 
 from cx import exports, formats, metrics, seed, store
+from cx import mapping as maps
 from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
+from cx.models import ClvSettings
 
 __all__ = [
+    "CLV_KEY",
     "DATASET_KEY",
     "DB_KEY",
     "ENGINE_KEY",
@@ -30,6 +33,8 @@ __all__ = [
     "PageContext",
     "cache_key",
     "chart",
+    "clv_settings",
+    "clv_sidebar",
     "compute",
     "connection",
     "data_version",
@@ -64,6 +69,7 @@ __all__ = [
 T = TypeVar("T")
 DB_KEY = "cx_db_path"
 MIN_N_KEY = "cx_min_n"
+CLV_KEY = "cx_clv"  # {data set: the CLV settings typed in the Overview sidebar, where they differ from the mapping's}
 
 
 def _keep(widget_key: str, state_key: str) -> None:
@@ -154,14 +160,58 @@ def cache_key(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
 
 @st.cache_data(show_spinner="Computing…", max_entries=512)
 def _compute(key: tuple[Any, ...], names: tuple[str, ...] | None, dataset: str, by: str | None,
-             filters: tuple[Filter, ...], min_n: int) -> list[MetricResult]:
-    return metrics.compute(engine(), names, dataset=dataset, by=by, filters=filters, min_n=min_n)
+             filters: tuple[Filter, ...], min_n: int, clv: ClvSettings) -> list[MetricResult]:
+    return metrics.compute(engine(), names, dataset=dataset, by=by, filters=filters, min_n=min_n, clv=clv)
 
 
 def compute(con: duckdb.DuckDBPyConnection, names: Sequence[str] | None, dataset: str, *, by: str | None = None,
             filters: Sequence[Filter] = (), min_n: int = DEFAULT_MIN_N) -> list[MetricResult]:
-    """Return metrics.compute(...) cached per filter, so going back to a filter is instant."""
-    return _compute(cache_key(con), None if names is None else tuple(names), dataset, by, tuple(filters), min_n)
+    """Return metrics.compute(...) cached per filter, so going back to a filter is instant.
+
+    CLV uses the settings in force for the data set (`clv_settings`), on every page alike.
+    """
+    return _compute(cache_key(con), None if names is None else tuple(names), dataset, by, tuple(filters), min_n,
+                    clv_settings(con, dataset))
+
+
+def _mapping_clv(con: duckdb.DuckDBPyConnection, dataset: str) -> ClvSettings:
+    return maps.clv_of(store.dataset_mapping(con, dataset))
+
+
+def clv_settings(con: duckdb.DuckDBPyConnection, dataset: str) -> ClvSettings:
+    """Return the CLV settings in force for a data set: those typed in the Overview sidebar, else its mapping's."""
+    typed: dict[str, ClvSettings] = st.session_state.get(CLV_KEY, {})
+    return typed.get(dataset) or _mapping_clv(con, dataset)
+
+
+def clv_sidebar(con: duckdb.DuckDBPyConnection, dataset: str) -> ClvSettings:
+    """Draw CLV's margin, period and discount rate in a sidebar expander; return the settings in force.
+
+    They start from the data set's mapping ("clv"); what is typed here overrides it for this session.
+    """
+    from_mapping = _mapping_clv(con, dataset)
+    current = clv_settings(con, dataset)
+    with st.sidebar.expander("CLV settings"):
+        margin = st.number_input("Margin (share of revenue kept)", min_value=0.0, max_value=1.0,
+                                 value=float(current.margin), step=0.05, format="%.3f", key=f"clv_margin_{dataset}",
+                                 help="0.3 keeps 30 % of revenue as margin; 1 counts all revenue.")
+        period = st.text_input("Revenue period", value=current.period, key=f"clv_period_{dataset}",
+                               help="What the revenue outcome and the churn outcome are measured over, e.g. year.")
+        discount = st.number_input("Discount rate per period", min_value=0.0, max_value=1.0,
+                                   value=float(current.discount), step=0.01, format="%.3f",
+                                   key=f"clv_discount_{dataset}", help="0.1 discounts each later period by 10 %.")
+        try:
+            chosen = ClvSettings(margin=float(margin), period=period.strip() or from_mapping.period,
+                                 discount=float(discount))
+        except CxError as exc:
+            st.error(str(exc))
+            chosen = current
+        st.caption("From the data set's mapping." if chosen == from_mapping else
+                   f"Typed here; the mapping says margin {from_mapping.margin:g}, period "
+                   f"{escape_md(from_mapping.period)}, discount {from_mapping.discount:g}.")
+    typed = {k: v for k, v in st.session_state.get(CLV_KEY, {}).items() if k != dataset}
+    st.session_state[CLV_KEY] = typed if chosen == from_mapping else {**typed, dataset: chosen}
+    return chosen
 
 
 @st.cache_data(show_spinner="Computing…", max_entries=256)
@@ -446,12 +496,20 @@ def fmt(name: str, value: float | None) -> str:
 
 
 def metric_tile(container: Any, result: MetricResult, *, current: MetricResult | None = None,
-                previous: MetricResult | None = None, period: str = "", label: str | None = None) -> None:
-    """Draw one KPI tile: value, 95 % interval and n, plus the change from `previous` to `current`."""
-    definition = metrics.metric(result.metric)
+                previous: MetricResult | None = None, period: str = "", label: str | None = None,
+                clv: ClvSettings | None = None) -> None:
+    """Draw one KPI tile: value, 95 % interval and n, plus the change from `previous` to `current`.
+
+    A CLV tile also shows its formula with the numbers of `clv`'s settings (margin, period, discount).
+    """
+    definition = metrics.metric(result.metric) if result.metric != "clv" or clv is None else metrics.clv_metric(clv)
+    formula = f"  \n{escape_md(metrics.clv_formula(result, clv))}" if result.metric == "clv" and clv else ""
     if result.value is None:
         container.metric(label or definition.label, "—", help=definition.help())
-        container.caption(f"not available: needs {definition.needs}")
+        # A reason of its own (CLV: no churned customer is not "no revenue outcome"), else what is needed.
+        why = result.reason if definition.unavailable is not None and result.reason else \
+            f"not available: needs {definition.needs}"
+        container.caption(escape_md(why) + formula)
         return
     delta = None
     note = ""
@@ -471,7 +529,7 @@ def metric_tile(container: Any, result: MetricResult, *, current: MetricResult |
     low, high = fmt(result.metric, result.low), fmt(result.metric, result.high)
     parts = [] if result.low is None else [f"95 % {low} to {high}"]
     parts.append(result.sample + (" · low n" if result.low_n else ""))
-    container.caption(" · ".join(parts) + (f"  \n{note}" if note else ""))
+    container.caption(" · ".join(parts) + (f"  \n{note}" if note else "") + formula)
 
 
 def journey_table_columns() -> dict[str, Any]:

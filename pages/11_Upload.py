@@ -208,7 +208,8 @@ if staged is not None:
     segments = st.multiselect("Segment columns (to slice by: class, region, persona…)", free,
                               default=[s for s in guess.segments if s in free], key=f"{key}-segments")
 
-    st.markdown("**Outcomes per respondent** (a 0–10 recommend score, an overall score, or yes/no)")
+    st.markdown("**Outcomes per respondent** (a 0–10 recommend score, an overall score, or yes/no; mark the "
+                "churned yes/no as churn and a revenue per customer as revenue)")
     outcome_cols = st.multiselect("Outcome columns", [c for c in free if c not in segments],
                                   default=[o.column for o in guess.outcomes if o.column in free and o.column not in
                                            segments], key=f"{key}-outcomes")
@@ -236,7 +237,17 @@ if staged is not None:
             with k3:
                 o_hi = st.number_input(f"'{column}' scale max", value=float(offered[1]), key=f"{key}-ohi-{column}")
             scale = (float(o_lo), float(o_hi))
-        outcomes.append(mapping_form.outcome_from_form(column, kind, positive=positive, values=values, scale=scale))
+        role = None
+        roles = mapping_form.role_choices(kind)
+        if len(roles) > 1:
+            with k3:
+                role = st.selectbox(f"'{column}' stands for", roles,
+                                    index=roles.index(mapping_form.default_role(default, kind)),
+                                    format_func=mapping_form.ROLE_LABELS.__getitem__, key=f"{key}-role-{column}",
+                                    help="Churn and retention read the outcome marked churn; CLV also needs one "
+                                         "marked revenue. Proposed from the column's name: confirm it.")
+        outcomes.append(mapping_form.outcome_from_form(column, kind, positive=positive, values=values, scale=scale,
+                                                       role=role))
 
     operational = []
     with st.expander("Operational metrics (optional: wait time, delivery delay…)"):

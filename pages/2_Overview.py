@@ -7,6 +7,7 @@ from cx import charts, metrics, ui, views
 
 page = ui.dataset_page("Overview", "📊")
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
+clv = ui.clv_sidebar(con, dataset)  # margin, period, discount rate: the mapping's, or typed in the sidebar
 
 results = {r.metric: r for r in ui.compute(con, None, dataset, filters=filters, min_n=min_n)}
 if not any(r.n for r in results.values()):
@@ -48,7 +49,7 @@ labels = ui.item_labels(con, dataset, filters)
 for row in (headline, more):
     for column, name in zip(st.columns(len(row)), row, strict=True):
         ui.metric_tile(column, results[name], current=current.get(name), previous=previous.get(name), period=period,
-                       label=labels.get(name))
+                       label=labels.get(name), clv=clv)
 
 with st.expander("How each metric is computed"):
     for definition in metrics.REGISTRY.values():

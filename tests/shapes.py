@@ -166,6 +166,7 @@ def _save_outcome_only(con: Any, shape: Shape) -> None:
         "kind": ["nps"] * 8 + ["binary"] * 8,
         "value": [10.0, 9.0, 7.0, 3.0, 8.0, 10.0, 0.0, 6.0] + [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0],
         "scale_min": [0.0] * 16, "scale_max": [10.0] * 8 + [1.0] * 8,
+        "role": [None] * 8 + ["churn"] * 8,
     })
     segments = pd.DataFrame({"respondent": people, "name": "Region", "value": ["North", "South"] * 4})
     empty = pd.DataFrame({c: [] for c in store.RESPONSE_COLUMNS if c != "dataset"})

@@ -41,10 +41,11 @@ def _fixture_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         pd.DataFrame({"respondent": [f"r{i}" for i in range(1, 9)], "outcome": "Recommend", "kind": "nps",
                       "value": [float(v) for v in nps], "scale_min": 0.0, "scale_max": 10.0}),
         pd.DataFrame({"respondent": [f"r{i}" for i in range(1, 9)], "outcome": "Churned", "kind": "binary",
-                      "value": [0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0], "scale_min": 0.0, "scale_max": 1.0}),
+                      "value": [0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0], "scale_min": 0.0, "scale_max": 1.0,
+                      "role": "churn"}),
         pd.DataFrame({"respondent": [f"r{i}" for i in range(1, 9)], "outcome": "Revenue", "kind": "value",
                       "value": [100.0, 250.0, 80.0, 40.0, 300.0, 120.0, 90.0, 60.0],
-                      "scale_min": math.nan, "scale_max": math.nan}),
+                      "scale_min": math.nan, "scale_max": math.nan, "role": "revenue"}),
     ])
     return responses, segments, outcomes
 

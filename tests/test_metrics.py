@@ -90,7 +90,7 @@ def test_group_by_and_filter(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_churn_and_retention(con: duckdb.DuckDBPyConnection) -> None:
     outcomes = pd.DataFrame({"respondent": ["a", "b", "c", "d"], "outcome": "Churned", "kind": "binary",
-                             "value": [1.0, 0.0, 0.0, 0.0], "scale_min": 0.0, "scale_max": 1.0})
+                             "value": [1.0, 0.0, 0.0, 0.0], "scale_min": 0.0, "scale_max": 1.0, "role": "churn"})
     store.save_dataset(con, "Ch", long_rows("T", [1, 2, 3, 4], 1, 5).assign(respondent=list("abcd")),
                        outcomes=outcomes)
     results = {r.metric: r for r in compute(store_engine(con), ["churn_rate", "retention_rate"], dataset="Ch")}
@@ -140,11 +140,12 @@ def test_mean_interval_from_sums_matches_the_sample_sd(con: duckdb.DuckDBPyConne
 def test_clv_from_revenue_and_churn(con: duckdb.DuckDBPyConnection) -> None:
     people = list("abcd")
     outcomes = pd.concat([
-        pd.DataFrame({"respondent": people, "outcome": "Revenue", "kind": "value",
+        pd.DataFrame({"respondent": people, "outcome": "Revenue", "kind": "value", "role": "revenue",
                       "value": [100.0, 200.0, 300.0, 400.0]}),
-        pd.DataFrame({"respondent": people, "outcome": "Churned", "kind": "binary", "value": [1.0, 0.0, 0.0, 0.0]}),
+        pd.DataFrame({"respondent": people, "outcome": "Churned", "kind": "binary", "role": "churn",
+                      "value": [1.0, 0.0, 0.0, 0.0]}),
     ]).assign(scale_min=None, scale_max=None)
     store.save_dataset(con, "V", long_rows("T", [1, 2, 3, 4], 1, 5).assign(respondent=people), outcomes=outcomes)
     (clv,) = compute(store_engine(con), ["clv"], dataset="V")
     assert clv.value == pytest.approx(250.0 / 0.25)  # mean revenue 250 per period, lifetime 1 / 0.25 periods
-    assert clv.low < clv.value < clv.high
+    assert 0 < clv.low < clv.value < clv.high

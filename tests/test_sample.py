@@ -153,12 +153,14 @@ def test_segments_one_row_per_attribute(data: SampleData) -> None:
 
 def test_outcomes_contract(data: SampleData, recommend: pd.Series) -> None:
     o = data.outcomes
-    assert list(o.columns) == ["respondent", "outcome", "kind", "value", "scale_min", "scale_max"]
+    assert list(o.columns) == ["respondent", "outcome", "kind", "value", "scale_min", "scale_max", "role"]
     for col in ("value", "scale_min", "scale_max"):
         assert o[col].dtype == np.float64
     assert (o.groupby(["respondent", "outcome"]).size() == 1).all()
     kinds = dict(zip(o["outcome"], o["kind"], strict=False))
     assert kinds == {"Likelihood to recommend": "nps", "Churned": "binary", "Revenue": "value"}
+    roles = dict(zip(o["outcome"], o["role"], strict=False))
+    assert roles["Churned"] == "churn" and roles["Revenue"] == "revenue" and pd.isna(roles["Likelihood to recommend"])
     assert len(recommend) == 4000
     assert recommend.between(0, 10).all() and (recommend == recommend.round()).all()
     churn = o[o["outcome"] == "Churned"]
