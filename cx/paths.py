@@ -38,6 +38,9 @@ from cx.stats import ALPHA, DETRACTOR_MAX, PROMOTER_MIN, holm
 __all__ = [
     "DEFAULT_TOP",
     "FLOW_STEPS",
+    "HIGHER",
+    "LOWER",
+    "LOW_N",
     "ORDER_RULE",
     "DesignedStep",
     "FlowLink",
@@ -302,17 +305,25 @@ def _num(value: Any) -> float:
     return 0.0 if value is None or pd.isna(value) else float(value)
 
 
-def _result(row: Mapping[str, Any], kind: str | None, scale: tuple[float, float] | None, min_n: int,
-            group: str | None = None) -> MetricResult | None:
-    if kind is None:
-        return None
-    return outcome_from_parts(kind, {part: _num(row.get(column)) for column, part in _PARTS.items()},
-                              scale=scale, group=group, min_n=min_n)
+@dataclass(frozen=True)
+class _Outcome:
+    """The outcome a view shows per path: its name, kind and (score kind) scale; name None for no outcome."""
+
+    name: str | None
+    kind: str | None
+    scale: tuple[float, float] | None
+    min_n: int
+
+    def result(self, row: Mapping[str, Any], group: str | None = None) -> MetricResult | None:
+        """Return the outcome of a group of respondents from its engine row (columns o_n, o_s1…)."""
+        if self.kind is None:
+            return None
+        return outcome_from_parts(self.kind, {part: _num(row.get(column)) for column, part in _PARTS.items()},
+                                  outcome=self.name, scale=self.scale, group=group, min_n=self.min_n)
 
 
-def _outcome_info(engine: Engine, dataset: str, outcome: str | None) -> tuple[str | None, str | None,
-                                                                               tuple[float, float] | None]:
-    """Return (outcome, kind, scale of a score outcome); the default outcome when `outcome` is None."""
+def _outcome_info(engine: Engine, dataset: str, outcome: str | None, min_n: int) -> _Outcome:
+    """Return the outcome to show (its kind and the scale of a score outcome); the default when `outcome` is None."""
     rows = engine.outcomes(dataset)
     rows = rows.filter(rows.value.notnull())
     frame = rows.group_by(["outcome", "kind"]).aggregate(lo=rows.scale_min.min(), hi=rows.scale_max.max()).execute()
@@ -320,14 +331,14 @@ def _outcome_info(engine: Engine, dataset: str, outcome: str | None) -> tuple[st
     if outcome is None:
         outcome = default_outcome([(name, str(r["kind"])) for name, r in sorted(found.items())])
         if outcome is None:
-            return None, None, None
+            return _Outcome(None, None, None, min_n)
     if outcome not in found:
         known = ", ".join(f"'{n}'" for n in sorted(found)) or "none"
         raise InvalidInput(f"The data set '{dataset}' has no outcome '{outcome}'. Its outcomes: {known}.")
     kind = str(found[outcome]["kind"])
     lo, hi = found[outcome]["lo"], found[outcome]["hi"]
     scale = (float(lo), float(hi)) if kind == "score" and not pd.isna(lo) and not pd.isna(hi) else None
-    return outcome, kind, scale
+    return _Outcome(outcome, kind, scale, min_n)
 
 
 def default_outcome(outcomes: Sequence[tuple[str, str]]) -> str | None:
@@ -355,7 +366,7 @@ def observed_paths(
     """
     if top < 1:
         raise InvalidInput(f"--top {top}: show at least one path (e.g. --top 10).")
-    outcome, kind, scale = _outcome_info(engine, dataset, outcome)
+    chosen = _outcome_info(engine, dataset, outcome, min_n)
     answers = _answers(engine, dataset, filters)
     people = _people(answers)
     summary = people.aggregate(
@@ -372,15 +383,14 @@ def observed_paths(
     flow: tuple[FlowLink, ...] = ()
     transitions: tuple[Transition, ...] = ()
     if ordered:
-        paths, distinct, total = _variants(engine, dataset, steps, names, longest, outcome, kind, scale, top,
-                                           min_n, ordered)
-        flow, transitions = _flow(engine, dataset, steps, outcome, kind, scale, min_n)
+        paths, distinct, total = _variants(engine, dataset, steps, names, longest, chosen, top, ordered)
+        flow, transitions = _flow(engine, dataset, steps, chosen)
     designed = None if journey is None else _designed(steps, journey, observed, ordered)
     return PathsView(
-        dataset=dataset, outcome=outcome, kind=kind, respondents=respondents, unordered=respondents - ordered,
-        distinct_paths=distinct, longest=longest, observed=observed, paths=paths, transitions=transitions,
-        flow=flow, total=total, journey=None if journey is None else journey.name, designed=designed,
-        min_n=min_n, top=top,
+        dataset=dataset, outcome=chosen.name, kind=chosen.kind, respondents=respondents,
+        unordered=respondents - ordered, distinct_paths=distinct, longest=longest, observed=observed, paths=paths,
+        transitions=transitions, flow=flow, total=total, journey=None if journey is None else journey.name,
+        designed=designed, min_n=min_n, top=top,
     )
 
 
@@ -422,27 +432,27 @@ def _positions(journey: Journey) -> dict[str, int]:
 
 
 def _variants(engine: Engine, dataset: str, steps: Table, touchpoints: Sequence[str], longest: int,
-              outcome: str | None, kind: str | None, scale: tuple[float, float] | None, top: int, min_n: int,
-              ordered: int) -> tuple[tuple[PathVariant, ...], int, MetricResult | None]:
+              chosen: _Outcome, top: int, ordered: int) -> tuple[tuple[PathVariant, ...], int, MetricResult | None]:
+    """Return the `top` most frequent paths (compared with everyone else), how many paths there are, the total."""
     per, names, digits = _keyed(steps, touchpoints, longest)
-    per = _with_outcome(engine, dataset, per, outcome)
+    per = _with_outcome(engine, dataset, per, chosen.name)
     grouped = per.group_by(names).aggregate(n=per.respondent.count(), **_outcome_parts(per.v))
     frame = grouped.order_by([ibis.desc("n"), *names]).limit(top).execute()
     totals = grouped.aggregate(paths=grouped.n.count(), **{c: grouped[c].sum() for c in _PARTS}).execute()
     totals_row = totals.to_dict("records")[0]
-    total = _result(totals_row, kind, scale, min_n)
+    total = chosen.result(totals_row)
     rows = frame.to_dict("records")
     found = [(_decode(r, names, digits, touchpoints), int(r["n"]), r) for r in rows]
-    results = [_result(r, kind, scale, min_n, group=path_label(path)) for path, _, r in found]
+    results = [chosen.result(r, group=path_label(path)) for path, _, r in found]
     if total is not None:
-        compared = compare_groups([r for r in results if r is not None], total, min_n)
+        compared = compare_groups([r for r in results if r is not None], total, chosen.min_n)
         diffs = [None if r.value is None else d for r, d in compared]
     else:
         diffs = [None] * len(found)
     adjusted = holm([None if d is None else d.p for d in diffs])
     variants = []
     for (path, n, _), result, diff, p_holm in zip(found, results, diffs, adjusted, strict=True):
-        small = result.low_n if result is not None else n < min_n
+        small = result.low_n if result is not None else n < chosen.min_n
         if small:
             mark = LOW_N
         elif diff is not None and p_holm is not None and p_holm < ALPHA:
@@ -455,10 +465,10 @@ def _variants(engine: Engine, dataset: str, steps: Table, touchpoints: Sequence[
     return tuple(variants), int(_num(totals_row["paths"])), total
 
 
-def _flow(engine: Engine, dataset: str, steps: Table, outcome: str | None, kind: str | None,
-          scale: tuple[float, float] | None, min_n: int) -> tuple[tuple[FlowLink, ...], tuple[Transition, ...]]:
+def _flow(engine: Engine, dataset: str, steps: Table, chosen: _Outcome
+          ) -> tuple[tuple[FlowLink, ...], tuple[Transition, ...]]:
     """Return the flow of the first FLOW_STEPS steps and every transition, from one aggregation."""
-    rows = _with_outcome(engine, dataset, steps, outcome)
+    rows = _with_outcome(engine, dataset, steps, chosen.name)
     column = ibis.ifelse(rows.step < FLOW_STEPS, rows.step, FLOW_STEPS).name("col")
     rows = rows.mutate(col=column)
     frame = rows.group_by(["col", "touchpoint", "following"]).aggregate(
@@ -472,7 +482,7 @@ def _flow(engine: Engine, dataset: str, steps: Table, outcome: str | None, kind:
             moves[source, target] = moves.get((source, target), 0) + n
         if int(r["col"]) < FLOW_STEPS:
             links.append(FlowLink(step=int(r["col"]) + 1, source=source, target=target, n=n,
-                                  result=_result(r, kind, scale, min_n)))
+                                  result=chosen.result(r)))
     links.sort(key=lambda link: (link.step, link.source, link.target is None, link.target or ""))
     out_of: dict[str, int] = {}
     for (source, _), n in moves.items():
