@@ -8,6 +8,29 @@ from typing import Literal, get_args
 
 from cx.errors import InvalidInput
 
+__all__ = [
+    "FILE_LAYOUTS",
+    "FILTER_OPS",
+    "OUTCOME_KINDS",
+    "OUTCOME_ROLES",
+    "ROLE_KINDS",
+    "STAGES",
+    "ClvSettings",
+    "FileLayout",
+    "FilterOp",
+    "Journey",
+    "JourneyScores",
+    "JourneyStep",
+    "OutcomeKind",
+    "OutcomeRole",
+    "Scale",
+    "Source",
+    "Stage",
+    "Status",
+    "TouchpointScore",
+]
+
+
 
 class Stage(StrEnum):
     """Where in the customer lifecycle a touchpoint sits (a cycle)."""

@@ -31,7 +31,7 @@ def _count(db: Path, sql: str, params: list[object]) -> int:
 def test_overview_tiles_carry_interval_n_and_change(app: AppTest, seeded_db: Path) -> None:
     _open(app, "pages/2_Overview.py")
     tiles = {m.label: m for m in app.metric}
-    assert set(tiles) >= {"NPS", "CSAT across 4 touchpoint items", "CES across 1 touchpoint item", "Responses",
+    assert set(tiles) >= {"NPS", "CSAT of 4 touchpoints", "CES of 1 touchpoint", "Responses",
                           "Churn rate", "CLV"}
     answers = _count(seeded_db, "SELECT count(*) FROM responses WHERE dataset = ? AND score IS NOT NULL",
                      ["Retail sample"])

@@ -61,7 +61,7 @@ def test_journey_page_on_the_sample_data_shows_nps_and_low_n(app: AppTest) -> No
     # The outcome comes first: the sample's three outcomes, then the journey's own numbers.
     assert labels[:4] == ["Churned: % yes", "Likelihood to recommend: NPS", "Revenue: mean", "Journey average (0–10)"]
     assert tiles["Likelihood to recommend: NPS"].startswith("+") and tiles["Churned: % yes"].endswith("%")
-    assert tiles["CSAT across 4 touchpoint items"].endswith("%")
+    assert tiles["CSAT of 4 touchpoints"].endswith("%")
     table = app.dataframe[0].value
     assert table["Status"].tolist().count("low n") == 1
     assert "(fewer than 30: unreliable)" in " ".join(table["Based on"])
