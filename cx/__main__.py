@@ -231,6 +231,28 @@ def cmd_drivers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_paths(args: argparse.Namespace) -> int:
+    from cx import paths
+
+    con = seed.open_store(args.db)
+    engine = _engine_or_store(args, con, args.dataset)
+    journey = None if args.journey is None else store.load_journey(con, args.journey)
+    filters = _filters_from_args(args.filter)
+    view = paths.observed_paths(engine, args.dataset, outcome=args.outcome, journey=journey, filters=filters,
+                                top=args.top, min_n=args.min_n)
+    lines = [f"{view.dataset}: {view.ordered:,} of {view.respondents:,} respondents have an observed order "
+             f"({view.unordered:,} unordered), {view.distinct_paths:,} different paths",
+             "observed order: " + paths.path_label(view.observed_order)]
+    for p in view.paths:
+        value = "" if p.value is None else f"  {view.outcome}: {p.value:.1f}" + (" %" if view.kind == "binary" else "")
+        lines.append(f"{p.n:>7,}  {100 * p.share:5.1f} %  {paths.path_label(p.path)}{value}"
+                     + (f"  {p.mark}" if p.mark else ""))
+    lines += [f"designed {d.position}. {d.touchpoint}: {d.never_reached:,} never reach it, {d.drop_off:,} drop off"
+              + (f" ({d.note})" if d.note else "") for d in view.designed or ()]
+    _print(view.as_dict(), args.json, lines)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     con = seed.open_store(args.db)
     written = store.export_parquet(con, args.dataset, args.out)
@@ -391,6 +413,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="touchpoints (and pairs) with fewer answers are left out (default 30)")
     _source_options(p)
     p.set_defaults(run=cmd_drivers)
+    p = command("paths", "Observed journeys: the paths customers really took, their outcome, transitions, drop-off.")
+    p.add_argument("--dataset", required=True, help="data set name")
+    p.add_argument("--outcome", help="outcome per path (default: the recommend outcome, else the first one)")
+    p.add_argument("--journey", help="designed journey to compare with (its order and the drop-off per step)")
+    p.add_argument("--top", type=int, default=10, help="how many of the most frequent paths to print (default 10)")
+    p.add_argument("--min-n", type=int, default=30,
+                   help="paths with fewer respondents with an outcome are flagged, not tested (default 30)")
+    p.add_argument("--filter", action="append", metavar="COLUMN=VALUE",
+                   help="only these answers: channel, unit, stage, touchpoint or a segment (repeatable)")
+    _source_options(p)
+    p.set_defaults(run=cmd_paths)
     p = command("actions", "List the actions logged per touchpoint, optionally with their before/after effect.")
     p.add_argument("--dataset", help="only this data set's actions (and those tied to none)")
     p.add_argument("--touchpoint", help="only this touchpoint's actions")
