@@ -64,6 +64,8 @@ __all__ = [
     "set_setting",
     "set_workshop_status",
     "table_counts",
+    "data_version",
+    "CX_TABLES",
     "transaction",
     "update_action",
 ]
@@ -475,11 +477,21 @@ def delete_dataset(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute("UPDATE journeys SET dataset = NULL WHERE dataset = ?", [name])
 
 
+CX_TABLES: tuple[str, ...] = ("datasets", "responses", "segments", "outcomes", "operational", "journeys",
+                              "journey_steps", "assessments", "workshops", "workshop_votes", "actions")
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Return the row count of every cx table (for checks and the home page)."""
-    tables = ("datasets", "responses", "segments", "outcomes", "operational", "journeys", "journey_steps",
-              "assessments", "workshops", "workshop_votes", "actions")
-    return {t: int(rows(con, f"SELECT count(*) FROM {quote_ident(t)}")[0][0]) for t in tables}
+    """Return the row count of every cx table (for checks and the home page), in one query."""
+    counts = ", ".join(f"(SELECT count(*) FROM {quote_ident(t)})" for t in CX_TABLES)
+    return dict(zip(CX_TABLES, (int(c) for c in rows(con, f"SELECT {counts}")[0]), strict=True))
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """Return a small key that changes whenever data sets, journeys, assessments or actions change (one query)."""
+    counts = ", ".join(f"(SELECT count(*) FROM {quote_ident(t)})" for t in CX_TABLES)
+    return tuple(rows(con, f"SELECT {counts}, (SELECT max(imported_at) FROM datasets), "
+                           "(SELECT max(assessed_at) FROM assessments)")[0])
 
 
 # ---------------------------------------------------------------- journeys

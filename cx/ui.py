@@ -278,10 +278,7 @@ def run_safely(action: Callable[[], T], what: str) -> T:
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
     """Return a small key that changes whenever data sets, journeys or assessments change."""
-    return tuple(store.table_counts(con).values()) + (
-        con.execute("SELECT max(imported_at) FROM datasets").fetchall()[0][0],
-        con.execute("SELECT max(assessed_at) FROM assessments").fetchall()[0][0],
-    )
+    return store.data_version(con)
 
 
 def sidebar_settings() -> int:
