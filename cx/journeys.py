@@ -177,11 +177,8 @@ def dataset_scores(
     frame = touchpoint_stats(engine, dataset, filters)  # aggregated once, for the names and the scores
     names = [str(n) for n in frame["touchpoint"]]
     # A stored journey over this data set gives the order, stages and targets of its touchpoints.
-    stored_steps = next((
-        {s.touchpoint: s for s in j.steps}
-        for j in map(lambda n: store.load_journey(con, n), store.journey_names(con))
-        if j.dataset == dataset
-    ), {})
+    stored = store.journey_over(con, dataset)
+    stored_steps = {} if stored is None else {s.touchpoint: s for s in stored.steps}
     ordered = [n for n in stored_steps if n in names] + sorted(set(names) - set(stored_steps))
     steps = tuple(
         replace(stored_steps[n], position=i) if n in stored_steps else JourneyStep(position=i, touchpoint=n)

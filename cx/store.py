@@ -48,6 +48,7 @@ __all__ = [
     "insert_select",
     "journey_id",
     "journey_names",
+    "journey_over",
     "load_journey",
     "migrate",
     "now",
@@ -500,6 +501,12 @@ def data_version(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
 def journey_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return every journey name, in creation order."""
     return [r[0] for r in rows(con, "SELECT name FROM journeys ORDER BY journey_id")]
+
+
+def journey_over(con: duckdb.DuckDBPyConnection, dataset: str) -> Journey | None:
+    """Return the first journey (in creation order) that reads this data set, or None."""
+    found = rows(con, "SELECT name FROM journeys WHERE dataset = ? ORDER BY journey_id LIMIT 1", [dataset])
+    return load_journey(con, found[0][0]) if found else None
 
 
 def journey_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
