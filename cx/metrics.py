@@ -67,6 +67,7 @@ __all__ = [
     "outcome_from_parts",
     "outcome_label",
     "outcome_results",
+    "in_month",
     "period_filters",
     "rest_of",
     "result_from_parts",
@@ -923,6 +924,12 @@ def month_windows(last: Any) -> tuple[tuple[Any, Any, str], tuple[Any, Any, str]
     prev_start = (start - pd.Timedelta(days=1)).replace(day=1)
     return ((start.to_pydatetime(), (start + pd.offsets.MonthBegin(1)).to_pydatetime(), start.strftime("%b %Y")),
             (prev_start.to_pydatetime(), start.to_pydatetime(), prev_start.strftime("%b %Y")))
+
+
+def in_month(results: Sequence[MetricResult], start: Any) -> dict[str, MetricResult]:
+    """Return, per metric, the result of the month starting at `start` from results computed `by="month"`."""
+    key = pd.Timestamp(start).strftime("%Y-%m")
+    return {r.metric: r for r in results if r.group == key}
 
 
 def period_filters(filters: Sequence[Filter], start: Any, end: Any) -> list[Filter]:

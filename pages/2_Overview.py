@@ -24,12 +24,13 @@ windows = metrics.month_windows(last)
 current: dict[str, metrics.MetricResult] = {}
 previous: dict[str, metrics.MetricResult] = {}
 period = ""
+monthly_all: list[metrics.MetricResult] = []
 if windows is not None:
-    (cur_start, cur_end, cur_label), (prev_start, prev_end, prev_label) = windows
-    current = {r.metric: r for r in ui.compute(con, None, dataset, min_n=min_n,
-                                               filters=metrics.period_filters(filters, cur_start, cur_end))}
-    previous = {r.metric: r for r in ui.compute(con, None, dataset, min_n=min_n,
-                                                filters=metrics.period_filters(filters, prev_start, prev_end))}
+    # One aggregation by month serves the change against last month and the trend.
+    monthly_all = ui.compute(con, None, dataset, by="month", filters=filters, min_n=min_n)
+    (cur_start, _, cur_label), (prev_start, _, prev_label) = windows
+    current = metrics.in_month(monthly_all, cur_start)
+    previous = metrics.in_month(monthly_all, prev_start)
     period = f"{cur_label} vs {prev_label}"
 
 st.subheader("Outcome")
@@ -64,7 +65,7 @@ if windows is None:
 else:
     trend_metric = st.selectbox("Metric", available, format_func=lambda m: metrics.metric(m).label,
                                 key="trend_metric", index=available.index("nps") if "nps" in available else 0)
-    monthly = ui.compute(con, [trend_metric], dataset, by="month", filters=filters, min_n=min_n)
+    monthly = [r for r in monthly_all if r.metric == trend_metric]
     trend = pd.DataFrame([{"month": r.group, "value": r.value, "low": r.low, "high": r.high, "n": r.n}
                           for r in monthly if r.group is not None and r.value is not None])
     if trend.empty:
