@@ -68,7 +68,6 @@ __all__ = [
     "outcome_label",
     "outcome_results",
     "in_month",
-    "period_filters",
     "rest_of",
     "result_from_parts",
     "touchpoint_stats",
@@ -930,12 +929,6 @@ def in_month(results: Sequence[MetricResult], start: Any) -> dict[str, MetricRes
     """Return, per metric, the result of the month starting at `start` from results computed `by="month"`."""
     key = pd.Timestamp(start).strftime("%Y-%m")
     return {r.metric: r for r in results if r.group == key}
-
-
-def period_filters(filters: Sequence[Filter], start: Any, end: Any) -> list[Filter]:
-    """Return the filters with the answer date limited to [start, end)."""
-    kept = [f for f in filters if f.column != "answered_at"]
-    return [*kept, Filter("answered_at", ">=", start), Filter("answered_at", "<", end)]
 
 
 def compare_groups(results: Sequence[MetricResult], total: MetricResult, min_n: int = DEFAULT_MIN_N
