@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
 
+from cx import names
+
 __all__ = [
     "FORMULA_STARTS",
+    "WORD_JOINER",
     "chart_image",
     "escape_markdown",
     "neutralise",
@@ -16,34 +20,68 @@ __all__ = [
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN_SPECIAL = "\\`*_[]<>#|~$"
+
+# Characters CommonMark, GitHub-flavoured Markdown or Streamlit's own extensions give a meaning
+# (emphasis, links and images, HTML, headings, lists, tables, strike-through, math, `:red[…]`
+# directives, `&amp;` entities): each gets a backslash. CommonMark allows one before any ASCII
+# punctuation, so the escaped text renders as the original characters.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]<>()#+-=!|~$:&")
+# Some rules of Streamlit's renderer work on the text *after* escapes are resolved: bare URLs and
+# e-mail addresses become links, `:smile:` / `:material/…:` become icons, `--` becomes a dash. An
+# invisible word joiner breaks each pattern while the text still reads (and copies) the same.
+WORD_JOINER = "\u2060"
+_AFTER_JOINER = frozenset(":@")
+_WWW = re.compile(r"(?i)(www)(?=\.)")
+_ORDERED_ITEM = re.compile(r"(?m)^([ \u00a0]*\d+)(\.)")
+_INDENT = re.compile(r"(?m)^[ \t]+")
 
 
 def escape_markdown(text: str) -> str:
-    """Return user text escaped so Markdown-rendering elements show it literally (no links, bold, HTML)."""
-    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
-    # Bare URLs would become links: break the patterns GitHub-flavoured Markdown links up.
-    return escaped.replace("://", "\\:\\/\\/").replace("www.", "www\\.")
+    """Return user text escaped so Markdown-rendering elements show it literally.
+
+    No link, image, HTML, emphasis, heading, list, table, math, colour directive, icon or dash
+    ligature survives; the rendered text is the original (with invisible word joiners in `://`,
+    `www.`, `@`, `:` and `--`). Tested against Markdown renderers in tests/test_markup.py.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Leading spaces would make an indented code block: no-break spaces are not indentation.
+    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group().expandtabs(4)), text).replace("\t", " ")
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        out.append("\\" + ch if ch in _MARKDOWN_SPECIAL else ch)
+        if ch in _AFTER_JOINER or (ch == "-" and text[i + 1:i + 2] == "-"):
+            out.append(WORD_JOINER)
+    escaped = _WWW.sub(lambda m: m.group(1) + WORD_JOINER, "".join(out))
+    return _ORDERED_ITEM.sub(r"\1\\\2", escaped)  # "1." at a line start would start a numbered list
 
 
 def neutralise(value: object) -> object:
-    """Return a text cell prefixed with ' when a spreadsheet would run it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Return a text cell prefixed with ' when a spreadsheet would run it as a formula.
+
+    Each line of a multi-line cell is treated the same: a reader that splits the file at line
+    breaks (or a quote the cell lost on the way) must not find a formula at a line's start either.
+    """
+    if not isinstance(value, str):
+        return value
+    if "\n" in value or "\r" in value:
+        return "".join("'" + line if line.startswith(FORMULA_STARTS) else line
+                       for line in value.splitlines(keepends=True))
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def safe_csv(frame: pd.DataFrame, notes: Sequence[str] = ()) -> bytes:
     """Return the frame as UTF-8 CSV with formula-looking text neutralised.
 
-    `notes` (e.g. the active filters) go first as `# ` lines so the file says what it holds.
+    `notes` (e.g. the active filters) go first as `# ` lines so the file says what it holds; each
+    note is made one line first, so a line break inside a name cannot start a line of its own (with
+    a formula such as `=HYPERLINK(…)` at its start).
     """
     clean = frame.copy()
     for column in clean.columns:
         if clean[column].dtype == object or pd.api.types.is_string_dtype(clean[column]):
             clean[column] = clean[column].map(neutralise)
     clean.columns = [str(neutralise(str(c))) for c in clean.columns]
-    head = "".join(f"# {str(neutralise(n))}\n" for n in notes)
+    head = "".join(f"# {str(neutralise(names.one_line(str(n))))}\n" for n in notes)
     return (head + clean.to_csv(index=False)).encode("utf-8")
 
 

@@ -73,8 +73,9 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def launch_app_server(workdir: Path, *, db: Path | None = None) -> AppServer:
-    """Start the app on a free port with its own CX_DB; return it once /_stcore/health answers `ok`.
+def launch_app_server(workdir: Path, *, db: Path | None = None, script: str = "app.py") -> AppServer:
+    """Start the app (or another Streamlit `script`) on a free port with its own CX_DB; return it once
+    /_stcore/health answers `ok`.
 
     `db` defaults to a new file in `workdir`, so the first page open seeds it as on a first run.
     Nothing but the health check is requested, so the first page a test opens is the server's
@@ -90,7 +91,7 @@ def launch_app_server(workdir: Path, *, db: Path | None = None) -> AppServer:
         stderr_path = workdir / f"server-{port}.err"
         with (workdir / f"server-{port}.out").open("wb") as out, stderr_path.open("wb") as err:
             process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py",
+                [sys.executable, "-m", "streamlit", "run", script,
                  "--server.port", str(port), "--server.address", "127.0.0.1",
                  "--server.headless", "true", "--server.fileWatcherType", "none",
                  "--browser.gatherUsageStats", "false"],
