@@ -77,11 +77,12 @@ class OutcomeInfo:
     n: int  # respondents with a value
     low: float  # smallest value seen
     high: float  # largest value seen
+    role: str | None = None  # what the user marked it as: "churn", "revenue" or nothing
 
     @property
     def higher_is_better(self) -> bool:
-        """Return False for a churn outcome (a yes/no outcome named like churn, as cx.metrics reads churn)."""
-        return not (self.kind == "binary" and "churn" in self.name.lower())
+        """Return False for an outcome marked as churn (the same mark cx.metrics reads churn by)."""
+        return self.role != "churn"
 
 
 # ---------------------------------------------------------------- what there is
@@ -92,9 +93,10 @@ def outcome_list(engine: Engine, dataset: str) -> list[OutcomeInfo]:
     t = engine.outcomes(dataset)
     t = t.filter(t.value.notnull())
     frame = t.group_by("outcome").aggregate(
-        kind=t.kind.max(), n=t.value.count(), low=t.value.min(), high=t.value.max()
+        kind=t.kind.max(), n=t.value.count(), low=t.value.min(), high=t.value.max(), role=t.role.max()
     ).execute()
-    found = [OutcomeInfo(str(r.outcome), str(r.kind), int(r.n), float(r.low), float(r.high))
+    found = [OutcomeInfo(str(r.outcome), str(r.kind), int(r.n), float(r.low), float(r.high),
+                         None if pd.isna(r.role) else str(r.role))
              for r in frame.itertuples()]
     rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
     return sorted(found, key=lambda o: (rank.get(o.kind, len(rank)), o.name))

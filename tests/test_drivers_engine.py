@@ -536,6 +536,23 @@ def test_driver_frame_and_csv_name_negative_drivers_and_carry_the_fix_first_rank
     assert drivers.SUPPRESSOR in spec and drivers.NEGATIVE_DRIVER in spec
 
 
+def test_on_the_churn_outcome_a_negative_beta_is_a_lever(seeded_db: Path) -> None:
+    con = store.connect(seeded_db)
+    try:
+        engine = store_engine(con)
+        churn = next(o for o in driver_data.outcome_list(engine, "Retail sample") if o.name == "Churned")
+        result = driver_data.analyse(engine, "Retail sample", "Churned")
+    finally:
+        con.close()
+    assert churn.role == "churn" and not churn.higher_is_better and not result.higher_is_better
+    stock = next(t for t in result.touchpoints if t.touchpoint == "Stock availability")
+    # Better stock, less churn: beta < 0 is the direction a lever has here, so it is ranked.
+    assert stock.direction == "negative" and stock.correlation < 0 and stock.caution is None
+    assert result.fix_first()[0].touchpoint == "Stock availability"
+    assert not [w for w in result.warnings if w.startswith("'Stock availability'")]
+    assert result.as_dict()["higher_is_better"] is False
+
+
 def test_drivers_page_marks_negative_drivers_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "planted.duckdb"
     con = store.connect(db)
