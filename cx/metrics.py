@@ -884,7 +884,7 @@ def filter_options(engine: Engine, dataset: str) -> dict[str, Any]:
     return {
         "first": None if pd.isna(first) else pd.Timestamp(first).to_pydatetime(),
         "last": None if pd.isna(last) else pd.Timestamp(last).to_pydatetime(),
-        **{c: [str(v[0]) for v in distinct(responses, c)] for c in ("channel", "unit", "stage", "touchpoint")},
+        **_distinct_values(responses, ("channel", "unit", "stage", "touchpoint")),
         "segments": segments,
         "outcomes": [(str(o), str(k)) for o, k in distinct(engine.outcomes(dataset), "outcome", "kind")],
     }
@@ -909,6 +909,17 @@ def why_no_scores(engine: Engine, dataset: str) -> str:
         return ("This data set's answers carry no scores (events such as a visit or a call), so there is nothing "
                 "to score. Import the file again with a score column mapped to see this view.")
     return NO_MATCH
+
+
+def _distinct_values(table: Table, columns: Sequence[str]) -> dict[str, list[str]]:
+    """Return the sorted distinct non-null values of each column, in one query (a union of the columns)."""
+    picked = [table.filter(table[c].notnull()).select(column=ibis.literal(c), value=table[c].cast("string")).distinct()
+              for c in columns]
+    frame = ibis.union(*picked).execute() if len(picked) > 1 else picked[0].execute()
+    out: dict[str, list[str]] = {c: [] for c in columns}
+    for column, value in sorted(zip(frame["column"], frame["value"], strict=True)):
+        out[str(column)].append(str(value))
+    return out
 
 
 def month_windows(last: Any) -> tuple[tuple[Any, Any, str], tuple[Any, Any, str]] | None:
