@@ -1,22 +1,22 @@
-"""Voice of the customer: comments with their score, sentiment, score band, and what people talk about.
+"""Voice of the customer: comments with their score, language, sentiment, score band, and what people talk about.
 
 Comments are read through the metric engine (ibis), so the sidebar filters select exactly the
-answers the other pages count. Text work (sentiment, terms) happens here in Python on the
-comments that come back.
+answers the other pages count. Text work (language, sentiment, terms, themes) happens in Python on
+the comments that come back: `cx.comments_text` reads each text in its own language (English and
+Portuguese sentiment; any other language says so instead of a score), `cx.comments_themes` groups
+comments into themes.
 
-Sentiment is VADER (the `vaderSentiment` package): a rule-based lexicon that runs offline and
-reads **English only** — text in other languages mostly scores as neutral. Its lexicon was built
-for social media, so a short customer-service word list below corrects words it misreads in
-feedback ("support" and "help" name a touchpoint, not a feeling; "late" and "queued" are
-complaints). It scores words, not meaning: "they hung up on me" reads neutral. Treat it as a
-pointer to comments worth reading, never as a metric.
+**One comment per respondent.** A wide file has one comment column per row, and the import copies
+it onto each of the row's answers. A respondent whose every answer (two or more) carries the same
+text therefore has one *respondent-level* comment (touchpoint None), compared with the respondent's
+outcome (NPS, then a score, then yes/no; the first by name) or, without one, their overall score
+(the mean of their answers on 0–10).
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,8 +24,9 @@ from typing import Any
 import ibis
 import pandas as pd
 from ibis.expr.types import Table
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ignore[import-untyped,unused-ignore]
 
+from cx import comments_text as text_tools
+from cx.comments_text import CX_LEXICON, SENTIMENT_LANGUAGES, sentiment_unavailable, tokens
 from cx.engines import Engine
 from cx.metrics import Filter, filtered_responses, with_score10
 
@@ -38,25 +39,30 @@ __all__ = [
     "HIGH_BANDS",
     "LOW_BANDS",
     "MIN_ODDS_RATIO",
-    "NEGATIONS",
     "NEGATIVE_AT",
     "NO_SCORE",
+    "OUTCOME_PREFERENCE",
     "POSITIVE_AT",
+    "RECORD_FIELDS",
     "SENTIMENT_METHOD",
-    "STOP_WORDS",
     "TABLE_COLUMNS",
     "TERM_METHOD",
     "TermCounts",
+    "TextReadings",
     "annotate",
     "answer_count",
     "band_counts",
     "band_names",
     "bands_of",
     "comment_heading",
+    "comment_records",
     "comments",
     "comments_table",
     "contradicts",
+    "dataset_readings",
     "distinctive_terms",
+    "language_counts",
+    "read_texts",
     "score_band",
     "select_comments",
     "sentiment",
@@ -66,10 +72,14 @@ __all__ = [
     "tokens",
 ]
 
+# text → (language, sentiment or None): computed once per data set (the app caches it by data version).
+TextReadings = Mapping[str, tuple[str, float | None]]
 
 SENTIMENT_METHOD = (
-    "VADER (vaderSentiment), a rule-based word list that runs offline, plus a short customer-service "
-    "word list; English only — other languages mostly read as neutral"
+    "English: " + SENTIMENT_LANGUAGES["en"] + "; Portuguese: " + SENTIMENT_LANGUAGES["pt"]
+    + " (a negation such as 'não' turns round the words after it). Both are rule-based word lists that run "
+    "offline. Any other language: no sentiment (shown as not available, never as neutral). The language of "
+    "each comment is detected offline (py3langid)"
 )
 # The VADER authors' thresholds on the compound score (−1…+1).
 POSITIVE_AT = 0.05
@@ -80,18 +90,6 @@ NEGATIVE_AT = -0.05
 CONTRADICTION_LOW = 4.0
 CONTRADICTION_HIGH = 7.0
 
-# Words VADER's social-media lexicon lacks or misreads in customer feedback (valence −4…+4).
-CX_LEXICON: dict[str, float] = {
-    # touchpoints and services, not feelings
-    "support": 0.0, "help": 0.0, "alert": 0.0, "alerts": 0.0, "care": 0.0, "promised": 0.0,
-    # complaints
-    "late": -1.5, "queued": -1.0, "queue": -0.8, "queueing": -1.0, "crashing": -1.8, "crashed": -1.8,
-    "crashes": -1.8, "unhelpful": -1.8, "overcharged": -2.0, "unsubscribed": -1.2, "expired": -1.0,
-    "waited": -0.8, "slow": -1.2, "pushed": -0.8, "unanswered": -1.2,
-    # praise
-    "quick": 1.2, "fast": 1.2, "fixed": 1.2, "tidy": 1.2,
-}
-
 # Score bands: NPS-style on a 0–10 scale, low / middle / high (on the 0–10 equivalent) elsewhere.
 DETRACTOR, PASSIVE, PROMOTER = "detractor", "passive", "promoter"
 LOW, MIDDLE, HIGH = "low", "middle", "high"
@@ -101,35 +99,60 @@ LOW_BANDS = frozenset({DETRACTOR, LOW})
 HIGH_BANDS = frozenset({PROMOTER, HIGH})
 
 COMMENT_COLUMNS: tuple[str, ...] = (
-    "answered_at", "touchpoint", "score", "scale_min", "scale_max", "reversed", "score10", "band",
+    "answered_at", "touchpoint", "score", "scale_min", "scale_max", "reversed", "score10", "band", "language",
     "sentiment", "sentiment_label", "contradicts", "channel", "unit", "respondent", "comment",
 )
+# What `cx comments --json` prints per comment.
+RECORD_FIELDS: tuple[str, ...] = ("respondent", "touchpoint", "score", "comment", "language", "sentiment")
+# The outcome a respondent-level comment is compared with: the first kind present, then the first by name.
+OUTCOME_PREFERENCE: tuple[str, ...] = ("nps", "score", "binary")
 
-# ---------------------------------------------------------------- sentiment
-
-
-@lru_cache(maxsize=1)
-def _analyzer() -> SentimentIntensityAnalyzer:
-    analyzer = SentimentIntensityAnalyzer()
-    analyzer.lexicon.update(CX_LEXICON)
-    return analyzer
+# ---------------------------------------------------------------- language and sentiment
 
 
 @lru_cache(maxsize=200_000)
-def sentiment(text: str) -> float:
-    """Return the VADER compound sentiment of a text, −1 (negative) … +1 (positive)."""
+def sentiment(text: str, language: str = "en") -> float | None:
+    """Return the compound sentiment of a text in `language`, −1 (negative) … +1 (positive), or None.
+
+    None when cx has no sentiment for that language (anything but English and Portuguese).
+    """
     if not text or not text.strip():
-        return 0.0
-    return float(_analyzer().polarity_scores(text)["compound"])
+        return 0.0 if language in SENTIMENT_LANGUAGES else None
+    return text_tools.sentiment_of(text, language)
 
 
-def sentiment_label(compound: float) -> str:
-    """Return "positive", "negative" or "neutral" for a compound sentiment score."""
+def sentiment_label(compound: float | None, language: str = "en") -> str:
+    """Return "positive", "negative" or "neutral" for a compound score; "not available for LANG" for None."""
+    if compound is None or (isinstance(compound, float) and math.isnan(compound)):
+        return sentiment_unavailable(language).removeprefix("sentiment ")
     if compound >= POSITIVE_AT:
         return "positive"
     if compound <= NEGATIVE_AT:
         return "negative"
     return "neutral"
+
+
+def read_texts(texts: Iterable[str]) -> dict[str, tuple[str, float | None]]:
+    """Return each distinct text's language and sentiment (None where cx cannot read the language).
+
+    Pass all of a data set's comments at once: their mix of languages settles the short ones.
+    """
+    distinct = sorted(set(texts))
+    languages = text_tools.detect_languages(distinct)
+    return {t: (lang, sentiment(t, lang)) for t, lang in zip(distinct, languages, strict=True)}
+
+
+def _text(table: Table) -> Any:
+    """The comment, or null when it is missing or blank."""
+    return ibis.ifelse(table.comment.strip() == "", ibis.null().cast("string"), table.comment)
+
+
+def dataset_readings(engine: Engine, dataset: str) -> dict[str, tuple[str, float | None]]:
+    """Return the language and sentiment of every distinct comment of a data set (see `read_texts`)."""
+    table = engine.responses(dataset)
+    table = table.mutate(text=_text(table))
+    frame = table.filter(table.text.notnull()).select("text").distinct().execute()
+    return read_texts(frame["text"].astype(str))
 
 
 def score_band(score10: float | None, scale_min: float, scale_max: float, reversed_scale: bool = False) -> str:
@@ -162,31 +185,104 @@ def contradicts(label: str, score10: float | None) -> bool:
 # ---------------------------------------------------------------- reading comments
 
 
-def _comment_rows(engine: Engine, dataset: str, filters: Sequence[Filter], touchpoint: str | None) -> Table:
+_SELECTED = ("answered_at", "touchpoint", "score", "scale_min", "scale_max", "reversed", "score10", "channel",
+             "unit", "respondent", "comment")
+
+
+def _respondent_texts(engine: Engine, dataset: str) -> Table:
+    """Respondents (with their one text) whose every answer, two or more, carries the same comment."""
+    table = engine.responses(dataset)
+    table = table.mutate(text=_text(table))
+    per = table.group_by("respondent").aggregate(
+        answers=table.count(), commented=table.text.count(), texts=table.text.nunique(), comment=table.text.max())
+    return per.filter((per.answers >= 2) & (per.commented == per.answers) & (per.texts == 1)).select(
+        "respondent", "comment")
+
+
+def _comparison_outcome(engine: Engine, dataset: str) -> tuple[str, str] | None:
+    """Return (outcome, kind) a respondent-level comment is compared with, or None (then: the overall score)."""
+    table = engine.outcomes(dataset)
+    table = table.filter(table.value.notnull() & table.kind.isin(list(OUTCOME_PREFERENCE)))
+    found = table.group_by(["outcome", "kind"]).aggregate(n=table.count()).execute()
+    if found.empty:
+        return None
+    ranked = sorted(zip(found["kind"].astype(str), found["outcome"].astype(str), strict=True),
+                    key=lambda ko: (OUTCOME_PREFERENCE.index(ko[0]), ko[1]))
+    kind, outcome = ranked[0]
+    return outcome, kind
+
+
+_OUTCOME_SCALES = {"nps": (0.0, 10.0), "binary": (0.0, 1.0)}
+
+
+def _respondent_comments(engine: Engine, dataset: str, filters: Sequence[Filter], whole: Table) -> pd.DataFrame:
+    """Return the respondent-level comments of respondents with an answer that passes the filters."""
+    people = filtered_responses(engine, dataset, filters).select("respondent").distinct()
+    chosen = whole.semi_join(people, "respondent")
+    answers = with_score10(engine.responses(dataset))
+    info = answers.group_by("respondent").aggregate(
+        answered_at=answers.answered_at.max(), channel=answers.channel.max(), unit=answers.unit.max(),
+        overall=answers.score10.mean())
+    rows = chosen.join(info, "respondent").select("respondent", "comment", "answered_at", "channel", "unit",
+                                                  "overall")
+    compared = _comparison_outcome(engine, dataset)
+    if compared is not None:
+        name, kind = compared
+        outcomes = engine.outcomes(dataset)
+        outcomes = outcomes.filter((outcomes.outcome == name) & outcomes.value.notnull()).select(
+            who="respondent", o_value="value", o_min="scale_min", o_max="scale_max")
+        rows = rows.left_join(outcomes, rows.respondent == outcomes.who).select(
+            "respondent", "comment", "answered_at", "channel", "unit", "overall", "o_value", "o_min", "o_max")
+    frame = rows.execute()
+    if compared is None:
+        frame["o_value"] = frame["o_min"] = frame["o_max"] = float("nan")
+    lo_default, hi_default = _OUTCOME_SCALES.get(compared[1] if compared else "", (float("nan"), float("nan")))
+    has_outcome = frame["o_value"].notna()
+    o_min = frame["o_min"].astype("float64").fillna(lo_default)
+    o_max = frame["o_max"].astype("float64").fillna(hi_default)
+    frame["score"] = frame["o_value"].astype("float64").where(has_outcome, frame["overall"].astype("float64"))
+    frame["scale_min"] = o_min.where(has_outcome, 0.0)
+    frame["scale_max"] = o_max.where(has_outcome, 10.0)
+    frame["reversed"] = False
+    frame["score10"] = 10 * (frame["score"] - frame["scale_min"]) / (frame["scale_max"] - frame["scale_min"])
+    frame["touchpoint"] = None
+    return pd.DataFrame(frame.loc[:, list(_SELECTED)])
+
+
+def comments(
+    engine: Engine, dataset: str, filters: Sequence[Filter] = (), *, touchpoint: str | None = None,
+    readings: TextReadings | None = None,
+) -> pd.DataFrame:
+    """Return every comment that passes the filters, newest first, with language, sentiment and score band.
+
+    Columns: COMMENT_COLUMNS. `score10` is the score on 0–10; `sentiment` the compound score (NaN where
+    the language has none). A respondent-level comment (see the module docstring) is one row with
+    touchpoint None; it is left out when a touchpoint is asked for, as it belongs to none.
+    `readings`: the data set's `dataset_readings` when already computed (the app caches them).
+    """
+    whole = _respondent_texts(engine, dataset)
     table = with_score10(filtered_responses(engine, dataset, filters))
     table = table.filter(table.comment.notnull() & (table.comment.strip() != ""))
     if touchpoint is not None:
         table = table.filter(table.touchpoint == touchpoint)
-    return table
+    table = table.anti_join(whole, "respondent").select(*_SELECTED)
+    parts = [table.execute()]
+    if touchpoint is None:
+        parts.append(_respondent_comments(engine, dataset, filters, whole))
+    frame = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
+        not p.empty for p in parts) else parts[0]
+    frame = frame.sort_values(["answered_at", "touchpoint", "respondent"], ascending=[False, True, True],
+                              na_position="last", kind="stable")
+    if readings is None:
+        readings = dataset_readings(engine, dataset)
+    return annotate(frame, readings)
 
 
-def comments(
-    engine: Engine, dataset: str, filters: Sequence[Filter] = (), *, touchpoint: str | None = None
-) -> pd.DataFrame:
-    """Return every comment that passes the filters, newest first, with score band and sentiment.
+def annotate(frame: pd.DataFrame, readings: TextReadings | None = None) -> pd.DataFrame:
+    """Return comment rows with band, language, sentiment, sentiment_label and contradicts (COMMENT_COLUMNS order).
 
-    Columns: COMMENT_COLUMNS. `score10` is the score on 0–10; `sentiment` the compound score.
+    Texts missing from `readings` are read here, together.
     """
-    table = _comment_rows(engine, dataset, filters, touchpoint)
-    table = table.select(
-        "answered_at", "touchpoint", "score", "scale_min", "scale_max", "reversed", "score10", "channel", "unit",
-        "respondent", "comment",
-    ).order_by([ibis.desc("answered_at"), "touchpoint", "respondent"])
-    return annotate(table.execute())
-
-
-def annotate(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return comment rows with band, sentiment, sentiment_label and contradicts added (COMMENT_COLUMNS order)."""
     out = frame.copy()
     if "score10" not in out.columns:
         share = (out["score"] - out["scale_min"]) / (out["scale_max"] - out["scale_min"])
@@ -194,14 +290,21 @@ def annotate(frame: pd.DataFrame) -> pd.DataFrame:
         out["score10"] = (10 * share).where(~flip, 10 - 10 * share)
     if "reversed" not in out.columns:
         out["reversed"] = False
-    for column in ("channel", "unit", "respondent"):
+    for column in ("channel", "unit", "respondent", "touchpoint", "answered_at"):
         if column not in out.columns:
             out[column] = None
     out["score10"] = out["score10"].astype("float64")
+    out["reversed"] = out["reversed"].fillna(False).astype(bool)
     texts = out["comment"].astype(str)
-    scores = {text: sentiment(text) for text in texts.unique()}
-    out["sentiment"] = texts.map(scores).astype("float64")
-    out["sentiment_label"] = out["sentiment"].map(sentiment_label).astype("str")
+    known = dict(readings or {})
+    missing = [t for t in texts.unique() if t not in known]
+    if missing:
+        known.update(read_texts(missing))
+    out["language"] = texts.map(lambda t: known[t][0]).astype("str")
+    out["sentiment"] = texts.map(lambda t: known[t][1]).astype("float64")
+    out["sentiment_label"] = pd.Series(
+        [sentiment_label(s, lang) for s, lang in zip(out["sentiment"], out["language"], strict=True)],
+        index=out.index, dtype="str")
     out["band"] = pd.Series(
         [score_band(s, lo, hi, bool(r)) for s, lo, hi, r in
          zip(out["score10"], out["scale_min"], out["scale_max"], out["reversed"], strict=True)],
@@ -212,6 +315,29 @@ def annotate(frame: pd.DataFrame) -> pd.DataFrame:
         index=out.index, dtype=bool,
     )
     return out[list(COMMENT_COLUMNS)].reset_index(drop=True)
+
+
+def _none(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT else value
+
+
+def comment_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return one object per comment as `cx comments --json` prints it (RECORD_FIELDS; null where absent)."""
+    return [{
+        "respondent": _none(row["respondent"]), "touchpoint": _none(row["touchpoint"]),
+        "score": None if _none(row["score"]) is None else float(row["score"]), "comment": row["comment"],
+        "language": row["language"],
+        "sentiment": None if _none(row["sentiment"]) is None else float(row["sentiment"]),
+    } for row in frame.to_dict("records")]
+
+
+def language_counts(frame: pd.DataFrame) -> list[tuple[str, int, bool]]:
+    """Return (language, comments, has sentiment) for the languages in a comment frame, most comments first."""
+    if frame.empty:
+        return []
+    counts = frame["language"].value_counts()
+    return sorted(((str(lang), int(n), lang in SENTIMENT_LANGUAGES) for lang, n in counts.items()),
+                  key=lambda item: (-item[1], item[0]))
 
 
 def answer_count(
@@ -237,13 +363,14 @@ def select_comments(
     bands: Iterable[str] = (),
     contradicting: bool = False,
     term: str | None = None,
+    max_score: float | None = None,
 ) -> pd.DataFrame:
     """Return the comments that match every condition given.
 
     `search`: every word must occur in the comment (case-insensitive, plain text, no patterns);
     `bands`: keep these score bands (all when empty); `contradicting`: only comments whose
     sentiment contradicts the score; `term`: comments that contain this term (as counted by
-    `distinctive_terms`).
+    `distinctive_terms`); `max_score`: comments scored at most this, on their own scale.
     """
     keep = pd.Series(True, index=frame.index)
     text = frame["comment"].astype(str)
@@ -255,7 +382,11 @@ def select_comments(
     if contradicting:
         keep &= frame["contradicts"].astype(bool)
     if term:
-        keep &= text.map(lambda t: term in terms_of(t))
+        languages = _languages(frame)
+        keep &= pd.Series([term in terms_of(t, lang) for t, lang in zip(text, languages, strict=True)],
+                          index=frame.index, dtype=bool)
+    if max_score is not None:
+        keep &= frame["score"].astype("float64") <= max_score
     return frame[keep].reset_index(drop=True)
 
 
@@ -264,14 +395,17 @@ def band_counts(frame: pd.DataFrame) -> tuple[int, int]:
     return int(frame["band"].isin(LOW_BANDS).sum()), int(frame["band"].isin(HIGH_BANDS).sum())
 
 
-TABLE_COLUMNS: tuple[str, ...] = ("answered_at", "touchpoint", "score", "band", "comment", "sentiment_label",
-                                  "sentiment", "contradicts", "channel", "unit", "scale")
+TABLE_COLUMNS: tuple[str, ...] = ("answered_at", "touchpoint", "score", "band", "comment", "language",
+                                  "sentiment_label", "sentiment", "contradicts", "channel", "unit", "scale")
+WHOLE_RESPONSE = "(whole response)"  # how a table shows the touchpoint of a respondent-level comment
 
 
 def comments_table(view: pd.DataFrame) -> pd.DataFrame:
     """Return the comments as the page's table shows them: `TABLE_COLUMNS` in order, the scale as text ("1–5")."""
-    scale = [f"{lo:g}–{hi:g}" for lo, hi in zip(view["scale_min"], view["scale_max"], strict=True)]
-    return view.assign(scale=scale)[list(TABLE_COLUMNS)]
+    scale = ["" if pd.isna(lo) or pd.isna(hi) else f"{lo:g}–{hi:g}"
+             for lo, hi in zip(view["scale_min"], view["scale_max"], strict=True)]
+    touchpoint = view["touchpoint"].astype(object).where(view["touchpoint"].notna(), WHOLE_RESPONSE)
+    return view.assign(scale=scale, touchpoint=touchpoint)[list(TABLE_COLUMNS)]
 
 
 def comment_heading(row: dict[Hashable, Any]) -> str:
@@ -280,51 +414,33 @@ def comment_heading(row: dict[Hashable, Any]) -> str:
     when = "" if answered is None or str(answered) == "NaT" else f"{answered:%Y-%m-%d} · "
     score = row["score"]
     said = "no score" if pd.isna(score) else f"score {score:g} of {row['scale_min']:g}–{row['scale_max']:g}"
-    return (f"{when}{row['touchpoint']} · {said} ({row['band']}) · reads {row['sentiment_label']}"
+    where = WHOLE_RESPONSE if _none(row.get("touchpoint")) is None else row["touchpoint"]
+    label = str(row["sentiment_label"])
+    reads = f"sentiment {label}" if label.startswith("not available") else f"reads {label}"
+    language = _none(row.get("language"))
+    return (f"{when}{where} · {said} ({row['band']}) · " + (f"{language} · " if language else "") + reads
             + (" · contradicts its score" if row["contradicts"] else ""))
 
 
 # ---------------------------------------------------------------- what people talk about
 
-_STOP_TEXT = """
-a about above after again against all am an and any are aren't as at be because been before being below
-between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each
-few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers
-herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's
-me more most mustn't my myself no nor not of off on once only or other ought our ours ourselves out over own
-same shan't she she'd she'll she's should shouldn't so some such than that that's the their theirs them
-themselves then there there's these they they'd they'll they're they've this those through to too under
-until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's
-which while who who's whom why why's will with won't would wouldn't you you'd you'll you're you've your
-yours yourself yourselves also get gets still even really one two us am pm ok okay via etc
-"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
-# Negations may start a phrase ("never got", "no message") though they are not terms alone.
-NEGATIONS = frozenset({"no", "not", "never", "nobody", "nothing", "can't", "cannot", "didn't", "don't",
-                       "won't", "wasn't", "isn't", "couldn't", "doesn't"})
-_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)
-
-
-def tokens(text: str) -> list[str]:
-    """Return the lower-case words of a text (letters and digits; inner apostrophes and hyphens kept)."""
-    return _WORD.findall(text.lower().replace("\u2019", "'"))
+def _languages(frame: pd.DataFrame) -> list[str]:
+    """Return each comment's language: the frame's column, else detected over the frame's texts together."""
+    if "language" in frame.columns:
+        return frame["language"].astype(str).tolist()
+    return text_tools.detect_languages(frame["comment"].astype(str).tolist())
 
 
 @lru_cache(maxsize=200_000)
-def terms_of(text: str) -> frozenset[str]:
-    """Return the terms of a comment: words that are not stop words, and two-word phrases.
+def terms_of(text: str, language: str | None = None) -> frozenset[str]:
+    """Return the terms of a comment: lemmas of its words that are not stop words, and two-word phrases.
 
-    A phrase is two neighbouring words: the second neither a stop word nor a negation, the
-    first not a stop word, or a negation ("never got"). Negations alone are no term.
+    Words are cleaned in the comment's language (detected when None), as themes clean them: stop
+    words of that language and of English and Portuguese left out (stopwordsiso), the rest as lemmas
+    (simplemma: "shelves" → "shelf", "chegaram" → "chegar"). A phrase is two neighbouring content
+    words ("empty shelf"); a stop word between two words breaks the phrase.
     """
-    words = tokens(text)
-    found = {w for w in words if w not in STOP_WORDS and w not in NEGATIONS and len(w) > 1}
-    for first, second in zip(words, words[1:], strict=False):
-        if second in STOP_WORDS or second in NEGATIONS or len(second) < 2:
-            continue
-        if first in NEGATIONS or (first not in STOP_WORDS and len(first) > 1):
-            found.add(f"{first} {second}")
-    return frozenset(found)
+    return text_tools.terms_in(text, language or text_tools.detect_language(text))
 
 
 @dataclass(frozen=True)
@@ -351,7 +467,9 @@ def term_counts(term: str, low_count: int, low_n: int, high_count: int, high_n: 
 
 MIN_ODDS_RATIO = 2.0
 TERM_METHOD = (
-    "Terms are words (stop words left out) and two-word phrases, each counted once per comment. A term is "
+    "Terms are the words of each comment in its own language as lemmas (stop words left out: stopwordsiso's lists "
+    "for the comment's language, English and Portuguese) and phrases of two neighbouring such words, each counted "
+    "once per comment. A term is "
     "typical of low-score comments when the odds of finding it there are at least twice those in high-score "
     "comments (odds ratio with 0.5 added to every count), and the other way round; the most frequent such "
     "terms are listed first. Terms found in exactly the same comments are shown once."
@@ -364,18 +482,21 @@ def distinctive_terms(frame: pd.DataFrame, *, top: int = 8, min_count: int = 3) 
     Low = detractors or low band, high = promoters or high band (middle bands are left out).
     A term is typical of a side when its odds ratio towards that side is at least
     MIN_ODDS_RATIO and it occurs in at least `min_count` comments there. One row per term:
-    side ("low"/"high"), counts, shares (%), log-odds (positive: more in low) and z; per side
-    at most `top` terms, most frequent on that side first.
+    side ("low"/"high"), term (lemmas), shown (as customers wrote it most), counts, shares (%),
+    log-odds (positive: more in low) and z; per side at most `top` terms, most frequent there first.
     """
-    columns = ["side", "term", "low_count", "low_n", "low_share", "high_count", "high_n", "high_share",
+    columns = ["side", "term", "shown", "low_count", "low_n", "low_share", "high_count", "high_n", "high_share",
                "log_odds", "z"]
-    low_texts = frame.loc[frame["band"].isin(LOW_BANDS), "comment"].astype(str).tolist() if len(frame) else []
-    high_texts = frame.loc[frame["band"].isin(HIGH_BANDS), "comment"].astype(str).tolist() if len(frame) else []
-    low_n, high_n = len(low_texts), len(high_texts)
+    languages = _languages(frame) if len(frame) else []
+    banded = list(zip(frame["comment"].astype(str), frame["band"], languages, strict=True)) if len(frame) else []
+    sides = [[(text, language) for text, band, language in banded if band in bands]
+             for bands in (LOW_BANDS, HIGH_BANDS)]
+    low_n, high_n = len(sides[0]), len(sides[1])
+    forms = text_tools.shown_forms([t for side in sides for t, _ in side], [lang for side in sides for _, lang in side])
     where: dict[str, tuple[set[int], set[int]]] = {}
-    for index, texts in ((0, low_texts), (1, high_texts)):
-        for i, text in enumerate(texts):
-            for term in terms_of(text):
+    for index, texts in enumerate(sides):
+        for i, (text, language) in enumerate(texts):
+            for term in terms_of(text, language):
                 where.setdefault(term, (set(), set()))[index].add(i)
     threshold = math.log(MIN_ODDS_RATIO)
     candidates: dict[str, list[tuple[tuple[float, ...], TermCounts]]] = {"low": [], "high": []}
@@ -396,7 +517,7 @@ def distinctive_terms(frame: pd.DataFrame, *, top: int = 8, min_count: int = 3) 
                 continue
             seen.add(key)
             rows.append({
-                "side": side, "term": tc.term, "low_count": tc.low_count, "low_n": low_n,
+                "side": side, "term": tc.term, "shown": text_tools.shown_term(tc.term, forms), "low_count": tc.low_count, "low_n": low_n,
                 "low_share": 100.0 * tc.low_count / low_n if low_n else 0.0,
                 "high_count": tc.high_count, "high_n": high_n,
                 "high_share": 100.0 * tc.high_count / high_n if high_n else 0.0,

@@ -1,0 +1,155 @@
+"""Themes: comments grouped into a handful of named themes (NMF over TF-IDF), each with its numbers.
+
+Each comment becomes its terms in its own language (`comments_text.terms_in`: lemmas that are not
+stop words, and phrases of two neighbouring ones). TF-IDF weighs the terms (a term in nearly every
+comment says little); non-negative matrix factorisation (scikit-learn's NMF, a fixed start so the
+same comments always give the same themes) finds k themes, each a weighted list of terms. A comment
+belongs to the theme that weighs most in it; a comment with no recurring term belongs to none.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cx.comments_text import shown_forms, shown_term, terms_in
+
+__all__ = [
+    "DEFAULT_K",
+    "MIN_COMMENTS",
+    "THEME_METHOD",
+    "Theme",
+    "Themes",
+    "themes",
+]
+
+DEFAULT_K = 5
+MIN_COMMENTS = 10  # fewer comments with a recurring term than this: no themes (they would be noise)
+TOP_TERMS = 6
+EXAMPLES = 3
+RANDOM_STATE = 0
+THEME_METHOD = (
+    "Themes: each comment's words in its own language, grouped by lemma (shown in the form customers wrote most) "
+    "with stop words left out (stopwordsiso), plus two-word phrases; TF-IDF weights; non-negative matrix "
+    "factorisation (scikit-learn NMF, fixed start) into at most k themes. A comment counts in the theme that "
+    "weighs most in it; the examples are the comments it weighs most in. Named after its two leading terms."
+)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: its name, its leading terms, how many comments are in it and their mean score."""
+
+    label: str
+    terms: tuple[str, ...]
+    n: int  # comments in this theme
+    share: float  # n / comments considered, 0…1
+    mean_score: float | None  # mean score of its comments, on `scale`
+    scale: tuple[float, float] | None  # the comments' own scale when they share one, else 0–10
+    examples: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the theme as `cx themes --json` prints it."""
+        return {"label": self.label, "terms": list(self.terms), "n": self.n, "share": self.share,
+                "mean_score": self.mean_score, "scale": None if self.scale is None else list(self.scale),
+                "examples": list(self.examples)}
+
+
+@dataclass(frozen=True)
+class Themes:
+    """The themes of some comments, and what was considered."""
+
+    themes: tuple[Theme, ...]
+    comments: int  # comments considered
+    without_theme: int  # of them, in no theme (no recurring term)
+    reason: str | None = None  # why there are no themes, when there are none
+    k: int = DEFAULT_K
+
+
+def _label(terms: list[str]) -> str:
+    picked: list[str] = []
+    for term in terms:
+        if not any(set(term.split()) & set(p.split()) for p in picked):
+            picked.append(term)
+        if len(picked) == 2:
+            break
+    return " · ".join(picked)
+
+
+def _score_column(frame: pd.DataFrame) -> tuple[pd.Series, tuple[float, float] | None]:
+    """Return the scores to average and their scale: the comments' own when they share one, else 0–10."""
+    scored = frame[frame["score"].notna()]
+    if scored.empty:
+        return frame["score"].astype("float64"), None
+    scales = set(zip(scored["scale_min"], scored["scale_max"], scored["reversed"].astype(bool), strict=True))
+    if len(scales) == 1:
+        lo, hi, _ = next(iter(scales))
+        return frame["score"].astype("float64"), (float(lo), float(hi))
+    return frame["score10"].astype("float64"), (0.0, 10.0)
+
+
+def themes(frame: pd.DataFrame, *, k: int = DEFAULT_K, examples: int = EXAMPLES) -> Themes:
+    """Return at most `k` themes of the comments in `frame` (columns comment, language, score, score10, scale).
+
+    Themes are ordered by size (then name). `share` is of all comments in `frame`. Deterministic:
+    the same comments give the same themes.
+    """
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    total = len(frame)
+    texts = frame["comment"].astype(str).tolist()
+    languages = frame["language"].astype(str).tolist() if "language" in frame.columns else ["en"] * total
+    docs = [sorted(terms_in(text, language)) for text, language in zip(texts, languages, strict=True)]
+    with_terms = sum(1 for d in docs if d)
+    if with_terms < MIN_COMMENTS:
+        return Themes((), total, total, f"Too few comments with words to group ({with_terms}; themes need at least "
+                                        f"{MIN_COMMENTS}).", k)
+    vectorizer = TfidfVectorizer(analyzer=lambda doc: doc, min_df=2, max_df=0.95, sublinear_tf=True,
+                                 max_features=20_000)
+    try:
+        matrix = vectorizer.fit_transform(docs)
+    except ValueError:  # no term occurs in two comments
+        return Themes((), total, total, "No word recurs across these comments: nothing to group.", k)
+    vocabulary = np.asarray(vectorizer.get_feature_names_out())
+    forms = shown_forms(texts, languages)
+    k_used = max(1, min(k, matrix.shape[1], with_terms // 5))
+    model = NMF(n_components=k_used, init="nndsvda", random_state=RANDOM_STATE, max_iter=400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weights = model.fit_transform(matrix)
+    components = model.components_
+    strongest = weights.max(axis=1)
+    assigned = np.where(strongest > 0, weights.argmax(axis=1), -1)
+    scores, scale = _score_column(frame)
+    score_values = scores.to_numpy(dtype="float64", na_value=np.nan)
+    found: list[Theme] = []
+    for t in range(k_used):
+        members = np.flatnonzero(assigned == t)
+        if members.size == 0:
+            continue
+        order = np.argsort(-components[t], kind="stable")
+        terms = [shown_term(str(vocabulary[i]), forms) for i in order[:TOP_TERMS] if components[t, i] > 0]
+        member_scores = score_values[members]
+        member_scores = member_scores[~np.isnan(member_scores)]
+        mean = float(member_scores.mean()) if member_scores.size else None
+        picked: list[str] = []
+        for i in members[np.argsort(-weights[members, t], kind="stable")]:
+            if texts[i] not in picked:
+                picked.append(texts[i])
+            if len(picked) == examples:
+                break
+        found.append(Theme(
+            label=_label(terms), terms=tuple(terms), n=int(members.size), share=members.size / total,
+            mean_score=None if mean is None or math.isnan(mean) else round(mean, 4), scale=scale,
+            examples=tuple(picked)))
+    found.sort(key=lambda theme: (-theme.n, theme.label))
+    return Themes(tuple(found), total, int((assigned < 0).sum()), None, k)
