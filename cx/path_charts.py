@@ -120,7 +120,8 @@ def _colour(view: PathsView, layout: FlowLayout) -> Any:
     spread = max([abs(float(v) - middle) for v in values] + [1e-9])
     scale = alt.Scale(scheme="redyellowblue", domain=[middle - spread, middle + spread], domainMid=middle,
                       clamp=True)
-    return alt.Color("value:Q", title=[f"{view.outcome}: {title}", f"(middle: all, {middle:,.1f})"], scale=scale)
+    return alt.Color("value:Q", title=f"{view.outcome}: {title} (yellow: all respondents, {middle:,.1f})",
+                     scale=scale, legend=alt.Legend(orient="bottom", titleLimit=600, gradientLength=260))
 
 
 def flow_chart(view: PathsView, *, height: int = 460) -> alt.LayerChart:

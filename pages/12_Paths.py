@@ -122,25 +122,23 @@ st.dataframe(variants, hide_index=True, width="stretch", column_config={
 })
 ui.table_download(variants, f"paths-{dataset}", notes, key="paths_variants_csv")
 
-# ---------------------------------------------------------------- transitions and drop-off
-left, right = st.columns(2)
-with left:
-    st.subheader("Transitions")
-    st.caption("Every move from one touchpoint straight to the next, over all steps, most frequent first.")
-    moves = paths.transitions_frame(view)
-    st.dataframe(moves, hide_index=True, width="stretch",
-                 column_config={"% of moves from it": st.column_config.NumberColumn(format="%.1f")})
-    ui.table_download(moves, f"transitions-{dataset}", notes, key="paths_transitions_csv")
-with right:
-    st.subheader("Drop-off per designed step")
-    if journey is None or view.designed is None:
-        st.info("Pick a designed journey above to see how many customers never reach each of its steps.")
-    elif not view.designed:
-        st.info(f"The journey {md(journey.name)} has no steps yet: add some on the Journey builder page.")
-    else:
-        st.caption(f"Of the {view.ordered:,} respondents with an observed order: who met each step, who never did, "
-                   "who met it and every earlier step (in any order), and how many of those who got this far did "
-                   "not reach it.")
-        designed = paths.designed_frame(view)
-        st.dataframe(designed, hide_index=True, width="stretch")
-        ui.table_download(designed, f"drop-off-{dataset}", notes, key="paths_designed_csv")
+# ---------------------------------------------------------------- drop-off and transitions
+st.subheader("Drop-off per designed step")
+if journey is None or view.designed is None:
+    st.info("Pick a designed journey above to see how many customers never reach each of its steps.")
+elif not view.designed:
+    st.info(f"The journey {md(journey.name)} has no steps yet: add some on the Journey builder page.")
+else:
+    st.caption(f"Of the {view.ordered:,} respondents with an observed order: who met each step, who never did, who "
+               "met it and every earlier step (in any order), and how many of those who got this far did not reach it.")
+    designed = paths.designed_frame(view)
+    st.dataframe(designed, hide_index=True, width="stretch", column_config={
+        "Note": st.column_config.TextColumn(width="large")})
+    ui.table_download(designed, f"drop-off-{dataset}", notes, key="paths_designed_csv")
+
+st.subheader("Transitions")
+st.caption("Every move from one touchpoint straight to the next, over all steps, most frequent first.")
+moves = paths.transitions_frame(view)
+st.dataframe(moves, hide_index=True, width="stretch",
+             column_config={"% of moves from it": st.column_config.NumberColumn(format="%.1f")})
+ui.table_download(moves, f"transitions-{dataset}", notes, key="paths_transitions_csv")

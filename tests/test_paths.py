@@ -398,8 +398,8 @@ def test_the_page_on_the_sample_data(app: AppTest) -> None:
     spec = json.loads(app.get("vega_lite_chart")[0].proto.spec)
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "rect", "text", "text"]
     assert [s.value for s in app.subheader] == [
-        "Observed order beside the designed journey", "Flow", "Most common paths", "Transitions",
-        "Drop-off per designed step"]
+        "Observed order beside the designed journey", "Flow", "Most common paths", "Drop-off per designed step",
+        "Transitions"]
     variants = app.dataframe[1].value
     assert len(variants) == 10 and variants["Respondents"].is_monotonic_decreasing
 
@@ -423,7 +423,7 @@ def test_the_page_on_the_planted_log(db: Path) -> None:
     warning = at.warning[0].value
     assert "**Ad**: designed 2nd, customers meet it 1st" in warning
     assert "**Store**: designed 1st, customers meet it 2nd" in warning
-    observed, variants, moves, designed = (d.value for d in at.dataframe)
+    observed, variants, designed, moves = (d.value for d in at.dataframe)
     assert observed["Touchpoint"].tolist() == ["Ad", "Web", "Store", "Checkout"]
     assert variants["Path"].tolist()[:3] == ["Ad → Store → Checkout", "Web → Checkout", "Ad → Store → Ad → Checkout"]
     assert variants["Mark"].tolist() == ["", paths.LOWER, paths.HIGHER, paths.LOW_N, paths.LOW_N]
@@ -433,3 +433,47 @@ def test_the_page_on_the_planted_log(db: Path) -> None:
     at.selectbox(key="choice_journey").set_value("(no designed journey)").run()
     no_exceptions(at)
     assert "Pick a designed journey above" in at.info[0].value
+
+
+# ---------------------------------------------------------------- every shape of data set
+
+NO_ORDER = "No observed order: every respondent's answers share one timestamp"
+ON_SHAPES = {
+    **{key: NO_ORDER for key in ("undated-wide", "one-touchpoint", "three-respondents", "scales")},
+    "events-only": NO_ORDER,  # both events of each respondent at one moment
+    "outcome-only": "no touchpoint answers",
+}
+
+
+@pytest.fixture(scope="module")
+def shapes_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests import shapes
+
+    return shapes.build(tmp_path_factory.mktemp("paths-shapes") / "shapes.duckdb")
+
+
+@pytest.mark.parametrize("shape", ["undated-wide", "dated-long", "one-touchpoint", "three-respondents", "scales",
+                                   "hostile-names", "events-only", "outcome-only"])
+def test_the_page_says_why_a_shape_has_no_paths(shapes_db: Path, shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    from tests import shapes
+
+    monkeypatch.setenv("CX_DB", str(shapes_db))
+    monkeypatch.chdir(ROOT)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    dataset = shapes.BY_KEY[shape].dataset
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["dataset"] = dataset
+    at.run()
+    at.switch_page("pages/12_Paths.py")
+    at.query_params["dataset"] = dataset
+    at.run()
+    no_exceptions(at)
+    infos = " ".join(str(i.value) for i in at.info)
+    if shape in ON_SHAPES:
+        assert ON_SHAPES[shape] in infos and not at.get("vega_lite_chart")
+    else:  # dated: the flow and the tables
+        assert at.get("vega_lite_chart") and len(at.dataframe) == 4
+    st.cache_resource.clear()
