@@ -748,36 +748,21 @@ def outcome_results(
 OUTCOME_PARTS: tuple[str, ...] = ("n", "s1", "s2", "positive", "promoters", "detractors")
 
 
-def outcome_from_parts(
-    kind: str,
-    parts: Mapping[str, Any],
-    *,
-    outcome: str | None = None,
-    scale: tuple[float, float] | None = None,
-    group: str | None = None,
-    min_n: int = DEFAULT_MIN_N,
-) -> MetricResult:
-    """Return an outcome metric finished from its additive parts (OUTCOME_PARTS, one row per respondent).
+def outcome_from_parts(kind: str, parts: Mapping[str, Any], *, outcome: str | None = None,
+                       scale: tuple[float, float] | None = None, group: str | None = None,
+                       min_n: int = DEFAULT_MIN_N) -> MetricResult:
+    """Return an outcome metric finished from its additive parts (OUTCOME_PARTS over one row per respondent).
 
-    `parts`: n (respondents with a value), s1 and s2 (sum of values and of their squares), positive
-    (values ≥ 0.5), promoters (≥ 9) and detractors (≤ 6). binary → % positive (Wilson); nps → NPS;
-    score → mean, its interval clipped to `scale`; value → mean. Any group of respondents (a path, a
-    unit, the rest of a selection) finishes the same way as the whole data set.
+    binary → % positive (Wilson); nps → NPS; score → mean, its interval clipped to `scale`; value → mean.
+    Any group of respondents (a path, a unit, the rest of a selection) finishes as the whole data set does.
     """
     counts = {k: _num(parts, k) for k in OUTCOME_PARTS}
-    bounds: tuple[float, float] | None
-    if kind == "binary":
-        est, bounds = _finish_share("positive")(counts), (0.0, 100.0)
-    elif kind == "nps":
-        est, bounds = _finish_nps(counts), (-100.0, 100.0)
-    else:
-        est, bounds = _finish_mean(counts), scale
+    finish, bounds = {"binary": (_finish_share("positive"), (0.0, 100.0)),
+                      "nps": (_finish_nps, (-100.0, 100.0))}.get(kind, (_finish_mean, scale))
+    est, n = finish(counts), int(counts["n"])
     low, high = bounded(est.low, est.high, bounds)
-    n = int(counts["n"])
-    return MetricResult(
-        metric=OUTCOME, value=est.value, low=low, high=high, n=n, group=group, low_n=n < min_n, se=est.se,
-        parts=tuple(sorted(counts.items())), outcome=outcome, kind=kind, scale=scale,
-    )
+    return MetricResult(metric=OUTCOME, value=est.value, low=low, high=high, n=n, group=group, low_n=n < min_n,
+                        se=est.se, parts=tuple(sorted(counts.items())), outcome=outcome, kind=kind, scale=scale)
 
 
 def outcome_label(result: MetricResult) -> str:
