@@ -21,38 +21,49 @@ __all__ = [
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-# Characters CommonMark, GitHub-flavoured Markdown or Streamlit's own extensions give a meaning
-# (emphasis, links and images, HTML, headings, lists, tables, strike-through, math, `:red[…]`
-# directives, `&amp;` entities): each gets a backslash. CommonMark allows one before any ASCII
-# punctuation, so the escaped text renders as the original characters.
-_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]<>()#+-=!|~$:&")
-# Some rules of Streamlit's renderer work on the text *after* escapes are resolved: bare URLs and
-# e-mail addresses become links, `:smile:` / `:material/…:` become icons, `--` becomes a dash. An
-# invisible word joiner breaks each pattern while the text still reads (and copies) the same.
-WORD_JOINER = "\u2060"
-_AFTER_JOINER = frozenset(":@")
-_WWW = re.compile(r"(?i)(www)(?=\.)")
-_ORDERED_ITEM = re.compile(r"(?m)^([ \u00a0]*\d+)(\.)")
+# Characters that are Markdown wherever they stand (emphasis, code, links and images, HTML and
+# autolinks, headings, tables, strike-through, math, entities, hard line breaks) get a backslash,
+# which CommonMark allows before any ASCII punctuation: the text renders as typed. `!`, `(` and `)`
+# need none: an image or a link needs a `[`, escaped here; HTML and autolinks need a `<`.
+_ALWAYS = frozenset("\\`*_[]<|~$&")
+# Headings, quotes, list items, thematic breaks and setext headings start a line: `#`, `>`, `-`, `+`,
+# `=` there, and a number followed by `.` or `)`.
+_LINE_START = re.compile(r"(?m)^([ \u00a0]*)([-+=#>])")
+_ORDERED_ITEM = re.compile(r"(?m)^([ \u00a0]*\d+)([.)])")
 _INDENT = re.compile(r"(?m)^[ \t]+")
+# Some rules of Streamlit's renderer work on the text *after* escapes are resolved: bare URLs and
+# e-mail addresses become links, `:red[…]` colours, `:smile:` / `:material/…:` become icons, `--`
+# becomes a dash. An invisible word joiner breaks each pattern (after a `:` that touches the next
+# character, after `@` and `www`, between two `-`) while the text still reads the same.
+WORD_JOINER = "\u2060"
+_WWW = re.compile(r"(?i)(www)(?=\.)")
 
 
 def escape_markdown(text: str) -> str:
     """Return user text escaped so Markdown-rendering elements show it literally.
 
-    No link, image, HTML, emphasis, heading, list, table, math, colour directive, icon or dash
-    ligature survives; the rendered text is the original (with invisible word joiners in `://`,
-    `www.`, `@`, `:` and `--`). Tested against Markdown renderers in tests/test_markup.py.
+    No link, image, HTML, emphasis, heading, list, table, code, math, colour directive, icon or
+    dash ligature survives; the rendered text is the original (with invisible word joiners in
+    `://`, `www.`, `@`, `:name` and `--`). Checked with markdown-it-py (tests/test_markup.py) and in
+    Streamlit's own renderer in chromium (tests/browser/test_markup.py).
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Leading spaces would make an indented code block: no-break spaces are not indentation.
     text = _INDENT.sub(lambda m: "\u00a0" * len(m.group().expandtabs(4)), text).replace("\t", " ")
     out: list[str] = []
     for i, ch in enumerate(text):
-        out.append("\\" + ch if ch in _MARKDOWN_SPECIAL else ch)
-        if ch in _AFTER_JOINER or (ch == "-" and text[i + 1:i + 2] == "-"):
-            out.append(WORD_JOINER)
+        after = text[i + 1:i + 2]
+        if ch in _ALWAYS:
+            out.append("\\" + ch)
+        elif ch == ":" and after.strip():
+            out.append("\\:" + WORD_JOINER)
+        elif ch == "@" or (ch == "-" and after == "-"):
+            out.append(ch + WORD_JOINER)
+        else:
+            out.append(ch)
     escaped = _WWW.sub(lambda m: m.group(1) + WORD_JOINER, "".join(out))
-    return _ORDERED_ITEM.sub(r"\1\\\2", escaped)  # "1." at a line start would start a numbered list
+    escaped = _LINE_START.sub(r"\1\\\2", escaped)
+    return _ORDERED_ITEM.sub(r"\1\\\2", escaped)
 
 
 def neutralise(value: object) -> object:

@@ -110,7 +110,7 @@ def connection() -> duckdb.DuckDBPyConnection:
     try:
         return _connection(db_path()).cursor()
     except CxError as exc:
-        st.error(str(exc))
+        st.error(escape_md(str(exc)))
         st.stop()
         raise  # unreachable: st.stop() raises
 
@@ -204,7 +204,7 @@ def clv_sidebar(con: duckdb.DuckDBPyConnection, dataset: str) -> ClvSettings:
             chosen = ClvSettings(margin=float(margin), period=period.strip() or from_mapping.period,
                                  discount=float(discount))
         except CxError as exc:
-            st.error(str(exc))
+            st.error(escape_md(str(exc)))
             chosen = current
         st.caption("From the data set's mapping." if chosen == from_mapping else
                    f"Typed here; the mapping says margin {from_mapping.margin:g}, period "
@@ -267,11 +267,14 @@ def filter_options(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, An
 
 
 def run_safely(action: Callable[[], T], what: str) -> T:
-    """Return action(); on a CxError show its message and stop the page instead of a traceback."""
+    """Return action(); on a CxError show its message and stop the page instead of a traceback.
+
+    The message is shown as text: it may quote names, file contents or a URL parameter.
+    """
     try:
         return action()
     except CxError as exc:
-        st.error(f"{what}: {exc}")
+        st.error(escape_md(f"{what}: {exc}"))
         st.stop()
         raise
 
@@ -417,7 +420,7 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection, dataset: str) -> list[Filter
                                 key=f"segment_{dataset}")
             if name != "(none)":
                 default = [v for v in _list_param("segment_value") if v in segments[name]]
-                values = st.multiselect(f"{name} is", segments[name], default=default,
+                values = st.multiselect(f"{escape_md(name)} is", segments[name], default=default,
                                         key=f"segment_values_{dataset}_{name}", placeholder="all")
                 params["segment"] = name
                 if values:
@@ -594,7 +597,7 @@ def touchpoints_weakest_first(con: duckdb.DuckDBPyConnection, dataset: str, filt
     )
     ranked = sorted(scores.touchpoints, key=lambda t: (t.score is None, t.low_n, t.score or 0.0, t.touchpoint))
     if not ranked:
-        st.info(metrics.why_no_scores(engine(), dataset))
+        st.info(escape_md(metrics.why_no_scores(engine(), dataset)))
         st.stop()
     return ranked
 

@@ -135,11 +135,17 @@ def normalise_code(text: str) -> str:
     """Return a typed join code in canonical form (upper case, no spaces or dashes), or raise InvalidInput."""
     code = re.sub(r"[\s\-]", "", text or "").upper()
     if len(code) != CODE_LENGTH or any(c not in JOIN_ALPHABET for c in code):
+        # The text may come from a link (`?code=`): quote it only when it looks like a mistyped code,
+        # never a link, markup or a sentence someone else wrote.
+        shown = f"'{text.strip()}'" if _TYPED_CODE.fullmatch(text or "") else "This"
         raise InvalidInput(
-            f"'{text}' is not a workshop code: a code is {CODE_LENGTH} letters and digits such as "
+            f"{shown} is not a workshop code: a code is {CODE_LENGTH} letters and digits such as "
             f"'{JOIN_ALPHABET[3:3 + CODE_LENGTH]}'. Check the code on the facilitator's screen."
         )
     return code
+
+
+_TYPED_CODE = re.compile(r"[A-Za-z0-9 -]{1,12}")
 
 
 def join_link(page_url: str | None, code: str) -> str:

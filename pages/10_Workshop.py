@@ -69,7 +69,8 @@ def vote_view(text: str) -> None:
     code = session.code
     st.title(f"Workshop {code}")
     journey = store.load_journey(con, session.journey)
-    st.caption(" · ".join(x for x in (journey.name, journey.persona and f"Persona: {journey.persona}") if x))
+    st.caption(ui.escape_md(" · ".join(x for x in (journey.name, journey.persona and f"Persona: {journey.persona}")
+                                       if x)))
     send_key = f"send_{code}"
     if not session.is_open:
         if st.session_state.get(send_key):  # they pressed Send after the facilitator closed the workshop
@@ -90,7 +91,7 @@ def vote_view(text: str) -> None:
             before = mine.get(step.touchpoint)
             label = f"{step.position}. {builder.escape_markdown(step.touchpoint)}"
             if step.stage:
-                label += f" · :gray[{step.stage}]"
+                label += f" · :gray[{builder.escape_markdown(step.stage)}]"
             score = st.pills(label, list(range(11)), default=None if before is None else int(before.score),
                              key=f"score_{code}_{step.position}")
             comment = st.text_input(
@@ -108,10 +109,10 @@ def vote_view(text: str) -> None:
         try:
             count = workshop.cast_votes(con, code, pid, votes, display_name=display)
         except workshop.WorkshopClosed as exc:
-            st.error(f"{exc} Your scores arrived after it closed and were not counted.")
+            st.error(ui.escape_md(f"{exc} Your scores arrived after it closed and were not counted."))
             return
         except CxError as exc:
-            st.error(f"Your scores were not saved: {exc}")
+            st.error(ui.escape_md(f"Your scores were not saved: {exc}"))
             return
         st.success(f"Thank you! {_count(count, 'score')} saved at {datetime.now():%H:%M:%S}. "
                    "Change any and send again to replace them.", icon=":material/check_circle:")
@@ -142,7 +143,7 @@ def results(code: str) -> None:
         st.info("No votes yet: participants join with the code above.")
         return
     sentence = journeys.hides_sentence(scores)
-    (st.warning if scores.weak else st.success)(sentence)
+    (st.warning if scores.weak else st.success)(ui.escape_md(sentence))
     # The live view redraws every few seconds while votes arrive: reuse the chart until the scores change.
     st.vega_lite_chart(spec=chart_spec(scores), width="stretch")
     st.caption("Each point is the mean of the votes; n is the number of votes. ▼ marks weak touchpoints; "
@@ -179,11 +180,11 @@ def results(code: str) -> None:
 def present_view(text: str) -> None:
     session = find_workshop(text)
     code = session.code
-    st.title(f"Workshop: {session.journey}")
+    st.title(f"Workshop: {ui.escape_md(session.journey)}")
     if st.button("← All workshops"):
         go()
     for kind, message in st.session_state.pop("workshop_flash", []):
-        getattr(st, kind)(message)
+        getattr(st, kind)(ui.escape_md(message))
     if session.is_open:
         link = workshop.join_link(page_url(), code)
         left, right = st.columns([3, 1])
@@ -202,8 +203,8 @@ def present_view(text: str) -> None:
             close_controls(session)
         st.fragment(run_every=REFRESH_SECONDS)(results)(code)
     else:
-        st.info(f"This workshop closed at {session.closed_at:%Y-%m-%d %H:%M} UTC; its scores are saved as the "
-                f"assessment '{session.source}' of the journey '{session.journey}'.")
+        st.info(ui.escape_md(f"This workshop closed at {session.closed_at:%Y-%m-%d %H:%M} UTC; its scores are saved "
+                             f"as the assessment '{session.source}' of the journey '{session.journey}'."))
         results(code)
         compare_with_customers(session)
 
@@ -215,8 +216,8 @@ def close_controls(session: workshop.Workshop) -> None:
         st.button("Close the workshop…", help="Stops voting and saves the scores as an assessment.",
                   on_click=st.session_state.update, args=({key: True},))
         return
-    st.warning(f"Close workshop {session.code} now? Voting stops, and the scores are saved as the assessment "
-               f"'{session.source}' of '{session.journey}'.")
+    st.warning(ui.escape_md(f"Close workshop {session.code} now? Voting stops, and the scores are saved as the "
+                            f"assessment '{session.source}' of '{session.journey}'."))
     yes, no = st.columns(2)
     yes.button("Yes, close and save", type="primary", on_click=close, args=(session,))
     no.button("Cancel", on_click=st.session_state.update, args=({key: False},))

@@ -78,7 +78,7 @@ if mapping_file is not None:
     try:
         saved_mapping = ingest.load_mapping_json(mapping_file.getvalue())
     except CxError as exc:
-        st.error(f"The mapping file cannot be used: {exc}")
+        st.error(ui.escape_md(f"The mapping file cannot be used: {exc}"))
 
 if staged is not None:
     token = st.session_state["upload_token"]
@@ -87,8 +87,8 @@ if staged is not None:
     facts = [*fmt.facts(), ("Rows read", f"{staged.rows_read:,}")]
     st.dataframe(pd.DataFrame(facts, columns=["detected", "value"]), hide_index=True, width="content")
     for note in [*fmt.notes, *staged.notes]:
-        st.info(note)
-    st.caption(f"First rows of {staged.source}, as read (text exactly as in the file):")
+        st.info(ui.escape_md(note))
+    st.caption(f"First rows of {ui.escape_md(staged.source)}, as read (text exactly as in the file):")
     st.dataframe(ingest.preview(con, staged, 10), hide_index=True, width="stretch")
     with st.expander("Column types and ranges"):
         st.dataframe(pd.DataFrame([{
@@ -103,7 +103,7 @@ if staged is not None:
     if saved_mapping is None:
         st.caption("Pre-filled with guesses: check each one.")
     else:
-        st.caption(f"Pre-filled from {mapping_file.name}.")  # type: ignore[union-attr]
+        st.caption(f"Pre-filled from {ui.escape_md(mapping_file.name)}.")  # type: ignore[union-attr]
     columns = list(staged.columns)
     key = f"{token}-{mapping_file.file_id if mapping_file else 'guess'}"
 
@@ -216,9 +216,10 @@ if staged is not None:
     outcomes = []
     for column in outcome_cols:
         default = mapping_form.default_outcome(guess, profiles, column)
+        shown = ui.escape_md(column)  # a column name from the file, inside widget labels
         k1, k2, k3 = st.columns([2, 2, 3])
         with k1:
-            kind = st.selectbox(f"'{column}' is", maps.OUTCOME_KINDS, index=maps.OUTCOME_KINDS.index(default.kind),
+            kind = st.selectbox(f"'{shown}' is", maps.OUTCOME_KINDS, index=maps.OUTCOME_KINDS.index(default.kind),
                                 key=f"{key}-kind-{column}",
                                 format_func=lambda k: {"binary": "yes/no (binary)", "nps": "0–10 recommend (NPS)",
                                                        "score": "a score on a scale",
@@ -227,21 +228,21 @@ if staged is not None:
         if kind == "binary":
             values = ingest.distinct_values(con, staged, column, limit=50)
             with k2:
-                positive = st.multiselect(f"Positive value(s) of '{column}'", values,
+                positive = st.multiselect(f"Positive value(s) of '{shown}'", values,
                                           default=[v for v in default.positive if v in values] or values[:1],
                                           key=f"{key}-pos-{column}")
         elif kind == "score":
             offered = default.scale or mapping_form.DEFAULT_SCALE
             with k2:
-                o_lo = st.number_input(f"'{column}' scale min", value=float(offered[0]), key=f"{key}-olo-{column}")
+                o_lo = st.number_input(f"'{shown}' scale min", value=float(offered[0]), key=f"{key}-olo-{column}")
             with k3:
-                o_hi = st.number_input(f"'{column}' scale max", value=float(offered[1]), key=f"{key}-ohi-{column}")
+                o_hi = st.number_input(f"'{shown}' scale max", value=float(offered[1]), key=f"{key}-ohi-{column}")
             scale = (float(o_lo), float(o_hi))
         role = None
         roles = mapping_form.role_choices(kind)
         if len(roles) > 1:
             with k3:
-                role = st.selectbox(f"'{column}' stands for", roles,
+                role = st.selectbox(f"'{shown}' stands for", roles,
                                     index=roles.index(mapping_form.default_role(default, kind)),
                                     format_func=mapping_form.ROLE_LABELS.__getitem__, key=f"{key}-role-{column}",
                                     help="Churn and retention read the outcome marked churn; CLV also needs one "
@@ -258,7 +259,8 @@ if staged is not None:
         for column in op_cols:
             tp = None
             if fmt_choice == "wide":
-                tp = st.selectbox(f"'{column}' belongs to touchpoint", names or [column], key=f"{key}-optp-{column}")
+                tp = st.selectbox(f"'{ui.escape_md(column)}' belongs to touchpoint", names or [column],
+                                  key=f"{key}-optp-{column}")
             operational.append((column, tp))
 
     mapping = mapping_form.build_mapping(guess, replace(form, segments=tuple(segments), outcomes=tuple(outcomes),
@@ -266,7 +268,7 @@ if staged is not None:
     try:
         mapping.check()
     except CxError as exc:
-        st.warning(str(exc))
+        st.warning(ui.escape_md(str(exc)))
         st.stop()
     to_save = mapping.with_file(delimiter=fmt.delimiter, encoding=fmt.encoding, header=fmt.header,
                                 skip_rows=fmt.skip_rows)
@@ -286,10 +288,10 @@ if staged is not None:
     summary = report.summary()
     (st.success if not report.rows_rejected else st.warning)(summary[0] + " Nothing is dropped silently.")
     for line in summary[1:]:
-        st.info(line)
+        st.info(ui.escape_md(line))
     for note in report.notes:
         if note not in fmt.notes and note not in staged.notes:
-            st.info(note)
+            st.info(ui.escape_md(note))
     if report.problems:
         st.markdown("**Problems** — each with a count, the first rows and what to do "
                     "(row = data row, header not counted; line = line of the file)")
@@ -323,10 +325,10 @@ if staged is not None:
     done = st.session_state.get("upload_result")
     if done:
         dataset, loaded, read, rejected_n, answers, journey = done
-        st.success(f"Imported data set '{dataset}': {loaded:,} of {read:,} rows loaded ({answers:,} answers), "
-                   f"{rejected_n:,} rejected.")
+        st.success(f"Imported data set '{ui.escape_md(dataset)}': {loaded:,} of {read:,} rows loaded ({answers:,} "
+                   f"answers), {rejected_n:,} rejected.")
         params = {"dataset": dataset, **({"journey": journey} if journey else {})}
-        st.page_link("pages/1_Journey.py", label=f"See '{dataset}' on the Journey page", icon="🧭",
+        st.page_link("pages/1_Journey.py", label=f"See '{ui.escape_md(dataset)}' on the Journey page", icon="🧭",
                      query_params=params)
 
 # ------------------------------------------------------------------ 5. data sets
@@ -353,13 +355,13 @@ else:
             st.caption("No mapping stored (generated data).")
     with d2:
         victim = st.selectbox("Delete a data set", table["dataset"].tolist(), key="datasets_delete_pick")
-        sure = st.checkbox(f"Yes, delete '{victim}' and all its answers", key="datasets_delete_confirm")
+        sure = st.checkbox(f"Yes, delete '{ui.escape_md(victim)}' and all its answers", key="datasets_delete_confirm")
         if st.button("Delete", disabled=not sure, key="datasets_delete"):
             ui.run_safely(lambda: store.delete_dataset(con, victim), "Could not delete")
             st.session_state.pop("datasets_delete_confirm", None)
             if st.session_state.get(ui.DATASET_KEY) == victim:
                 st.session_state.pop(ui.DATASET_KEY, None)
-            st.toast(f"Deleted '{victim}'.")
+            st.toast(f"Deleted '{ui.escape_md(victim)}'.")
             st.rerun()
     st.download_button("Download this list (CSV)", exports.safe_csv(table.drop(columns=["mapping"]),
                                                                     notes=["Data sets in this database"]),

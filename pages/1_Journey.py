@@ -49,8 +49,8 @@ scores = ui.run_safely(
 if dataset:
     ui.engine_caption()
 if journey.persona or journey.goal:
-    st.caption(" · ".join(x for x in (f"Persona: {journey.persona}" if journey.persona else "",
-                                       f"Goal: {journey.goal}" if journey.goal else "") if x))
+    st.caption(ui.escape_md(" · ".join(x for x in (f"Persona: {journey.persona}" if journey.persona else "",
+                                                    f"Goal: {journey.goal}" if journey.goal else "") if x)))
 
 # Headline numbers: the average, the weak count, and NPS / CSAT where the data has them.
 # The outcome first (what the journey leads to), then the journey's own numbers.

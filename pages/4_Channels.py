@@ -20,8 +20,8 @@ flagged = gaps[gaps["inconsistent"]]
 if flagged.empty:
     st.success("No touchpoint shows a significant gap between its channels.")
 else:
-    st.warning(f"{len(flagged)} touchpoint(s) differ between channels: "
-               + "; ".join(f"{r.touchpoint} ({r.note})" for r in flagged.itertuples()), icon="⚠️")
+    st.warning(ui.escape_md(f"{len(flagged)} touchpoint(s) differ between channels: "
+                            + "; ".join(f"{r.touchpoint} ({r.note})" for r in flagged.itertuples())), icon="⚠️")
 
 frame = stats.merge(gaps[["touchpoint", "inconsistent"]], on="touchpoint")
 frame["gap_flag"] = frame["inconsistent"].map({True: "⚠ channel gap", False: ""})

@@ -36,7 +36,7 @@ if chosen.score is not None:
 flash = st.session_state.pop(FLASH_KEY, None)
 if flash:
     kind, message = flash
-    (st.success if kind == "success" else st.error)(message)
+    (st.success if kind == "success" else st.error)(ui.escape_md(message))
 
 # A keyed tab bar keeps its tab across reruns (logging, confirming a delete), even when a message appears above it.
 effect_tab, log_tab, report_tab = st.tabs(["Effect of actions", "Log and edit actions", "You said, we did"],

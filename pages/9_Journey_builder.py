@@ -86,7 +86,7 @@ if st.session_state.get(LOADED) != picked or DRAFT not in st.session_state:
     st.session_state.pop("builder_confirm", None)
 
 for kind, message in st.session_state.pop("builder_flash", []):
-    getattr(st, kind)(message)
+    getattr(st, kind)(ui.escape_md(message))
 
 gen = st.session_state[GEN]
 origin: str | None = st.session_state[ORIGIN]
@@ -111,8 +111,8 @@ if origin is not None:
         running = workshop.list_workshops(con, journey=origin, status=workshop.OPEN)
         extra = (f" {len(running)} workshop(s) still running for it will be deleted with their votes."
                  if running else "")
-        st.warning(f"Delete the journey '{origin}', its assessments and its workshops? This cannot be undone."
-                   + extra)
+        st.warning(ui.escape_md(f"Delete the journey '{origin}', its assessments and its workshops? This cannot be "
+                                "undone." + extra))
         yes, no = st.columns(2)
         if yes.button("Yes, delete it", type="primary"):
             ui.run_safely(lambda: store.delete_journey(con, origin), "Could not delete")
@@ -181,7 +181,7 @@ with add_right, st.form(f"builder_add_new_{gen}", clear_on_submit=True, border=T
 if added:
     st.session_state[VER] += 1
 if skipped:
-    st.warning(f"Already in this journey: {', '.join(skipped)}.")
+    st.warning(ui.escape_md(f"Already in this journey: {', '.join(skipped)}."))
 
 draft = st.session_state[DRAFT]
 steps = draft["touchpoints"]
@@ -198,7 +198,8 @@ else:
             facts.append("not in the data set")
         if not step.get("intentional", True):
             facts.append("unintentional")
-        cols[1].markdown(f"{builder.escape_markdown(step['touchpoint'])}  \n:gray[{' · '.join(facts)}]")
+        cols[1].markdown(f"{builder.escape_markdown(step['touchpoint'])}  \n"
+                         f":gray[{builder.escape_markdown(' · '.join(facts))}]")
         cols[2].button("↑", key=f"builder_up_{gen}_{ver}_{i}", on_click=move, args=(i, -1), disabled=i == 0,
                        help=f"Move touchpoint {i + 1} up")
         cols[3].button("↓", key=f"builder_down_{gen}_{ver}_{i}", on_click=move, args=(i, 1),
@@ -239,14 +240,14 @@ else:
 draft = st.session_state[DRAFT]
 check = builder.check_draft(con, draft, original=origin)
 for message in check.warnings:
-    st.warning(message, icon="⚠️")
+    st.warning(ui.escape_md(message), icon="⚠️")
 dirty = builder.is_dirty(con, draft, origin)
 save_col, state_col = st.columns([1, 3], vertical_alignment="center")
 state_col.caption("● Unsaved changes" if dirty else "All changes saved.")
 if save_col.button("Save journey", type="primary", disabled=not dirty):
     if not check.ok:
         for message in check.errors:
-            st.error(message)
+            st.error(ui.escape_md(message))
     else:
         saved = ui.run_safely(lambda: builder.save_draft(con, draft, original=origin), "Could not save")
         flash("success", f"Saved the journey '{saved}' ({len(draft['touchpoints'])} touchpoints).")
@@ -267,16 +268,16 @@ with st.expander("Import a journey file (JSON)"):
         data = ui.run_safely(lambda: journey_file.parse(upload.getvalue()), "Cannot read this file")
         result = builder.check_import(con, data)
         for message in result.errors:
-            st.error(message)
+            st.error(ui.escape_md(message))
         if result.ok:
             for message in result.warnings:
-                st.warning(message, icon="⚠️")
+                st.warning(ui.escape_md(message), icon="⚠️")
             file_name = data["name"].strip()
             import_name = st.text_input("Import as", value=file_name, key=f"{upload_key}_name")
             replace = False
             if import_name.strip() in names:
-                replace = st.checkbox(f"Replace the existing journey '{import_name.strip()}' (its steps and team "
-                                      "scores; its workshops stay)", key=f"{upload_key}_replace")
+                replace = st.checkbox(f"Replace the existing journey '{ui.escape_md(import_name.strip())}' (its "
+                                      "steps and team scores; its workshops stay)", key=f"{upload_key}_replace")
             drop: list[str] = []
             if result.unknown:
                 keep = st.radio("Touchpoints that are not in the data set", [

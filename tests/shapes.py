@@ -22,11 +22,13 @@ from cx.models import Journey, JourneyStep
 # Markdown, HTML, emoji and right-to-left text: none of it may be rendered as markup anywhere.
 MD = "**bold** [x](http://e.x)"
 HTML = "<img src=x onerror=alert(1)>"
-HOSTILE_DATASET = f"{MD} {HTML} 🚀 مرحبا שלום"
-HOSTILE_TOUCHPOINTS = (f"{MD} Checkout", HTML, "🚀 Delivery: fast?", "الدفع", "תשלום $x$")
-HOSTILE_UNITS = (f"Store {MD}", f"{HTML} branch", "فرع 🏬")
-HOSTILE_CHANNELS = ("web <b>", "تطبيق")
-HOSTILE_SEGMENT = f"Plan {MD}"
+# Streamlit's own Markdown: an image from anywhere, a colour directive, a dash ligature, math, a bare URL.
+STREAMLIT_MD = "![x](http://evil.example/x.png) :red[x] --dash-- $y$ http://evil.example/y"
+HOSTILE_DATASET = f"{MD} {HTML} 🚀 مرحبا שלום {STREAMLIT_MD}"
+HOSTILE_TOUCHPOINTS = (f"{MD} Checkout", HTML, "🚀 Delivery: fast?", "الدفع", f"תשלום $x$ {STREAMLIT_MD}")
+HOSTILE_UNITS = (f"Store {MD}", f"{HTML} branch", f"فرع 🏬 {STREAMLIT_MD}")
+HOSTILE_CHANNELS = ("web <b>", "تطبيق :red[x]")
+HOSTILE_SEGMENT = f"Plan {MD} :red[x] --dash--"
 HOSTILE_SEGMENT_VALUES = ("Gold 🥇", f"{HTML}", "עסקי")
 
 
@@ -176,6 +178,27 @@ def _save_outcome_only(con: Any, shape: Shape) -> None:
         JourneyStep(position=1, touchpoint="Sign-up"), JourneyStep(position=2, touchpoint="First bill"))))
 
 
+HOSTILE_PERSONA = f"Persona {MD} {STREAMLIT_MD}"
+HOSTILE_GOAL = f"Goal {HTML} :red[x] --dash--"
+
+
+def _hostile_journey_workshop_action(con: Any, shape: Shape) -> None:
+    """Give the hostile shape's journey a hostile persona, goal and owner, a running workshop with a hostile
+    vote, and an action with a hostile title: every page that shows them must show them as text."""
+    from dataclasses import replace
+
+    from cx import actions, workshop
+
+    journey = store.load_journey(con, shape.dataset)
+    steps = tuple(replace(s, owner=f"Owner {MD}", note=STREAMLIT_MD) for s in journey.steps)
+    store.save_journey(con, replace(journey, persona=HOSTILE_PERSONA, goal=HOSTILE_GOAL, steps=steps), replace=True)
+    session = workshop.start_workshop(con, shape.dataset)
+    workshop.cast_votes(con, session.code, "p1", {journey.steps[0].touchpoint: workshop.Vote(3, f"{MD} {HTML}")},
+                        display_name="Name :red[x] --dash-- [x](http://e.x)")
+    actions.add_action(con, touchpoint=journey.steps[0].touchpoint, title=f"Fix {MD} {STREAMLIT_MD}",
+                       action_date="2024-01-15", dataset=shape.dataset, owner=f"{HTML} team", note=STREAMLIT_MD)
+
+
 def build(path: Path) -> Path:
     """Write every shape into a new database file at `path` (with a journey per shape); return the path."""
     con = store.connect(path)
@@ -191,6 +214,8 @@ def build(path: Path) -> Path:
                                                    rejects=path.parent / f"{shape.key}.rejected.csv")
             assert result is not None and report.rows_rejected == 0, (shape.key, ingest.problems_text(report))
             ingest.create_journey(con, shape.dataset)
+            if shape.key == "hostile-names":
+                _hostile_journey_workshop_action(con, shape)
     finally:
         con.close()
     return path

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx import metrics, store
+from cx import exports, metrics, store, workshop
 from cx.engines import store_engine
 from tests import shapes
 from tests.conftest import ROOT, no_exceptions
@@ -108,9 +108,13 @@ def test_outcome_only_overview_shows_its_outcome_metrics(shapes_app: AppTest) ->
     assert at.get("vega_lite_chart"), "the breakdown by region"
 
 
-# Unescaped Markdown or HTML from the hostile names: bold, a link, an image tag, TeX.
-RAW_MARKUP = re.compile(r"(?<!\\)\*\*bold|(?<!\\)\[x(?<!\\)\]\(|(?<!\\)<img|(?<!\\)\$x(?<!\\)\$")
-MARKDOWN_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error")
+# Unescaped Markdown or HTML from the hostile names: bold, a link or image, an image tag, TeX, and Streamlit's
+# own rules that escaping with a backslash does not stop: a colour directive, a dash ligature, a bare URL
+# (`escape_markdown` breaks each with an invisible word joiner).
+RAW_MARKUP = re.compile(r"(?<!\\)\*\*bold|(?<!\\)\[x(?<!\\)\]\(|(?<!\\)<img|(?<!\\)\$[xy](?<!\\)\$"
+                        r"|:red|--dash|://e")
+MARKDOWN_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error",
+                     "toast")
 LABELLED = ("selectbox", "multiselect", "radio", "checkbox", "toggle", "button", "text_input", "text_area",
             "number_input", "date_input", "slider", "select_slider", "metric", "expander", "tabs")
 
@@ -119,7 +123,8 @@ def rendered_markup(at: AppTest) -> list[str]:
     """Return the texts that Streamlit renders as Markdown (messages, captions, labels) holding raw markup."""
     found = [str(e.value) for kind in MARKDOWN_ELEMENTS for e in getattr(at, kind)]
     found += [str(e.label) for kind in LABELLED for e in getattr(at, kind)]
-    found += [str(e.proto.label) for e in at.get("download_button")]
+    found += [str(e.proto.label) for kind in ("download_button", "page_link") for e in at.get(kind)]
+    found += [str(e.proto.help) for kind in LABELLED for e in getattr(at, kind) if getattr(e.proto, "help", "")]
     return [t for t in found if RAW_MARKUP.search(t)]
 
 
@@ -127,6 +132,52 @@ def rendered_markup(at: AppTest) -> list[str]:
 def test_hostile_names_are_shown_literally(shapes_app: AppTest, page_file: str) -> None:
     at = open_page(shapes_app, page_file, shapes.HOSTILE_DATASET)
     no_exceptions(at)
+    assert rendered_markup(at) == []
+
+
+def _plain(markdown: str) -> str:
+    """Return escaped Markdown as the text it renders (backslashes and word joiners gone)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(exports.WORD_JOINER, "")
+
+
+def _hostile_workshop_code(db: Path) -> str:
+    con = store.connect(db)
+    try:
+        return workshop.list_workshops(con, journey=shapes.HOSTILE_DATASET)[0].code
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("view", ["vote", "present"])
+def test_hostile_names_in_a_workshop_are_shown_literally(shapes_app: AppTest, shapes_db: Path, view: str) -> None:
+    # The voting form (touchpoint labels, persona caption) and the presenter view (title, tally, comments).
+    at = shapes_app
+    at.run()
+    at.switch_page("pages/10_Workshop.py")
+    at.query_params["code"] = _hostile_workshop_code(shapes_db)
+    if view == "present":
+        at.query_params["view"] = "present"
+    at.run()
+    no_exceptions(at)
+    if view == "vote":
+        assert shapes.HOSTILE_PERSONA in _plain(at.caption[0].value)
+    else:
+        assert shapes.HOSTILE_DATASET in _plain(at.title[0].value)
+    assert rendered_markup(at) == []
+
+
+@pytest.mark.parametrize("code", ["[x](http://evil.example/x)", "![x](http://evil.example/x.png)", ":red[x]",
+                                  "<img src=x onerror=alert(1)>", "K7MQ"])
+def test_the_workshop_code_in_the_link_is_never_shown_as_markup(shapes_app: AppTest, code: str) -> None:
+    at = shapes_app
+    at.run()
+    at.switch_page("pages/10_Workshop.py")
+    at.query_params["code"] = code
+    at.run()
+    no_exceptions(at)
+    message = at.error[0].value
+    assert "is not a workshop code" in message
+    assert "evil" not in message and "<img" not in message and ":red" not in message
     assert rendered_markup(at) == []
 
 
