@@ -343,6 +343,55 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _comment_view(args: argparse.Namespace) -> Any:
+    """Return the comments `comments` and `themes` read: the data set's, at --touchpoint, scored at most --max-score."""
+    from cx import comments
+
+    con = seed.open_store(args.db)
+    engine = _engine_or_store(args, con, args.dataset)
+    if args.touchpoint is not None:
+        table = engine.responses(args.dataset)
+        known = sorted(table.select("touchpoint").distinct().execute()["touchpoint"].astype(str))
+        if args.touchpoint not in known:
+            raise NotFound(f"Data set '{args.dataset}' has no touchpoint '{args.touchpoint}'. "
+                           f"It has: {', '.join(known) or 'none'}.")
+    frame = comments.comments(engine, args.dataset, touchpoint=args.touchpoint)
+    return comments.select_comments(frame, max_score=args.max_score)
+
+
+def cmd_comments(args: argparse.Namespace) -> int:
+    from cx import comments
+    from cx.comments_text import sentiment_unavailable
+
+    frame = _comment_view(args)
+    records = comments.comment_records(frame)
+    lines = [
+        f"{r['respondent']}  {r['touchpoint'] or comments.WHOLE_RESPONSE}  "
+        + ("no score" if r["score"] is None else f"score {r['score']:g}") + f"  [{r['language']}] "
+        + (sentiment_unavailable(r["language"]) if r["sentiment"] is None else f"sentiment {r['sentiment']:+.2f}")
+        + f"  {r['comment']}"
+        for r in records
+    ]
+    _print(records, args.json, lines or ["No comments match."])
+    return 0
+
+
+def cmd_themes(args: argparse.Namespace) -> int:
+    from cx import comments_themes
+
+    if args.k < 1:
+        raise InvalidInput(f"--k {args.k}: ask for at least 1 theme (default {comments_themes.DEFAULT_K}).")
+    found = comments_themes.themes(_comment_view(args), k=args.k)
+    payload = {"themes": [t.as_dict() for t in found.themes]}
+    lines = [f"{t.label}: {t.n:,} comments ({t.share:.0%})"
+             + ("" if t.mean_score is None else f", mean score {t.mean_score:.2f}") + f" — {', '.join(t.terms)}"
+             for t in found.themes]
+    if found.reason:
+        print(f"cx themes: {found.reason}", file=sys.stderr)
+    _print(payload, args.json, lines)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cx", description="cx: customer-experience journey analysis on DuckDB.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -440,6 +489,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-n", type=int, default=30, help="fewer answers than this are flagged (default 30)")
     p.add_argument("--no-quotes", action="store_true", help="leave example comments out")
     p.set_defaults(run=cmd_report)
+    for name, help_text, run in (
+        ("comments", "List the comments with their language and sentiment (one per respondent in wide files).",
+         cmd_comments),
+        ("themes", "Group the comments into named themes (NMF over TF-IDF), with n, share, mean score, examples.",
+         cmd_themes),
+    ):
+        p = command(name, help_text)
+        p.add_argument("--dataset", required=True, help="data set name")
+        p.add_argument("--touchpoint", help="only comments at this touchpoint (default: all, whole responses too)")
+        p.add_argument("--max-score", type=float, help="only comments scored at most this, on their own scale")
+        if name == "themes":
+            p.add_argument("--k", type=int, default=5, help="at most this many themes (default 5)")
+        p.set_defaults(run=run)
     return parser
 
 

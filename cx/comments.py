@@ -49,6 +49,7 @@ __all__ = [
     "TERM_METHOD",
     "TermCounts",
     "TextReadings",
+    "WHOLE_RESPONSE",
     "annotate",
     "answer_count",
     "band_counts",
@@ -517,7 +518,8 @@ def distinctive_terms(frame: pd.DataFrame, *, top: int = 8, min_count: int = 3) 
                 continue
             seen.add(key)
             rows.append({
-                "side": side, "term": tc.term, "shown": text_tools.shown_term(tc.term, forms), "low_count": tc.low_count, "low_n": low_n,
+                "side": side, "term": tc.term, "shown": text_tools.shown_term(tc.term, forms),
+                "low_count": tc.low_count, "low_n": low_n,
                 "low_share": 100.0 * tc.low_count / low_n if low_n else 0.0,
                 "high_count": tc.high_count, "high_n": high_n,
                 "high_share": 100.0 * tc.high_count / high_n if high_n else 0.0,

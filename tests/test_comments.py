@@ -157,7 +157,8 @@ def test_terms_of_a_comment() -> None:
     assert comments.terms_of("Never got a text, the shelf was EMPTY!", "en") == frozenset({"shelf"})
     # Lemmas ("pre-orders" → "pre-order"); a stop word between two words breaks the phrase.
     assert comments.terms_of("No pre-orders and no idea", "en") == frozenset({"pre-order", "idea"})
-    assert comments.terms_of("rude staff at the checkout", "en") == frozenset({"rude", "staff", "checkout", "rude staff"})
+    assert comments.terms_of("rude staff at the checkout", "en") == frozenset(
+        {"rude", "staff", "checkout", "rude staff"})
     assert comments.terms_of("Os produtos chegaram atrasados", "pt") == frozenset(
         {"produto", "chegar", "atrasado", "produto chegar", "chegar atrasado"})
     assert comments.terms_of("") == frozenset()
@@ -263,6 +264,11 @@ def _open(at: AppTest, **params: str) -> AppTest:
     return at
 
 
+def _comments_shown(at: AppTest) -> pd.DataFrame:
+    """Return the table of comments (the data frame with a comment column)."""
+    return next(d.value for d in at.dataframe if "comment" in d.value.columns)
+
+
 def _caption_with(at: AppTest, text: str) -> str:
     return next(c.value for c in at.caption if text in c.value)
 
@@ -283,28 +289,28 @@ def test_page_opens_on_the_weakest_touchpoint_with_its_terms(app: AppTest) -> No
 
 def test_picking_a_term_shows_the_comments_that_contain_it(app: AppTest) -> None:
     at = _open(app)
-    table = at.dataframe[1].value
+    table = _comments_shown(at)
     expected = table["comment"].str.contains(r"\bshelf\b", case=False, regex=True).sum()
     at.pills[0].set_value("shelf").run()
     assert not at.exception
-    shown = at.dataframe[1].value
+    shown = _comments_shown(at)
     assert len(shown) == expected > 50
     assert shown["comment"].str.contains("shelf", case=False).all()
     assert any(t.value == "Showing comments that contain the term: shelf" for t in at.text)
     at.button(key="comments_clear_term").click().run()
-    assert len(at.dataframe[1].value) == len(table)
+    assert len(_comments_shown(at)) == len(table)
 
 
 def test_contradiction_switch_and_search(app: AppTest) -> None:
     at = _open(app)
     flagged = int(next(m.value for m in at.metric if m.label == "Contradict their score"))
     at.toggle(key="comments_contradicting").set_value(True).run()
-    shown = at.dataframe[1].value
+    shown = _comments_shown(at)
     assert len(shown) == flagged > 0
     assert shown["contradicts"].all()
     at.toggle(key="comments_contradicting").set_value(False)
     at.text_input(key="comments_search").input("SHELF empty").run()
-    shown = at.dataframe[1].value
+    shown = _comments_shown(at)
     assert len(shown) > 0
     assert (shown["comment"].str.contains("shelf", case=False) & shown["comment"].str.contains("empty")).all()
 
@@ -330,7 +336,7 @@ def test_hostile_comments_render_as_plain_text(tmp_path: Path, monkeypatch: pyte
         at = _open(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60), dataset="Hostile reviews")
         assert any("Public reviews: an uncontrolled touchpoint source" in i.value for i in at.info)
         assert at.selectbox(key="choice_touchpoint").value == "Review site"
-        table = at.dataframe[-1].value
+        table = _comments_shown(at)
         assert sorted(table["comment"]) == sorted(HOSTILE)  # the exact text, nothing stripped or rendered
         texts = [t.value for t in at.text]
         for hostile in HOSTILE:
