@@ -361,3 +361,85 @@ def test_hostile_comments_in_the_csv_cannot_run_as_formulas() -> None:
     text = exports.safe_csv(frame).decode("utf-8")
     assert "'=HYPERLINK" in text and "'+1 great" in text
     assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+
+# ---------------------------------------------------------------- languages, themes and whole responses on the page
+
+
+def test_page_shows_themes_of_low_score_comments_without_stop_words(app: AppTest) -> None:
+    import stopwordsiso
+
+    at = _open(app)
+    themes = next(d.value for d in at.dataframe if "theme" in d.value.columns)
+    assert 1 <= len(themes) <= 5 and themes["n"].sum() > 0
+    stops = set(stopwordsiso.stopwords("en")) | set(stopwordsiso.stopwords("pt"))
+    words = {w for terms in themes["terms"] for term in terms.split(" · ") for w in term.split()}
+    assert words and not words & stops
+    assert any(e.label.startswith("Examples: ") for e in at.expander)
+    assert "English" in _caption_with(at, "Languages:")
+    at.radio(key="comments_themes_of").set_value("all comments").run()
+    assert not at.exception
+    everything = next(d.value for d in at.dataframe if "theme" in d.value.columns)
+    assert everything["n"].sum() > themes["n"].sum()
+
+
+def test_language_and_sentiment_are_read_once_per_data_set(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    calls: list[str] = []
+    real = comments.dataset_readings
+
+    def counted(engine: object, dataset: str) -> object:
+        calls.append(dataset)
+        return real(engine, dataset)  # type: ignore[arg-type]
+
+    st.cache_data.clear()
+    monkeypatch.setattr(comments, "dataset_readings", counted)
+    at = _open(app)
+    at.selectbox(key="choice_touchpoint").set_value("Checkout").run()
+    at.text_input(key="comments_search").input("slow").run()
+    at.selectbox(key="choice_touchpoint").set_value("(all touchpoints)").run()
+    assert not at.exception
+    assert calls == ["Retail sample"]
+
+
+WIDE_PT = """id,Entrega,Produto,Avaliacao,recomenda
+1,1,2,Não recebi o produto,0
+2,5,5,Chegou antes do prazo muito bom,10
+3,2,1,Produto veio quebrado e ninguém respondeu,2
+4,4,5,Gostei muito,9
+"""
+
+
+def test_a_wide_review_file_opens_on_whole_responses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cx import ingest, mapping
+
+    path = tmp_path / "wide.duckdb"
+    con = store.connect(path)
+    store.set_setting(con, "seeded_at", "test")
+    file = tmp_path / "wide.csv"
+    file.write_text(WIDE_PT, encoding="utf-8")
+    spec = {"format": "wide", "respondent": "id", "touchpoints": ["Entrega", "Produto"], "scale": [1, 5],
+            "comment": "Avaliacao", "outcome": {"column": "recomenda", "kind": "nps"}}
+    result, _, _ = ingest.ingest_file(con, file, mapping.from_dict(spec), name="Avaliações",
+                                      rejects=tmp_path / "wide.rejected.csv")
+    assert result is not None
+    con.close()
+    monkeypatch.setenv("CX_DB", str(path))
+    monkeypatch.chdir(ROOT)
+    import streamlit as st
+
+    st.cache_resource.clear()
+    try:
+        at = _open(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60), dataset="Avaliações")
+        assert at.selectbox(key="choice_touchpoint").value == "(all touchpoints)"
+        shown = _comments_shown(at)
+        assert len(shown) == 4  # one per respondent, not one per sub-rating
+        assert set(shown["touchpoint"]) == {comments.WHOLE_RESPONSE} and set(shown["language"]) == {"pt"}
+        by_comment = dict(zip(shown["comment"], shown["sentiment"], strict=True))
+        assert by_comment["Não recebi o produto"] < 0 < by_comment["Chegou antes do prazo muito bom"]
+        assert "Portuguese 4" in _caption_with(at, "Languages:")
+        at.selectbox(key="choice_touchpoint").set_value("Entrega").run()
+        assert any("4 comments belong to whole responses" in i.value for i in at.info)
+    finally:
+        st.cache_resource.clear()
