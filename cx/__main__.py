@@ -301,6 +301,40 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_guess(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from cx import ingest
+
+    con = duckdb.connect()  # staging only: the store is not opened
+    staged = ingest.stage(con, args.file)
+    try:
+        proposal = ingest.propose(con, staged)
+    finally:
+        ingest.discard(con, staged)
+    m = proposal.mapping
+    if args.json:
+        for note in proposal.notes:
+            print(f"cx guess: note: {note}", file=sys.stderr)
+        _print(m.to_dict(), True, [])
+        return 0
+    rules = [f"{t.name} ({maps.scale_label(m.wide_rule(t).scale)})" for t in m.touchpoints]
+    lines = [f"{args.file}: {m.format} format, respondent: {m.respondent or '(none: rows are numbered)'}"]
+    if m.format == "long":
+        lines.append(f"touchpoint column: {m.touchpoint}, score column: {m.score} ({maps.scale_label(m.scale)})")
+    else:
+        lines.append("touchpoints: " + (", ".join(rules) or "none (an outcome-only data set)"))
+    lines.append("outcomes: " + (", ".join(f"{o.column} ({o.kind}" + (f", {o.role}" if o.role else "") + ")"
+                                           for o in m.outcomes) or "none"))
+    lines.append("segments: " + (", ".join(m.segments) or "none"))
+    lines += [f"{role}: {getattr(m, role)}" for role in maps.ROW_ROLES if getattr(m, role)]
+    lines += [f"note: {note}" for note in proposal.notes]
+    lines.append(f"Save it with `python -m cx guess {args.file} --json > mapping.json`, check it, then "
+                 f"`python -m cx ingest {args.file} --mapping mapping.json`.")
+    _print(m.to_dict(), False, lines)
+    return 0
+
+
 def cmd_actions(args: argparse.Namespace) -> int:
     from cx import actions
 
@@ -427,6 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-limit", default="1GB",
                    help="DuckDB's memory for the import, e.g. 1GB or 4GB; beyond it, it spills to disk (default 1GB)")
     p.set_defaults(run=cmd_ingest)
+    p = command("guess", "Print the mapping the Upload page would propose for a file (--json: the mapping JSON).")
+    p.add_argument("file", help="the CSV/TSV/Excel/Parquet file to read")
+    p.set_defaults(run=cmd_guess)
     p = command("touchpoints", "Score each touchpoint of a journey (or a data set) in order.")
     p.add_argument("--journey", help="journey name, e.g. 'Product launch'")
     p.add_argument("--dataset", help="data set name (scores the journey on it, or all its touchpoints)")

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from cx.guesses import ColumnProfile, guess_outcome, guess_scale
 from cx.mapping import (
     ROW_ROLES,
-    ColumnProfile,
     Mapping,
     Operational,
     Outcome,
@@ -23,8 +23,6 @@ from cx.mapping import (
     TouchpointColumn,
     codes_from_text,
     codes_to_text,
-    guess_outcome,
-    guess_scale,
 )
 from cx.models import ROLE_KINDS
 

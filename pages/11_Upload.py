@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cx import exports, ingest, mapping_form, store, ui
+from cx import exports, guesses, ingest, mapping_form, store, ui
 from cx import mapping as maps
 from cx.errors import CxError
 
@@ -82,7 +82,8 @@ if mapping_file is not None:
 
 if staged is not None:
     token = st.session_state["upload_token"]
-    profiles: list[maps.ColumnProfile] = st.session_state["upload_profiles"]
+    profiles: list[guesses.ColumnProfile] = st.session_state["upload_profiles"]
+    proposal = ingest.propose(con, staged, profiles)
     fmt = staged.fmt
     facts = [*fmt.facts(), ("Rows read", f"{staged.rows_read:,}")]
     st.dataframe(pd.DataFrame(facts, columns=["detected", "value"]), hide_index=True, width="content")
@@ -92,16 +93,19 @@ if staged is not None:
     st.dataframe(ingest.preview(con, staged, 10), hide_index=True, width="stretch")
     with st.expander("Column types and ranges"):
         st.dataframe(pd.DataFrame([{
-            "column": p.name, "type": p.type_label, "filled": p.filled, "distinct (approx.)": p.distinct,
+            "column": p.name, "type": p.type_label, "read as": proposal.kinds.get(p.name, ""), "filled": p.filled,
+            "distinct (approx.)": p.distinct,
             "min": p.lo, "max": p.hi, "most frequent": " | ".join(p.top[:5]),
         } for p in profiles]), hide_index=True, width="stretch")
         st.caption(f"From the first {min(staged.rows_parsed, ingest.PROFILE_ROWS):,} rows.")
 
     # -------------------------------------------------------------- 2. mapping
     st.subheader("2. Map the columns")
-    guess = saved_mapping or maps.guess_mapping(profiles)
+    guess = saved_mapping or proposal.mapping
     if saved_mapping is None:
         st.caption("Pre-filled with guesses: check each one.")
+        for note in proposal.notes:
+            st.info(note)
     else:
         st.caption(f"Pre-filled from {ui.escape_md(mapping_file.name)}.")  # type: ignore[union-attr]
     columns = list(staged.columns)

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx import ingest, mapping, mapping_form, metrics, store
+from cx import guesses, ingest, mapping, mapping_form, metrics, store
 from cx.__main__ import main
 from cx.engines import parquet_engine, store_engine
 from cx.errors import InvalidInput, MappingError
@@ -224,8 +224,8 @@ def test_bad_clv_settings_are_mapping_errors(clv: object) -> None:
 
 
 def _profile(name: str, top: tuple[str, ...] = (), numbers: int = 0, lo: float | None = None,
-             hi: float | None = None, distinct: int = 2) -> mapping.ColumnProfile:
-    return mapping.ColumnProfile(name=name, rows=20, filled=20, numbers=numbers, comma_numbers=0, whole=numbers,
+             hi: float | None = None, distinct: int = 2) -> guesses.ColumnProfile:
+    return guesses.ColumnProfile(name=name, rows=20, filled=20, numbers=numbers, comma_numbers=0, whole=numbers,
                                  lo=lo, hi=hi, distinct=distinct, max_length=5, mean_length=3.0, dates=0, top=top)
 
 
@@ -239,15 +239,15 @@ def _profile(name: str, top: tuple[str, ...] = (), numbers: int = 0, lo: float |
     (_profile("Order amount", numbers=20, lo=3, hi=80, distinct=15), "value", "revenue"),
     (_profile("overall", numbers=20, lo=1, hi=5, distinct=5), "score", None),
 ])
-def test_the_guess_proposes_a_role_from_the_name(profile: mapping.ColumnProfile, kind: str, role: str | None) -> None:
-    guess = mapping.guess_outcome(profile)
+def test_the_guess_proposes_a_role_from_the_name(profile: guesses.ColumnProfile, kind: str, role: str | None) -> None:
+    guess = guesses.guess_outcome(profile)
     assert (guess.kind, guess.role) == (kind, role)
 
 
 def test_the_guessed_mapping_proposes_churn_and_revenue_outcomes() -> None:
     profiles = [_profile("id", distinct=20), _profile("Seat", numbers=20, lo=1, hi=5, distinct=5),
                 _profile("churned", ("yes", "no")), _profile("revenue", numbers=20, lo=20, hi=900, distinct=20)]
-    guess = mapping.guess_mapping(profiles)
+    guess = guesses.guess_mapping(profiles)
     assert {o.column: (o.kind, o.role) for o in guess.outcomes} == {"churned": ("binary", "churn"),
                                                                    "revenue": ("value", "revenue")}
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cx import ingest, mapping, store
+from cx import guesses, ingest, mapping, store
 from cx.__main__ import main
 from cx.errors import CxError
 from cx.ingest import loading, sniffing
@@ -137,7 +137,7 @@ def test_staging_leaves_the_store_untouched_and_discard_detaches(tmp_path: Path,
 
 def test_guesses_for_an_airline_style_wide_file(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     staged = ingest.stage(con, write(tmp_path, AIRLINE))
-    guess = mapping.guess_mapping(ingest.profile(con, staged))
+    guess = guesses.guess_mapping(ingest.profile(con, staged))
     assert guess.format == "wide" and guess.respondent == "id"
     assert [t.column for t in guess.touchpoints] == ["Seat comfort", "Online boarding"]
     assert guess.segments == ("Class",)
@@ -155,7 +155,7 @@ def test_guesses_for_the_shipped_long_sample(tmp_path: Path, con: duckdb.DuckDBP
             "R1,Delivery,4,1,5,post,2026-01-03 10:00:00,,Early adopter,9\n"
             "R2,Checkout,3,1,7,web,2026-01-04 10:00:00,slow,Bargain hunter,4\n")
     staged = ingest.stage(con, write(tmp_path, text))
-    guess = mapping.guess_mapping(ingest.profile(con, staged))
+    guess = guesses.guess_mapping(ingest.profile(con, staged))
     assert (guess.format, guess.respondent, guess.touchpoint, guess.score) == (
         "long", "respondent", "touchpoint", "score")
     assert guess.scale_columns == ("scale_min", "scale_max")
@@ -173,9 +173,9 @@ def test_guesses_for_the_shipped_long_sample(tmp_path: Path, con: duckdb.DuckDBP
     (3, 80, "Score", (0.0, 100.0), ()),
 ])
 def test_guess_scale(lo: float, hi: float, name: str, scale: tuple[float, float], codes: tuple) -> None:
-    p = mapping.ColumnProfile(name=name, rows=10, filled=10, numbers=10, comma_numbers=0, whole=10, lo=lo, hi=hi,
+    p = guesses.ColumnProfile(name=name, rows=10, filled=10, numbers=10, comma_numbers=0, whole=10, lo=lo, hi=hi,
                               distinct=5, max_length=2, mean_length=1.0, dates=0)
-    assert mapping.guess_scale(p) == (scale, codes)
+    assert guesses.guess_scale(p) == (scale, codes)
 
 
 # ---------------------------------------------------------------------- import: wide and long

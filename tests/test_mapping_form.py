@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from cx import mapping_form as form
+from cx.guesses import ColumnProfile, guess_mapping
 from cx.mapping import (
-    ColumnProfile,
     Mapping,
     Operational,
     Outcome,
@@ -18,7 +18,6 @@ from cx.mapping import (
     TouchpointColumn,
     codes_to_text,
     from_dict,
-    guess_mapping,
 )
 
 

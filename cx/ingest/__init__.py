@@ -8,7 +8,8 @@ The path, in order, each step usable and testable on its own (one module per ste
    staging table of text cells (`c1 … cN`) in a private in-memory database attached to the
    connection; rows the reader cannot split (ragged rows, broken quotes, over-long lines) are kept
    aside with their line number. Nothing in the store changes.
-3. `profile(...)` (`profiling`) / `mapping.guess_mapping(...)` describe the columns and propose a mapping.
+3. `profile(...)` (`profiling`) describes the columns; `propose(...)` (`proposal`, rules in `cx.guesses`)
+   proposes a mapping — the Upload page's and `cx guess`'s.
 4. `check(con, staged, mapping)` (`verdicts`, running the SQL of `checks`) returns a `Report`:
    rows read = rows to load + rows rejected, with a count, the first rows and a fix per problem.
 5. `load(...)` (`loading`) writes the valid rows in one transaction; `rejected_rows(...)` returns the
@@ -36,6 +37,7 @@ from cx.ingest.loading import (
 )
 from cx.ingest.number_rule import parse_number
 from cx.ingest.profiling import NA_TOKENS, PROFILE_ROWS, distinct_values, profile
+from cx.ingest.proposal import propose
 from cx.ingest.sniffing import (
     DELIMITER_CANDIDATES,
     SAMPLE_BYTES,
@@ -74,7 +76,7 @@ __all__ = [
     "MAX_LINE_BYTES", "STAGE_MAX_AGE_S", "STAGE_PREFIX", "Progress", "Staged", "discard", "limit_memory", "preview",
     "remove_upload", "save_upload", "stage",
     # 3. profiling
-    "NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile",
+    "NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile", "propose",
     # 4. checks and verdicts
     "PARSE_PROBLEMS", "ROW_WORD", "Problem", "Report", "check", "na_condition", "problems_text", "rejected_rows",
     "rejects_csv",

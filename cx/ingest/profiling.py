@@ -1,13 +1,13 @@
 """Profiling: what each staged column holds (filled, numbers, range, distinct values, dates…), for the
-mapping proposal (`mapping.guess_mapping`) and the Upload page."""
+mapping proposal (`guesses.propose`) and the Upload page."""
 
 from __future__ import annotations
 
 import duckdb
 
+from cx.guesses import ColumnProfile
 from cx.ingest.number_rule import decimal_comma_sql, number_sql
 from cx.ingest.staging import Staged, preview
-from cx.mapping import ColumnProfile
 
 __all__ = ["NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile"]
 
@@ -37,6 +37,8 @@ def profile(con: duckdb.DuckDBPyConnection, staged: Staged, *, rows: int = PROFI
     ).fetchall()[0]
     total = int(row[0])
     samples = preview(con, staged, 200)
+    unique = _unique_columns(con, staged, [i for i in range(width) if row[1 + 12 * i] and
+                                           row[7 + 12 * i] >= 0.9 * row[1 + 12 * i]], rows)
     profiles = []
     for i, name in enumerate(staged.columns):
         vals = row[1 + 12 * i: 1 + 12 * (i + 1)]
@@ -46,9 +48,20 @@ def profile(con: duckdb.DuckDBPyConnection, staged: Staged, *, rows: int = PROFI
             whole=int(vals[3]), lo=None if vals[4] is None else float(vals[4]),
             hi=None if vals[5] is None else float(vals[5]), distinct=int(vals[6]), max_length=int(vals[7]),
             mean_length=float(vals[8]), dates=int(vals[9]), top=tuple(str(v) for v in (vals[10] or [])),
-            na_tokens=tuple(sorted(vals[11] or [])), samples=tuple(first),
+            na_tokens=tuple(sorted(vals[11] or [])), samples=tuple(first), unique=i in unique,
         ))
     return profiles
+
+
+def _unique_columns(con: duckdb.DuckDBPyConnection, staged: Staged, candidates: list[int], rows: int) -> set[int]:
+    """Return which candidate columns (0-based) hold no value twice in their first `rows` rows (an exact count,
+    one pass for all of them: a unique column is proposed as the respondent)."""
+    if not candidates:
+        return set()
+    counts = ", ".join(f"count(DISTINCT nullif(trim(c{i + 1}), '')) = count(nullif(trim(c{i + 1}), ''))"
+                       for i in candidates)
+    found = con.execute(f"SELECT {counts} FROM (SELECT * FROM {staged.raw} WHERE rowid < ?)", [rows]).fetchall()[0]
+    return {i for i, same in zip(candidates, found, strict=True) if same}
 
 
 def distinct_values(con: duckdb.DuckDBPyConnection, staged: Staged, column: str, *, limit: int = 200) -> list[str]:
