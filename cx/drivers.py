@@ -18,13 +18,27 @@ import contextlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, TypedDict
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cx import stats
+from cx.correlations import (
+    consistent_correlations,
+    nearest_correlation,
+    pairwise_correlations,
+    smallest_eigenvalue,
+)
 from cx.errors import DriverInputError
+from cx.group_tests import (
+    Difference,
+    MeanDifference,
+    difference_test,
+    mean_difference_from_stats,
+    mean_difference_test,
+    nps_difference_test,
+    share_difference_test,
+)
 
 __all__ = [
     "FIX_FIRST",
@@ -115,16 +129,6 @@ _CORR_TOL = 1e-6
 _EIG_RTOL = 1e-10
 _R2_ZERO = 1e-12
 _ALPHA = 0.05
-# An eigenvalue of the (touchpoints + outcome) correlation matrix below -_PSD_TOL means the
-# pairwise correlations cannot all come from one set of respondents; the repair is the nearest
-# correlation matrix whose eigenvalues are at least _PSD_FLOOR (not 0, which would claim a
-# perfect fit, R² = 1).
-_PSD_TOL = 1e-9
-_PSD_FLOOR = 1e-3
-# Higham's alternating projections stop when successive iterates change by less than this
-# (relative, Frobenius norm); they converge linearly, so a cap on the iterations is a safeguard.
-_NEAREST_TOL = 1e-10
-_NEAREST_MAX_ITER = 10_000
 
 
 
@@ -462,127 +466,6 @@ def rule_sentence(rule: str, min_n: int) -> str:
         "outcome are used; not-applicable answers count as missing, never as 0. "
         f"A touchpoint needs at least {min_n} answers from respondents with the outcome to be analysed."
     )
-
-
-def pairwise_correlations(data: ArrayLike) -> tuple[FloatArray, IntArray]:
-    """Return the pairwise-deletion Pearson correlations of the columns and the n behind each.
-
-    ``data`` holds one row per respondent; NaN marks a missing answer. Entry (i, j) uses the
-    rows where both columns are present and is NaN when fewer than two such rows exist or a
-    column does not vary among them. Written with matrix products, so a few hundred
-    bootstrap resamples stay fast.
-    """
-    try:
-        a = np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DriverInputError(f"scores must be numbers: {exc}") from exc
-    if a.ndim != 2:
-        raise DriverInputError(f"expected one row per respondent and one column per score, got shape {a.shape}")
-    present = np.isfinite(a)
-    weight = present.astype(np.float64)
-    counts = weight.sum(axis=0)
-    filled = np.where(present, a, 0.0)
-    centre = filled.sum(axis=0) / np.maximum(counts, 1.0)
-    z = np.where(present, filled - centre, 0.0)  # centred first: sums of squares stay accurate
-    n = weight.T @ weight
-    s = z.T @ weight  # s[i, j]: sum of column i over the rows where i and j are both present
-    ss = (z * z).T @ weight
-    sp = z.T @ z
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var = ss - s * s / n  # n x variance of column i among the rows where j is present too
-        r = (sp - s * s.T / n) / np.sqrt(var * var.T)
-    scale = np.abs(filled).max(axis=0, initial=0.0) ** 2 + 1.0
-    flat = ~(var > 1e-12 * n * scale[:, None])
-    r[(n < 2) | flat | flat.T] = np.nan
-    r = np.clip(r, -1.0, 1.0)
-    np.fill_diagonal(r, np.where(np.isnan(np.diag(r)), np.nan, 1.0))
-    return r, n.astype(np.int64)
-
-
-def _augmented(rxx: FloatArray, rxy: FloatArray) -> FloatArray:
-    k = rxx.shape[0]
-    full = np.empty((k + 1, k + 1))
-    full[:k, :k] = rxx
-    full[:k, k] = full[k, :k] = rxy
-    full[k, k] = 1.0
-    return full
-
-
-def smallest_eigenvalue(rxx: ArrayLike, rxy: ArrayLike) -> float:
-    """Return the smallest eigenvalue of the correlation matrix of the touchpoints and the outcome.
-
-    Correlations computed from one set of respondents give a value >= 0 (up to rounding);
-    pairwise-deleted correlations can give a negative one: they do not fit together.
-    """
-    full = _augmented(np.asarray(rxx, dtype=np.float64), np.asarray(rxy, dtype=np.float64).ravel())
-    return float(np.linalg.eigvalsh((full + full.T) / 2.0).min())
-
-
-def nearest_correlation(
-    matrix: ArrayLike, *, floor: float = 0.0, tol: float = _NEAREST_TOL, max_iter: int = _NEAREST_MAX_ITER
-) -> FloatArray:
-    """Return the nearest correlation matrix to a symmetric matrix (Frobenius norm), eigenvalues >= ``floor``.
-
-    Higham (2002), "Computing the nearest correlation matrix — a problem from finance":
-    alternating projections between S = {symmetric X with every eigenvalue >= floor} (clip
-    the eigenvalues) and U = {unit diagonal} (set the diagonal to 1), with Dykstra's
-    correction ΔS subtracted before each projection onto S. Without the correction the
-    iteration (like clipping once and rescaling) lands on *a* correlation matrix, not the
-    nearest one. ``floor = 0`` is Higham's problem; a small positive floor keeps the result
-    strictly positive definite. A valid correlation matrix (eigenvalues >= floor) comes
-    back as it is.
-    """
-    try:
-        a = np.asarray(matrix, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DriverInputError(f"correlations must be numbers: {exc}") from exc
-    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
-        raise DriverInputError(f"a correlation matrix must be square and not empty, got shape {a.shape}")
-    if not np.isfinite(a).all():
-        raise DriverInputError("the correlation matrix has missing values: every pair needs a correlation")
-    if not 0.0 <= floor < 1.0:
-        raise DriverInputError(f"the eigenvalue floor must be in [0, 1), got {floor}")
-    a = (a + a.T) / 2.0
-    y: FloatArray = a.copy()  # Y_0 = A, ΔS_0 = 0
-    x = a
-    correction = np.zeros_like(a)
-    for _ in range(max_iter):
-        r = y - correction
-        values, vectors = np.linalg.eigh(r)
-        x_new = (vectors * np.maximum(values, floor)) @ vectors.T
-        x_new = (x_new + x_new.T) / 2.0
-        correction = x_new - r
-        y_new = x_new.copy()
-        np.fill_diagonal(y_new, 1.0)
-        size = float(np.linalg.norm(y_new))
-        change = max(float(np.linalg.norm(x_new - x)), float(np.linalg.norm(y_new - y)),
-                     float(np.linalg.norm(y_new - x_new))) / size
-        x, y = x_new, y_new
-        if change <= tol:
-            return y
-    # Not converged within the cap (not seen in practice): the last PSD iterate scaled to a unit
-    # diagonal is still a valid correlation matrix, if not quite the nearest one.
-    d = np.sqrt(np.diag(x))
-    return np.asarray(x / np.outer(d, d), dtype=np.float64)
-
-
-def consistent_correlations(rxx: ArrayLike, rxy: ArrayLike) -> tuple[FloatArray, FloatArray, bool]:
-    """Return correlations that fit together (positive semidefinite), and whether they had to change.
-
-    A consistent set comes back unchanged. Otherwise the joint matrix of touchpoints and
-    outcome is replaced by its nearest correlation matrix (Higham, 2002) with every
-    eigenvalue at least a small floor, which keeps the repaired matrix from claiming a
-    perfect fit.
-    """
-    r = np.asarray(rxx, dtype=np.float64)
-    v = np.asarray(rxy, dtype=np.float64).ravel()
-    full = _augmented(r, v)
-    full = (full + full.T) / 2.0
-    if np.linalg.eigvalsh(full).min() >= -_PSD_TOL:
-        return r, v, False
-    fixed = nearest_correlation(full, floor=_PSD_FLOOR)
-    k = r.shape[0]
-    return fixed[:k, :k], fixed[:k, k], True
 
 
 @dataclass(frozen=True, eq=False)
@@ -1052,104 +935,3 @@ def fix_first(
         )
     ranked.sort(key=lambda item: (FIX_FIRST_ORDER.index(item.quadrant), -item.priority, -item.importance))
     return ranked
-
-
-# ---------------------------------------------------------------- two-group tests
-
-
-class Difference(TypedDict):
-    """Difference of two estimates (A - B) with its normal-approximation test."""
-
-    diff: float
-    se: float
-    z: float
-    p_two_sided: float
-    significant: bool
-
-
-class MeanDifference(Difference):
-    """Difference of two means (Welch standard error) with its test."""
-
-    mean_a: float
-    mean_b: float
-    n_a: int
-    n_b: int
-
-
-def difference_test(value_a: float, se_a: float, value_b: float, se_b: float) -> Difference:
-    """Return A - B, its SE sqrt(SE_A² + SE_B²), z and the two-sided normal p-value (cx.stats.difference)."""
-    return _as_dict(stats.difference(value_a, se_a, value_b, se_b, _ALPHA))
-
-
-def _as_dict(test: stats.Difference) -> Difference:
-    return {"diff": test.diff, "se": test.se, "z": test.z, "p_two_sided": test.p, "significant": test.significant}
-
-
-def nps_difference_test(nps_a: float, se_a: float, nps_b: float, se_b: float) -> Difference:
-    """Return the difference of two NPS (points) with SE sqrt(SE_A² + SE_B²), z and p.
-
-    Feed it NPS and SE from ``cx.metrics.nps_value`` for each group (independent groups).
-    """
-    return difference_test(nps_a, se_a, nps_b, se_b)
-
-
-def mean_difference_test(a: ArrayLike, b: ArrayLike) -> MeanDifference:
-    """Return mean(A) - mean(B) with a Welch standard error, z and a normal two-sided p.
-
-    Missing values are dropped; each group needs at least two answers.
-    """
-    groups: list[FloatArray] = []
-    for label, values in (("A", a), ("B", b)):
-        arr = np.asarray(values, dtype=np.float64).ravel()
-        arr = arr[np.isfinite(arr)]
-        if arr.size < 2:
-            raise DriverInputError(
-                f"group {label} has {arr.size} answer(s); comparing means needs at least 2 per group: widen the filter"
-            )
-        groups.append(arr)
-    ga, gb = groups
-    mean_a, mean_b = float(ga.mean()), float(gb.mean())
-    se_a = math.sqrt(float(ga.var(ddof=1)) / ga.size)
-    se_b = math.sqrt(float(gb.var(ddof=1)) / gb.size)
-    test = difference_test(mean_a, se_a, mean_b, se_b)
-    return {
-        "mean_a": mean_a,
-        "mean_b": mean_b,
-        "n_a": int(ga.size),
-        "n_b": int(gb.size),
-        "diff": test["diff"],
-        "se": test["se"],
-        "z": test["z"],
-        "p_two_sided": test["p_two_sided"],
-        "significant": test["significant"],
-    }
-
-
-def mean_difference_from_stats(
-    mean_a: float, sd_a: float, n_a: int, mean_b: float, sd_b: float, n_b: int
-) -> MeanDifference:
-    """Return mean(A) - mean(B) from group summaries (sample sd), Welch SE, z and a normal two-sided p."""
-    for label, n in (("A", n_a), ("B", n_b)):
-        if n < 2:
-            raise DriverInputError(
-                f"group {label} has {n} answer(s); comparing means needs at least 2 per group: widen the filter"
-            )
-    se_a = math.sqrt(float(sd_a) ** 2 / n_a)
-    se_b = math.sqrt(float(sd_b) ** 2 / n_b)
-    test = difference_test(mean_a, se_a, mean_b, se_b)
-    return {
-        "mean_a": float(mean_a), "mean_b": float(mean_b), "n_a": int(n_a), "n_b": int(n_b),
-        "diff": test["diff"], "se": test["se"], "z": test["z"], "p_two_sided": test["p_two_sided"],
-        "significant": test["significant"],
-    }
-
-
-def share_difference_test(successes_a: float, n_a: int, successes_b: float, n_b: int) -> Difference:
-    """Return the difference of two shares in percentage points with an unpooled z-test."""
-    for label, n in (("A", n_a), ("B", n_b)):
-        if n < 1:
-            raise DriverInputError(f"group {label} has no answers: widen the filter")
-    p_a, p_b = successes_a / n_a, successes_b / n_b
-    return difference_test(
-        100 * p_a, 100 * math.sqrt(p_a * (1 - p_a) / n_a), 100 * p_b, 100 * math.sqrt(p_b * (1 - p_b) / n_b)
-    )
