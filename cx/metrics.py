@@ -51,7 +51,6 @@ __all__ = [
     "MetricDef",
     "MetricResult",
     "Parts",
-    "channel_gaps",
     "clustered_variance",
     "clv_formula",
     "clv_metric",
@@ -972,29 +971,3 @@ def _exact_when_few(diff: Difference, group: MetricResult, rest: MetricResult, k
         return diff
     p = exact_share_p(x1, n1, x2, n2)
     return replace(diff, p=p, significant=p < ALPHA)
-
-
-def channel_gaps(stats: pd.DataFrame, *, min_n: int = DEFAULT_MIN_N, min_gap: float = 1.0) -> pd.DataFrame:
-    """Return per touchpoint the best and worst channel, their gap and whether it is a real inconsistency.
-
-    `stats` is `touchpoint_stats(..., by="channel")`. A gap is flagged when the best and worst
-    reliable channels (n ≥ min_n) differ by at least `min_gap` points of 10 and a two-sided
-    z-test on the two means is significant at 95 %.
-    """
-    rows = []
-    for touchpoint, group in stats.groupby("touchpoint", sort=False):
-        solid = group[(group["n"] >= min_n) & group["se"].notna()]
-        if len(solid) < 2:
-            rows.append({"touchpoint": touchpoint, "channels": len(group), "best": None, "worst": None,
-                         "gap": None, "p": None, "inconsistent": False,
-                         "note": "one channel" if len(group) < 2 else "too few answers per channel to compare"})
-            continue
-        best = solid.iloc[int(solid["score"].to_numpy().argmax())]
-        worst = solid.iloc[int(solid["score"].to_numpy().argmin())]
-        test = difference_of(best["score"], best["se"], worst["score"], worst["se"])
-        gap, p = test.diff, test.p
-        flagged = gap >= min_gap and p < 0.05
-        rows.append({"touchpoint": touchpoint, "channels": len(group), "best": best["channel"],
-                     "worst": worst["channel"], "gap": gap, "p": p, "inconsistent": flagged,
-                     "note": f"{worst['channel']} {gap:.1f} points below {best['channel']}" if flagged else ""})
-    return pd.DataFrame(rows)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from cx.drivers import DriverAnalysis
 from cx.metrics import DEFAULT_MIN_N, MetricResult, compare_groups
-from cx.stats import ALPHA, holm
+from cx.stats import ALPHA, difference, holm
 
 __all__ = [
     "BREAKDOWN_COLUMNS",
@@ -21,6 +21,7 @@ __all__ = [
     "UNIT_COLUMNS",
     "QuadrantCuts",
     "breakdown",
+    "channel_gaps",
     "quadrant_cuts",
     "unit_ranking",
 ]
@@ -80,3 +81,29 @@ def quadrant_cuts(analysis: DriverAnalysis) -> QuadrantCuts:
     """Return the default crosshairs: the mean importance (100 % / k) and the mean performance of the touchpoints."""
     performances = [t.performance for t in analysis.touchpoints]
     return QuadrantCuts(importance=100.0 / len(performances), performance=sum(performances) / len(performances))
+
+
+def channel_gaps(stats: pd.DataFrame, *, min_n: int = DEFAULT_MIN_N, min_gap: float = 1.0) -> pd.DataFrame:
+    """Return per touchpoint the best and worst channel, their gap and whether it is a real inconsistency.
+
+    `stats` is `touchpoint_stats(..., by="channel")`. A gap is flagged when the best and worst
+    reliable channels (n ≥ min_n) differ by at least `min_gap` points of 10 and a two-sided
+    z-test on the two means is significant at 95 %.
+    """
+    rows = []
+    for touchpoint, group in stats.groupby("touchpoint", sort=False):
+        solid = group[(group["n"] >= min_n) & group["se"].notna()]
+        if len(solid) < 2:
+            rows.append({"touchpoint": touchpoint, "channels": len(group), "best": None, "worst": None,
+                         "gap": None, "p": None, "inconsistent": False,
+                         "note": "one channel" if len(group) < 2 else "too few answers per channel to compare"})
+            continue
+        best = solid.iloc[int(solid["score"].to_numpy().argmax())]
+        worst = solid.iloc[int(solid["score"].to_numpy().argmin())]
+        test = difference(best["score"], best["se"], worst["score"], worst["se"])
+        gap, p = test.diff, test.p
+        flagged = gap >= min_gap and p < 0.05
+        rows.append({"touchpoint": touchpoint, "channels": len(group), "best": best["channel"],
+                     "worst": worst["channel"], "gap": gap, "p": p, "inconsistent": flagged,
+                     "note": f"{worst['channel']} {gap:.1f} points below {best['channel']}" if flagged else ""})
+    return pd.DataFrame(rows)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cx import charts, metrics, ui
+from cx import charts, metrics, ui, views
 
 page = ui.dataset_page("Channels", "🔀", intro=(
     "One touchpoint can be served by several channels; a customer should get the same experience on "
@@ -15,7 +15,7 @@ if stats.empty:
     st.info("These answers carry no channel. Map a channel column at import to compare channels.")
     st.stop()
 min_gap = st.slider("Flag gaps of at least (points of 10)", 0.5, 3.0, 1.0, 0.5)
-gaps = metrics.channel_gaps(stats, min_n=min_n, min_gap=min_gap)
+gaps = views.channel_gaps(stats, min_n=min_n, min_gap=min_gap)
 flagged = gaps[gaps["inconsistent"]]
 if flagged.empty:
     st.success("No touchpoint shows a significant gap between its channels.")
