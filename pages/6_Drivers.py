@@ -124,37 +124,47 @@ with st.sidebar:
 # ---------------------------------------------------------------- importance with intervals
 
 st.subheader("Importance of each touchpoint")
+# The point estimates show at once; the bootstrap intervals fill in when they are ready.
+table_slot = st.empty()
+
+
+def draw_table(found: driver_data.Intervals | None) -> Any:
+    shown = driver_charts.driver_frame(analysis, importance_cut / 100, performance_cut,
+                                       found.bounds if found else None)
+    table_slot.dataframe(
+        shown.drop(columns=["raw_weight"]), hide_index=True, width="stretch",
+        column_config={
+            "touchpoint": st.column_config.TextColumn("Touchpoint"),
+            "importance": st.column_config.NumberColumn(
+                "Importance (%)", format="%.1f", help="Share of explained variance (relative weights), sums to 100."),
+            "low": st.column_config.NumberColumn("95 % low", format="%.1f"),
+            "high": st.column_config.NumberColumn("95 % high", format="%.1f"),
+            "correlation": st.column_config.NumberColumn("Correlation", format="%.2f",
+                                                         help="Pearson r with the outcome."),
+            "beta": st.column_config.NumberColumn("β", format="%.2f",
+                                                  help="Standardised regression weight, the others held fixed."),
+            "direction": st.column_config.TextColumn(
+                "Direction", help="The sign of β: positive, higher scores go with a higher outcome; negative, lower."),
+            "performance": st.column_config.NumberColumn("Performance (0–10)", format="%.1f"),
+            "n": st.column_config.NumberColumn("n", format="%d", help="Answers from respondents with the outcome."),
+            "quadrant": st.column_config.TextColumn(
+                "Quadrant", help="Negative driver (β and r below 0) or suppressor (β and r of opposite signs): "
+                                 "never ranked in fix first, whatever the quadrant."),
+            "fix_first_rank": st.column_config.NumberColumn(
+                "Fix-first rank", format="%d", help="Place in the fix-first list below; empty: not ranked."),
+        },
+    )
+    return shown
+
+
+frame = draw_table(None)
 try:
     intervals: driver_data.Intervals | None = intervals_of(engine, data_key, analysis, frozen, resamples)
 except CxError as exc:
     intervals = None
     st.warning(f"No bootstrap intervals: {md(str(exc))}")
-frame = driver_charts.driver_frame(analysis, importance_cut / 100, performance_cut,
-                                   intervals.bounds if intervals else None)
-st.dataframe(
-    frame.drop(columns=["raw_weight"]), hide_index=True, width="stretch",
-    column_config={
-        "touchpoint": st.column_config.TextColumn("Touchpoint"),
-        "importance": st.column_config.NumberColumn(
-            "Importance (%)", format="%.1f", help="Share of explained variance (relative weights), sums to 100."),
-        "low": st.column_config.NumberColumn("95 % low", format="%.1f"),
-        "high": st.column_config.NumberColumn("95 % high", format="%.1f"),
-        "correlation": st.column_config.NumberColumn("Correlation", format="%.2f",
-                                                     help="Pearson r with the outcome."),
-        "beta": st.column_config.NumberColumn("β", format="%.2f",
-                                              help="Standardised regression weight, the others held fixed."),
-        "direction": st.column_config.TextColumn(
-            "Direction", help="The sign of β: positive, higher scores go with a higher outcome; negative, lower."),
-        "performance": st.column_config.NumberColumn("Performance (0–10)", format="%.1f"),
-        "n": st.column_config.NumberColumn("n", format="%d", help="Answers from respondents with the outcome."),
-        "quadrant": st.column_config.TextColumn(
-            "Quadrant", help="Negative driver (β and r below 0) or suppressor (β and r of opposite signs): "
-                             "never ranked in fix first, whatever the quadrant."),
-        "fix_first_rank": st.column_config.NumberColumn("Fix-first rank", format="%d",
-                                                        help="Place in the fix-first list below; empty: not ranked."),
-    },
-)
 if intervals is not None:
+    frame = draw_table(intervals)
     st.caption(intervals.note)
 notes = [*ui.filter_notes(dataset, filters), f"Outcome: {outcome}", f"{analysis.r2_label}: {analysis.r2:.4f}",
          f"Missing answers: {analysis.rule} deletion", f"Minimum n: {min_n}",
