@@ -25,6 +25,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
+def _min_n(text: str) -> int:
+    """Return --min-n as a whole number of at least 1 (argparse turns a bad value into one line, exit 2)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a minimum number of answers: give a whole number of at "
+                                         "least 1, e.g. 30")
+    return value
+
+
+_min_n.__name__ = "int"  # argparse says "invalid int value: 'many'" for text that is not a number
+
+
 def _print(payload: Any, as_json: bool, lines: Sequence[str]) -> None:
     if as_json:
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
@@ -165,6 +177,13 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     wanted = args.metric or [metrics.OUTCOME, *metrics.REGISTRY]
     names_wanted = [m for m in wanted if m != metrics.OUTCOME]
     by = _group_by(args.by)
+    if by is not None and by.startswith("segment:"):
+        segment = by.removeprefix("segment:")
+        known = sorted(metrics.filter_options(engine, dataset)["segments"])
+        if segment not in known:
+            others = ", ".join((*metrics.RESPONSE_FILTER_COLUMNS, "month"))
+            raise NotFound(f"--by {args.by!r}: data set '{dataset}' has no segment column named '{segment}'; known: "
+                           f"{', '.join(known) or 'none'} (or {others}).")
     clv = _clv_settings(args, con, dataset)
     # The outcome comes first: every outcome of the data set, per respondent.
     results = metrics.outcome_results(engine, dataset, by=by, min_n=args.min_n) if metrics.OUTCOME in wanted else []
@@ -285,6 +304,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         "rejects": str(rejects) if rejects else None,
         "problems": [{"problem": p.kind, "column": p.column, "count": p.rows, "unit": p.unit,
                       "first": list(p.first_rows), "fix": p.fix} for p in report.problems],
+        "notes": list(report.notes),
     }
     if result is None:
         if args.json:
@@ -294,6 +314,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     lines = [f"Loaded {result.rows_loaded:,} of {result.rows_read:,} rows into data set '{result.dataset}' "
              f"({result.answers:,} answers). {report.accounting()}"]
     lines += report.summary()[1:]
+    lines += [f"note: {note}" for note in report.notes]  # the notes the Upload page shows
     lines += [f"rejected: {line}" for line in ingest.problems_text(report)]
     if rejects:
         lines.append(f"Rejected rows with a reason column: {rejects}")
@@ -467,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("touchpoints", "Score each touchpoint of a journey (or a data set) in order.")
     p.add_argument("--journey", help="journey name, e.g. 'Product launch'")
     p.add_argument("--dataset", help="data set name (scores the journey on it, or all its touchpoints)")
-    p.add_argument("--min-n", type=int, default=30, help="fewer answers than this are flagged (default 30)")
+    p.add_argument("--min-n", type=_min_n, default=30, help="fewer answers than this are flagged (default 30)")
     _source_options(p)
     p.set_defaults(run=cmd_touchpoints)
     p = command("metrics", "Compute the metric portfolio (NPS, CSAT, CES, churn…) of a data set.")
@@ -475,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", help="group by touchpoint, channel, stage, unit, month or a segment column")
     p.add_argument("--metric", action="append", choices=[*metrics.REGISTRY, metrics.OUTCOME],
                    help="only this metric (repeatable; 'outcome': every outcome of the data set); default: all")
-    p.add_argument("--min-n", type=int, default=30, help="fewer answers than this are flagged (default 30)")
+    p.add_argument("--min-n", type=_min_n, default=30, help="fewer answers than this are flagged (default 30)")
     p.add_argument("--margin", type=float, help="CLV: share of revenue kept, above 0 and at most 1 (default: the "
                                                 "mapping's \"clv\", else 1)")
     p.add_argument("--discount", type=float, help="CLV: discount rate per period, 0 to 1 (default: the mapping's, "
@@ -495,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="missing answers: pairwise (default) or listwise deletion")
     p.add_argument("--filter", action="append", metavar="COLUMN=VALUE",
                    help="only these answers: channel, unit, stage, touchpoint or a segment (repeatable)")
-    p.add_argument("--min-n", type=int, default=30,
+    p.add_argument("--min-n", type=_min_n, default=30,
                    help="touchpoints (and pairs) with fewer answers are left out (default 30)")
     _source_options(p)
     p.set_defaults(run=cmd_drivers)
@@ -504,7 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", help="outcome per path (default: the recommend outcome, else the first one)")
     p.add_argument("--journey", help="designed journey to compare with (its order and the drop-off per step)")
     p.add_argument("--top", type=int, default=10, help="how many of the most frequent paths to print (default 10)")
-    p.add_argument("--min-n", type=int, default=30,
+    p.add_argument("--min-n", type=_min_n, default=30,
                    help="paths with fewer respondents with an outcome are flagged, not tested (default 30)")
     p.add_argument("--filter", action="append", metavar="COLUMN=VALUE",
                    help="only these answers: channel, unit, stage, touchpoint or a segment (repeatable)")
@@ -515,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--touchpoint", help="only this touchpoint's actions")
     p.add_argument("--effect", action="store_true", help="add the before/after test of each action")
     p.add_argument("--window-days", type=int, default=90, help="days before and after each action (default 90)")
-    p.add_argument("--min-n", type=int, default=30, help="fewer answers than this are flagged (default 30)")
+    p.add_argument("--min-n", type=_min_n, default=30, help="fewer answers than this are flagged (default 30)")
     p.set_defaults(run=cmd_actions)
     p = command("report", "Write the 'You said, we did' report of a journey (HTML with charts, or Markdown).")
     p.add_argument("--journey", help="journey name (default data set: the journey's own)")
@@ -523,7 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("html", "md"), default="html", help="html (with charts, default) or md")
     p.add_argument("--out", help="file to write (default: print to stdout)")
     p.add_argument("--window-days", type=int, default=90, help="days before and after each action (default 90)")
-    p.add_argument("--min-n", type=int, default=30, help="fewer answers than this are flagged (default 30)")
+    p.add_argument("--min-n", type=_min_n, default=30, help="fewer answers than this are flagged (default 30)")
     p.add_argument("--no-quotes", action="store_true", help="leave example comments out")
     p.set_defaults(run=cmd_report)
     for name, help_text, run in (

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx import exports, metrics, store
+from cx import exports, metrics, names, store
 from cx.engines import store_engine
 from cx.errors import InvalidInput
 from cx.journey_file import (
@@ -31,6 +31,7 @@ from cx.journey_file import (
     format_errors,
     journey_from_dict,
     journey_to_dict,
+    name_changes,
     unknown_fields,
 )
 
@@ -112,14 +113,14 @@ def names_in(draft: Mapping[str, Any]) -> list[str]:
 
 
 def add_touchpoints(
-    draft: Mapping[str, Any], names: Iterable[str], *, stage: str | None = None
+    draft: Mapping[str, Any], touchpoints: Iterable[str], *, stage: str | None = None
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """Return the draft with new touchpoints appended, the names added, and the names skipped (already in)."""
     result = copy.deepcopy(dict(draft))
     present = set(names_in(result))
     added, skipped = [], []
-    for raw in names:
-        name = raw.strip()
+    for raw in touchpoints:
+        name = names.clean_name(raw)
         if not name:
             continue
         if name in present:
@@ -170,6 +171,8 @@ def _cell(column: str, value: Any) -> Any:
     if column in STEP_SCORES:
         return None if missing else float(value)
     text = "" if missing else str(value).strip()
+    if column in ("touchpoint", "channel", "owner", "operational"):
+        text = names.clean_name(text)  # names are one line of visible text
     if column == "touchpoint":
         return text  # an empty name stays empty, so the checks can name the row
     return text or None
@@ -198,7 +201,7 @@ def set_fields(draft: Mapping[str, Any], **fields: str | None) -> dict[str, Any]
     """Return the draft with its name / persona / goal / description / dataset set (blank text → None)."""
     result = copy.deepcopy(dict(draft))
     for key, value in fields.items():
-        text = (value or "").strip()
+        text = (value or "").strip() if key == "description" else names.clean_name(value or "")
         result[key] = text if key == "name" else (text or None)
     return result
 
@@ -218,8 +221,9 @@ def unknown_touchpoints(con: duckdb.DuckDBPyConnection, data: Mapping[str, Any])
     known = inventory(con, data.get("dataset"))
     if known is None:
         return []
-    names = [str(t["touchpoint"] if isinstance(t, dict) else t).strip() for t in data.get("touchpoints") or []]
-    return [n for n in names if n not in set(known)]
+    listed = [names.clean_name(str(t["touchpoint"] if isinstance(t, dict) else t))
+              for t in data.get("touchpoints") or []]
+    return [n for n in listed if n not in set(known)]
 
 
 @dataclass(frozen=True)
@@ -254,12 +258,13 @@ def _dataset_warnings(con: duckdb.DuckDBPyConnection, data: Mapping[str, Any], u
 def check_draft(con: duckdb.DuckDBPyConnection, draft: Mapping[str, Any], *, original: str | None) -> Check:
     """Return the checks for saving a draft (`original`: the stored name it was loaded from, None if new)."""
     errors = format_errors(draft)
-    name = str(draft.get("name") or "").strip()
+    name = names.clean_name(str(draft.get("name") or ""))
     taken = bool(name) and name != original and name in store.journey_names(con)
     if taken:
         errors.append(f"A journey named '{name}' already exists: pick another name.")
     unknown = unknown_touchpoints(con, draft) if not errors else []
-    return Check(tuple(errors), tuple(_dataset_warnings(con, draft, unknown)), tuple(unknown), taken)
+    warnings = [*name_changes(draft), *_dataset_warnings(con, draft, unknown)]
+    return Check(tuple(errors), tuple(warnings), tuple(unknown), taken)
 
 
 def check_import(con: duckdb.DuckDBPyConnection, data: Any) -> Check:
@@ -267,13 +272,13 @@ def check_import(con: duckdb.DuckDBPyConnection, data: Any) -> Check:
     errors = format_errors(data)
     if errors:
         return Check(tuple(errors), ())
-    warnings = []
+    warnings = name_changes(data)
     extra = unknown_fields(data)
     if extra:
         warnings.append(f"Fields cx does not use will be ignored: {', '.join(extra)}.")
     unknown = unknown_touchpoints(con, data)
     warnings += _dataset_warnings(con, data, unknown)
-    taken = data["name"].strip() in store.journey_names(con)
+    taken = names.clean_name(data["name"]) in store.journey_names(con)
     return Check((), tuple(warnings), tuple(unknown), taken)
 
 
@@ -286,16 +291,16 @@ def _normalised(data: Mapping[str, Any], *, name: str | None = None, drop: Itera
     steps = []
     for item in data["touchpoints"]:
         item = {"touchpoint": item} if isinstance(item, str) else item
-        step = blank_step(item["touchpoint"].strip())
+        step = blank_step(names.clean_name(item["touchpoint"]))
         for key in TOUCHPOINT_FILE_FIELDS[1:]:
             if key in item:
                 step[key] = _cell(key, item[key]) if key not in STEP_FLAGS else item[key]
         if step["touchpoint"] not in dropped:
             steps.append(step)
-    head = {key: (data.get(key) or "").strip() or None for key in TEXT_FIELDS}
-    if head["description"] is not None:
+    head = {key: names.clean_name(data.get(key) or "") or None for key in TEXT_FIELDS}
+    if (data.get("description") or "").strip():
         head["description"] = data["description"]  # keep a description's line breaks and spacing exactly
-    return {"name": (name if name is not None else data["name"]).strip(), **head, "touchpoints": steps}
+    return {"name": names.clean_name(name if name is not None else data["name"]), **head, "touchpoints": steps}
 
 
 def _save(con: duckdb.DuckDBPyConnection, data: Mapping[str, Any], *, original: str | None, replace: bool) -> str:

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from cx import names
 from cx.errors import InvalidInput
 from cx.models import STAGES, Journey, JourneyStep
 
@@ -26,6 +27,7 @@ __all__ = [
     "format_errors",
     "journey_from_dict",
     "journey_to_dict",
+    "name_changes",
     "parse",
     "unknown_fields",
 ]
@@ -39,6 +41,28 @@ TEXT_FIELDS: tuple[str, ...] = ("persona", "goal", "description", "dataset")
 STEP_TEXT_FIELDS: tuple[str, ...] = ("stage", "channel", "owner", "note", "operational")
 STEP_FLAGS: tuple[str, ...] = ("intentional", "controlled")
 STEP_SCORES: tuple[str, ...] = ("assessment", "target")
+# Single-line names (cx.names.clean_name): the journey's own, and per touchpoint. A description
+# and a note keep their line breaks.
+NAME_FIELDS: tuple[str, ...] = ("name", "persona", "goal", "dataset")
+STEP_NAME_FIELDS: tuple[str, ...] = ("touchpoint", "channel", "owner", "operational")
+
+
+def _clean(value: Any) -> Any:
+    return names.clean_name(value) if isinstance(value, str) else value
+
+
+def name_changes(data: Any) -> list[str]:
+    """Return one note per name of a journey (file or draft) that is stored single-line and cleaned."""
+    if not isinstance(data, dict):
+        return []
+    notes = [names.name_change_note(f"journey's {key}", data[key], _clean(data[key]))
+             for key in NAME_FIELDS if isinstance(data.get(key), str)]
+    for position, item in enumerate(data.get("touchpoints") or [], start=1):
+        item = {"touchpoint": item} if isinstance(item, str) else item
+        if isinstance(item, dict):
+            notes += [names.name_change_note(f"touchpoint {position}'s {key}", item[key], _clean(item[key]))
+                      for key in STEP_NAME_FIELDS if isinstance(item.get(key), str)]
+    return [n for n in notes if n]
 
 
 def parse(raw: bytes | str) -> Any:
@@ -68,10 +92,10 @@ def format_errors(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["A journey file holds one JSON object: {\"name\": …, \"touchpoints\": […]}."]
     errors = []
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
+    name = _clean(data.get("name"))
+    if not isinstance(name, str) or not name:
         errors.append("The journey needs a name.")
-    label = f"Journey '{name}'" if isinstance(name, str) and name.strip() else "The journey"
+    label = f"Journey '{name}'" if isinstance(name, str) and name else "The journey"
     for key in TEXT_FIELDS:
         if data.get(key) is not None and not isinstance(data[key], str):
             errors.append(f"{label}: '{key}' must be text or null, not {json.dumps(data[key])}.")
@@ -86,14 +110,14 @@ def format_errors(data: Any) -> list[str]:
         if not isinstance(item, dict):
             errors.append(f"{label}, touchpoint {position}: must be an object with a 'touchpoint' name.")
             continue
-        tp = item.get("touchpoint")
-        if not isinstance(tp, str) or not tp.strip():
+        tp = _clean(item.get("touchpoint"))
+        if not isinstance(tp, str) or not tp:
             errors.append(f"{label}, touchpoint {position}: needs a 'touchpoint' name.")
             continue
-        where = f"{label}, touchpoint {position} ('{tp.strip()}')"
-        if tp.strip() in seen:
-            errors.append(f"{where}: '{tp.strip()}' is already touchpoint {seen[tp.strip()]}; keep it once.")
-        seen.setdefault(tp.strip(), position)
+        where = f"{label}, touchpoint {position} ('{tp}')"
+        if tp in seen:
+            errors.append(f"{where}: '{tp}' is already touchpoint {seen[tp]}; keep it once.")
+        seen.setdefault(tp, position)
         stage = item.get("stage")
         if stage is not None and stage not in STAGES:
             errors.append(f"{where}: stage {json.dumps(stage)} is not one of {', '.join(STAGES)} (or null).")
@@ -119,7 +143,10 @@ def unknown_fields(data: Mapping[str, Any]) -> list[str]:
 
 
 def journey_from_dict(data: Any) -> tuple[Journey, dict[str, float]]:
-    """Return a journey and its assessment scores from the journey JSON format (InvalidInput if it breaks it)."""
+    """Return a journey and its assessment scores from the journey JSON format (InvalidInput if it breaks it).
+
+    Names are stored single-line and cleaned (`name_changes` says which).
+    """
     errors = format_errors(data)
     if errors:
         raise InvalidInput(" ".join(errors))
@@ -127,6 +154,8 @@ def journey_from_dict(data: Any) -> tuple[Journey, dict[str, float]]:
     scores: dict[str, float] = {}
     for position, raw in enumerate(data["touchpoints"], start=1):
         item: dict[str, Any] = {"touchpoint": raw} if isinstance(raw, str) else raw
+        item = {**item, **{key: _clean(item[key]) or None for key in STEP_NAME_FIELDS[1:] if item.get(key)},
+                "touchpoint": _clean(item["touchpoint"])}
         steps.append(JourneyStep(
             position=position, touchpoint=str(item["touchpoint"]), stage=item.get("stage"),
             channel=item.get("channel"), target=item.get("target"),
@@ -136,8 +165,9 @@ def journey_from_dict(data: Any) -> tuple[Journey, dict[str, float]]:
         if item.get("assessment") is not None:
             scores[str(item["touchpoint"])] = float(item["assessment"])
     journey = Journey(
-        name=str(data["name"]), persona=data.get("persona"), goal=data.get("goal"),
-        dataset=data.get("dataset"), description=data.get("description"), steps=tuple(steps),
+        name=_clean(str(data["name"])), persona=_clean(data.get("persona")) or None,
+        goal=_clean(data.get("goal")) or None, dataset=_clean(data.get("dataset")) or None,
+        description=data.get("description"), steps=tuple(steps),
     )
     return journey, scores
 

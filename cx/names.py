@@ -91,10 +91,13 @@ def strip_nul_sql(expr: str) -> str:
 
 
 def name_change_note(what: str, before: str, after: str) -> str | None:
-    """Return the note that a name was changed by `clean_name` (None when only surrounding spaces went)."""
-    if after == before.strip():
+    """Return the note that a name was changed by `clean_name` (None when only surrounding spaces went).
+
+    `what` names the name: "data set name", "touchpoint 2's owner"…
+    """
+    if after == before.strip(" "):
         return None
-    return (f"The {what} name {before!r} held line breaks, tabs, control or invisible characters, or another "
+    return (f"The {what} {before!r} held line breaks, tabs, control or invisible characters, or another "
             f"Unicode form: it is stored as '{after}'.")
 
 

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from cx import builder, journey_file, seed, store, workshop
 from cx.errors import InvalidInput, NotFound
 from cx.models import STAGES
+from cx.names import clean_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/9_Journey_builder.py"
@@ -84,7 +85,7 @@ def test_export_then_import_into_another_database_is_exact(con: duckdb.DuckDBPyC
 
 
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
-_name = _text.map(str.strip).filter(bool)
+_name = _text.map(clean_name).filter(bool)  # names are single-line: see the test of dirty names below
 _score = st.one_of(st.none(), st.integers(0, 20).map(lambda x: x / 2))
 
 
@@ -125,6 +126,31 @@ def test_any_valid_journey_round_trips_through_a_file_and_the_store(
         assert builder.journey_file(shared, data["name"]) == data
     finally:
         store.delete_journey(shared, data["name"])
+
+
+def test_names_with_control_and_invisible_characters_are_stored_single_line(con: duckdb.DuckDBPyConnection) -> None:
+    data = {"name": "Launch\n=HYPERLINK(\"x\")", "persona": "Early\tadopter", "goal": None,
+            "description": "Line one\nLine two", "dataset": None,
+            "touchpoints": ["Checkout\t", {"touchpoint": "Check\u200bout "}, {"touchpoint": "Cafe\u0301",
+                                                                            "owner": "Ann\x00", "channel": "web\r\n"}]}
+    # "Checkout\t" and "Check\u200bout" are one touchpoint once cleaned: kept once, as the format says.
+    assert journey_file.format_errors(data) == [
+        "Journey 'Launch =HYPERLINK(\"x\")', touchpoint 2 ('Checkout'): 'Checkout' is already touchpoint 1; "
+        "keep it once."]
+    del data["touchpoints"][1]
+    check = builder.check_import(con, data)
+    assert check.ok
+    changed = [w for w in check.warnings if "is stored as" in w]
+    assert len(changed) == 6 and "'Launch =HYPERLINK(\"x\")'" in changed[0]
+    name = builder.import_journey(con, data)
+    journey = store.load_journey(con, name)
+    assert (journey.name, journey.persona, journey.description) == (
+        'Launch =HYPERLINK("x")', "Early adopter", "Line one\nLine two")  # a description keeps its line breaks
+    assert [(s.touchpoint, s.owner, s.channel) for s in journey.steps] == [
+        ("Checkout", None, None), ("Café", "Ann", "web")]
+    draft, added, _ = builder.add_touchpoints(builder.blank_draft(), ["Pay\tment", "\u200b"])
+    assert added == ["Pay ment"] and builder.names_in(draft) == ["Pay ment"]
+    assert builder.set_fields(draft, name=" A\nB ", persona="\t")["name"] == "A B"
 
 
 def test_export_file_names_are_safe() -> None:

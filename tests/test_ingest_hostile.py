@@ -95,6 +95,12 @@ def test_hostile_file(con: duckdb.DuckDBPyConnection, case: dict[str, Any], tmp_
         assert _stored(con, "SELECT score FROM responses ORDER BY rowid") == case["scores"]
     if "outcomes" in case:
         assert _stored(con, "SELECT value FROM outcomes ORDER BY respondent") == case["outcomes"]
+    if "units" in case:
+        assert _stored(con, "SELECT unit FROM responses ORDER BY rowid") == case["units"]
+    if "respondents" in case:
+        assert _stored(con, "SELECT DISTINCT respondent FROM responses ORDER BY respondent") == case["respondents"]
+    for needle in case.get("notes_contain", []):  # what the import changed is said, never done silently
+        assert any(needle in note for note in report.notes), (needle, report.notes)
     if "touchpoints" in case:
         assert _stored(con, "SELECT touchpoint FROM responses ORDER BY rowid") == case["touchpoints"]
         assert store.table_counts(con)["responses"] == len(case["touchpoints"])  # the SQL-looking name did nothing

@@ -60,8 +60,8 @@ def test_lookalikes_are_grouped() -> None:
 
 
 def test_a_name_change_is_noted_unless_only_spaces_went() -> None:
-    assert names.name_change_note("data set", " Survey ", "Survey") is None
-    note = names.name_change_note("data set", "Survey\nMarch", "Survey March")
+    assert names.name_change_note("data set name", " Survey ", "Survey") is None
+    note = names.name_change_note("data set name", "Survey\nMarch", "Survey March")
     assert note is not None and "'Survey March'" in note
 
 

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cx import store
+from cx import names, store
+from cx.errors import MappingError
 from cx.ingest.number_rule import decimal_comma_sql, number_sql
 from cx.ingest.staging import Staged
 from cx.mapping import Mapping, Outcome, ScoreRule, scale_label
 
-__all__ = ["ROW_WORD", "CheckPlan", "ProblemDef", "na_condition", "problem_defs"]
+__all__ = ["ROW_WORD", "CheckPlan", "ProblemDef", "na_condition", "name_columns", "problem_defs"]
 
 ROW_WORD = "row"
 
@@ -30,6 +31,26 @@ class ProblemDef:
     column: str | None
     fix: str
     value_column: str | None  # the staging column whose value is shown as an example
+
+
+def name_columns(m: Mapping) -> tuple[str, ...]:
+    """Return the file columns whose cells are names (single-line, cleaned by `names.clean_name_sql`)."""
+    columns = [m.touchpoint if m.format == "long" else None, m.channel, m.stage, m.unit, *m.segments]
+    return tuple(dict.fromkeys(c for c in columns if c is not None))
+
+
+def _check_clean_names(m: Mapping) -> None:
+    """Raise MappingError when two wide touchpoint columns get one name once names are made single-line."""
+    if m.format != "wide":
+        return
+    seen: dict[str, str] = {}
+    for item in m.touchpoints:
+        clean = names.clean_name(item.name) or item.name
+        if clean in seen and seen[clean] != item.name:
+            raise MappingError(
+                f"Touchpoint columns {seen[clean]!r} and {item.name!r} both become the touchpoint '{clean}' (names are "
+                "one line of visible text: control and invisible characters go): give one of them its own name.")
+        seen.setdefault(clean, item.name)
 
 
 def na_condition(v: str, n: str, codes: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -84,14 +105,27 @@ class CheckPlan:
     def _build(self) -> None:
         m, s = self.m, self.staged
         m.check_columns(s.columns)
+        _check_clean_names(m)
         used = m.columns_used()
         numeric = {c for c in (m.score, *(t.column for t in m.touchpoints), *(o.column for o in m.operational),
                                *(m.scale_columns or ()), *(o.column for o in m.outcomes)) if c is not None}
         # Trim what is compared or grouped; a long free text (comment) or a date is kept as read:
-        # trimming millions of long cells costs more than the whole CSV parse.
+        # trimming millions of long cells costs more than the whole CSV parse. Names are made
+        # single-line and NFC (cx.names); NUL characters leave ids and comments.
         untrimmed = {m.comment, m.timestamp} - {None}
-        texts = [f"{s.col(c)} AS {self.v(c)}" if c in untrimmed else f"nullif(trim({s.col(c)}), '') AS {self.v(c)}"
-                 for c in used]
+        cleaned = set(name_columns(m))
+
+        def text(c: str) -> str:
+            col = s.col(c)
+            if c in cleaned:
+                return names.clean_name_sql(col)
+            if c == m.comment:
+                return names.strip_nul_sql(col)
+            if c in untrimmed:
+                return col
+            return f"nullif(trim({names.strip_nul_sql(col) if c == m.respondent else col}), '')"
+
+        texts = [f"{text(c)} AS {self.v(c)}" for c in used]
         # Every numeric column read by the number rule (NULL: the cell holds no number), beside its text.
         nums = [f"{number_sql(s.col(c), m.decimal)} AS {self.n(c)}" for c in used if c in numeric]
         all_blank = "coalesce(" + ", ".join(f"c{i}" for i in range(1, len(s.columns) + 1)) + ") IS NULL"
@@ -216,8 +250,9 @@ class CheckPlan:
                         f"ON rules.tp = {tp}")
                 for name, rule in rules:
                     params_rule = [
-                        name, rule.scale[0] if rule.scale else None, rule.scale[1] if rule.scale else None,
-                        rule.reversed, [str(c).strip().lower() for c in rule.not_applicable if isinstance(c, str)],
+                        names.clean_name(name), rule.scale[0] if rule.scale else None,
+                        rule.scale[1] if rule.scale else None, rule.reversed,
+                        [str(c).strip().lower() for c in rule.not_applicable if isinstance(c, str)],
                         [float(c) for c in rule.not_applicable if isinstance(c, float)], rule.stage, rule.channel,
                     ]
                     join_params += params_rule
@@ -275,6 +310,8 @@ class CheckPlan:
         if m.format == "long":
             return (f", 1 AS cx_answers, cx_na::INTEGER AS cx_na_n, ({self.v(m.score or '')} IS NULL)::INTEGER "
                     "AS cx_blank_n"), []
+        if not m.touchpoints:  # an outcome-only data set: outcomes and segments, no answers
+            return ", 0 AS cx_answers, 0 AS cx_na_n, 0 AS cx_blank_n", []
         answers = " + ".join(f"({self.v(t.column)} IS NOT NULL)::INTEGER" for t in m.touchpoints)
         blank = " + ".join(f"({self.v(t.column)} IS NULL)::INTEGER" for t in m.touchpoints)
         na_parts, params = [], []

@@ -4,14 +4,15 @@ one file with a mapping (`ingest_file`, the command line's path)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from cx import store
-from cx.errors import IngestError, MappingError, NothingLoaded
+from cx import names, store
+from cx.errors import CxError, IngestError, MappingError, NothingLoaded
 from cx.ingest.checks import CheckPlan
 from cx.ingest.staging import Staged, discard, stage
 from cx.ingest.verdicts import Report, check, prepare, rejected_rows, rejects_csv
@@ -50,12 +51,16 @@ def load(
 ) -> ImportResult:
     """Write the valid rows as data set `name` in one transaction; return the counts.
 
-    Raises NothingLoaded (and writes nothing) when no row is valid.
+    Raises NothingLoaded (and writes nothing) when no row is valid. The name is made single-line
+    (`names.clean_name`); a change is noted in the result's report.
     """
-    name = name.strip()
+    typed, name = name, names.clean_name(name)
     if not name:
         raise IngestError("A data set needs a name: type one, e.g. 'Survey March'.")
     report = report or check(con, staged, mapping)
+    note = names.name_change_note("data set name", typed, name)
+    if note and note not in report.notes:
+        report = dataclasses.replace(report, notes=(*report.notes, note))
     if report.rows_valid == 0:
         raise NothingLoaded(nothing_loaded_message(staged.source, report))
     plan = prepare(con, staged, mapping)
@@ -74,6 +79,11 @@ def load(
         _insert_operational(con, plan, sql, params, name)
     return ImportResult(dataset=name, rows_read=report.rows_read, rows_loaded=report.rows_valid,
                         rows_rejected=report.rows_rejected, answers=answers, report=report)
+
+
+def _name(text: str) -> str:
+    """Return a name from the mapping (a touchpoint, segment or outcome) single-line, as cells are."""
+    return names.clean_name(text) or text
 
 
 def _opt(plan: CheckPlan, column: str | None) -> str:
@@ -99,7 +109,7 @@ def _insert_responses(
                 f"SELECT ?, cx_respondent, ?, CASE WHEN {na} THEN NULL ELSE {n} END, ?, ?, ?, "
                 f"coalesce({_opt(plan, m.channel)}, ?), coalesce({_opt(plan, m.stage)}, ?), {_opt(plan, m.unit)}, "
                 f"{ts}, {_opt(plan, m.comment)} FROM ({sql}) WHERE cx_ok AND {v} IS NOT NULL")
-            args += [name, item.name, *na_params, rule.scale[0], rule.scale[1], rule.reversed, rule.channel,
+            args += [name, _name(item.name), *na_params, rule.scale[0], rule.scale[1], rule.reversed, rule.channel,
                      rule.stage, *params]
     else:
         n = plan.n(m.score or "")
@@ -127,7 +137,7 @@ def _insert_segments(
     for column in plan.m.segments:
         inner = _per_respondent(plan, sql, plan.v(column))
         store.insert_select(con, "segments", ("dataset", "respondent", "name", "value"),
-                            f"SELECT ?, respondent, ?, value FROM ({inner})", [name, column, *params])
+                            f"SELECT ?, respondent, ?, value FROM ({inner})", [name, _name(column), *params])
 
 
 def _insert_outcomes(
@@ -148,7 +158,7 @@ def _insert_outcomes(
         bounds = o.bounds or (None, None)
         store.insert_select(
             con, "outcomes", ("dataset", "respondent", "outcome", "kind", "value", "scale_min", "scale_max", "role"),
-            select, [name, o.name, o.kind, *value_args, bounds[0], bounds[1], o.role, *params])
+            select, [name, _name(o.name), o.kind, *value_args, bounds[0], bounds[1], o.role, *params])
 
 
 def _insert_operational(
@@ -158,13 +168,13 @@ def _insert_operational(
     for op in m.operational:
         n = plan.n(op.column)
         if op.touchpoint or m.format == "wide":
-            touchpoint, args = "?", [op.touchpoint or op.column]
+            touchpoint, args = "?", [_name(op.touchpoint or op.column)]
         else:
             touchpoint, args = plan.v(m.touchpoint or ""), []
         store.insert_select(
             con, "operational", ("dataset", "respondent", "touchpoint", "name", "value"),
             f"SELECT ?, cx_respondent, {touchpoint}, ?, {n} FROM ({sql}) WHERE cx_ok AND {n} IS NOT NULL",
-            [name, *args, op.name, *params])
+            [name, *args, _name(op.name), *params])
 
 
 def nothing_loaded_message(source: str, report: Report) -> str:
@@ -177,7 +187,7 @@ def nothing_loaded_message(source: str, report: Report) -> str:
 
 def default_name(source: str) -> str:
     """Return a data set name from a file name: 'lounge-reviews.csv' -> 'lounge-reviews'."""
-    return Path(source).stem.strip() or "Import"
+    return names.clean_name(Path(source).stem) or "Import"
 
 
 def ingest_file(
@@ -194,11 +204,12 @@ def ingest_file(
     Returns (result or None when nothing loaded, the report, the rejects file or None).
     """
     path = Path(path)
-    name = (name or default_name(path.name)).strip()
+    typed = name or default_name(path.name)
+    name = names.clean_name(typed)
     if not replace and store.has_dataset(con, name):
         raise IngestError(f"A data set named '{name}' already exists: pass another --dataset NAME, or --replace.")
     try:
-        return _ingest_staged(con, path, mapping, name, replace, rejects)
+        return _ingest_staged(con, path, mapping, typed, replace, rejects)  # load() cleans the name, with a note
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
         raise IngestError(f"The import of {path.name} stopped and nothing was written ({first}). If the message "
@@ -221,31 +232,74 @@ def _ingest_staged(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping,
         if report.rows_valid == 0:
             return None, report, written
         result = load(con, staged, mapping, name, replace=replace, report=report)
-        return result, report, written
+        return result, result.report, written
     finally:
         discard(con, staged)
 
 
+MAX_MAPPING_BYTES = 1 << 20  # a mapping of thousands of columns is a few hundred KB
+MAX_MAPPING_DEPTH = 20  # the deepest real mapping nests 4 levels (per_touchpoint → name → scale → list)
+
+
+def _depth(text: str) -> int:
+    """Return how deeply brackets nest in JSON text (brackets inside strings are not counted)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def load_mapping_json(text: str | bytes) -> Mapping:
-    """Return the Mapping in a JSON document; raise MappingError saying what is wrong."""
+    """Return the Mapping in a JSON document; raise MappingError saying what is wrong.
+
+    Bytes may be UTF-8 (with or without a byte-order mark) or UTF-16 / UTF-32 with one, as
+    `json.loads` reads them; a document nested deeper than any mapping is refused before parsing.
+    """
     import json
 
     from cx.mapping import from_dict
 
+    if len(text) > MAX_MAPPING_BYTES:
+        raise MappingError(f"The mapping file is {len(text):,} bytes, over the {MAX_MAPPING_BYTES:,} a mapping can be: "
+                           "is it the data file? Give the mapping JSON (download one from the Upload page).")
     try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        decoded = text if isinstance(text, str) else text.decode(json.detect_encoding(text))
+    except UnicodeDecodeError as exc:
+        raise MappingError(f"The mapping file is not UTF-8 text (byte {exc.start:,} cannot be read): save it as "
+                           "UTF-8 JSON.") from exc
+    if _depth(decoded) > MAX_MAPPING_DEPTH:
+        raise MappingError(f"The mapping file nests brackets more than {MAX_MAPPING_DEPTH} deep: no mapping does; fix "
+                           "it or download a fresh one from the Upload page.")
+    try:
+        data = json.loads(decoded.removeprefix("\ufeff"))
+    except (ValueError, RecursionError) as exc:
         raise MappingError(f"The mapping file is not valid JSON ({exc}): fix it or download a fresh one.") from exc
-    return from_dict(data)
+    try:
+        return from_dict(data)
+    except CxError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value of an unexpected type or shape
+        raise MappingError(f"The mapping cannot be used ({type(exc).__name__}: {exc}): check each key's value "
+                           "against the mapping keys in README, or download a fresh mapping.") from exc
 
 
 def read_mapping_file(path: str | Path) -> Mapping:
     """Return the mapping stored in a JSON file; raise MappingError when it cannot be used."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_MAPPING_BYTES + 1)
     except OSError as exc:
         raise MappingError(f"Cannot read the mapping file {path}: {exc.strerror or exc}.") from exc
-    return load_mapping_json(text)
+    return load_mapping_json(raw)
 
 
 def create_journey(con: duckdb.DuckDBPyConnection, dataset: str) -> str | None:

@@ -218,6 +218,19 @@ def unique_names(names: Sequence[str]) -> tuple[list[str], list[str]]:
     return out, notes
 
 
+def _text_codec(encoding: str) -> str:
+    """Return a given encoding's codec name, or raise IngestError when it is unknown or not a text encoding."""
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError) as exc:
+        raise IngestError(f"Unknown encoding {encoding!r}: use e.g. \"utf-8\", \"cp1252\" or \"utf-16\".") from exc
+    # base64, rot13, zlib, hex… are codecs, but they turn bytes into bytes (or text into text), not a file into text.
+    if not getattr(info, "_is_text_encoding", True):
+        raise IngestError(f"{encoding!r} is not a text encoding (it converts data, it does not read text): use e.g. "
+                          "\"utf-8\", \"cp1252\" or \"utf-16\", or leave \"encoding\" out to have it detected.")
+    return info.name
+
+
 def sniff(
     path: str | Path,
     *,
@@ -247,13 +260,14 @@ def sniff(
     if size == 0:
         raise EmptyFile(f"{path.name} is empty (0 bytes): export it again with a header row and data rows.")
     if encoding:
-        codec, label = encoding, encoding
+        codec, label = _text_codec(encoding), encoding
     else:
         codec, label = detect_encoding(raw)
     try:
         text = codecs.getincrementaldecoder(codec)(errors="cx-cp1252").decode(raw, final=size <= SAMPLE_BYTES)
-    except LookupError as exc:
-        raise IngestError(f"Unknown encoding {codec!r}: use e.g. \"utf-8\", \"cp1252\" or \"utf-16\".") from exc
+    except (UnicodeError, ValueError, TypeError) as exc:  # e.g. "utf-16" given for a file without a BOM
+        raise IngestError(f"{path.name} cannot be read as {encoding!r} ({exc}): remove \"encoding\" from the "
+                          "mapping to have it detected, or give the file's real encoding.") from exc
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text.strip("\x00")[:100] and codec.startswith("utf-8"):

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from cx import exports, store
-from cx.ingest.checks import CheckPlan, problem_defs
+from cx import exports, names, store
+from cx.ingest.checks import CheckPlan, name_columns, problem_defs
 from cx.ingest.staging import Staged
 from cx.mapping import Mapping
 
-__all__ = ["PARSE_PROBLEMS", "Problem", "Report", "check", "prepare", "problems_text", "rejected_rows", "rejects_csv"]
+__all__ = [
+    "MAX_LOOKALIKE_NAMES", "PARSE_PROBLEMS", "Problem", "Report", "check", "name_notes", "prepare", "problems_text",
+    "rejected_rows", "rejects_csv",
+]
 
 
 @dataclass(frozen=True)
@@ -183,9 +186,63 @@ def check(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping, *, e
     notes = list(staged.fmt.notes) + staged.notes
     if not m.respondent:
         notes.append("No respondent column is mapped: each row is its own respondent ('row 1', 'row 2', …).")
+    notes += name_notes(con, staged, m)
     return Report(rows_read=parsed + staged.parse_rejected, rows_valid=valid, rows_rejected=rejected,
                   answers=n_answers, not_applicable=n_na, blank=n_blank, problems=tuple(problems), notes=tuple(notes),
                   blank_as_na=m.format == "long")
+
+
+MAX_LOOKALIKE_NAMES = 5_000  # more distinct touchpoints than this: too many to compare, and not names anyway
+
+
+def name_notes(con: duckdb.DuckDBPyConnection, staged: Staged, m: Mapping) -> list[str]:
+    """Return the notes on names and ids the import changes (cx.names), and on look-alike touchpoints.
+
+    One pass over the staged cells counts, per name column, the cells that held line breaks, tabs,
+    control or invisible characters or another Unicode form (stored cleaned), and the ids and
+    comments that held NUL characters (stored without them); names from the mapping (wide
+    touchpoints, segment and outcome columns) are checked the same way.
+    """
+    cleaned = [c for c in name_columns(m) if c in staged.columns]
+    nul = [c for c in dict.fromkeys((m.respondent, m.comment)) if c is not None and c in staged.columns]
+    parts: list[str] = []
+    for c in cleaned:
+        col = staged.col(c)
+        changed = f"nullif(trim({col}), '') IS DISTINCT FROM {names.clean_name_sql(col)}"
+        parts.append(f"count(*) FILTER (WHERE {changed}), arg_min({col}, rowid) FILTER (WHERE {changed})")
+    parts += [f"count(*) FILTER (WHERE contains({staged.col(c)}, chr(0)))" for c in nul]
+    notes: list[str] = []
+    if parts:
+        row = con.execute(f"SELECT {', '.join(parts)} FROM {staged.raw}").fetchall()[0]
+        for i, c in enumerate(cleaned):
+            count, example = int(row[2 * i]), row[2 * i + 1]
+            if count:
+                shown = names.clean_name(str(example))
+                notes.append(f"Column '{c}': {count:,} cell(s) held line breaks, tabs, control or invisible "
+                             f"characters, or letters in another Unicode form (e.g. {str(example)!r}): they are "
+                             f"stored single-line and cleaned ('{shown}'). Names are one line of visible text.")
+        for k, c in enumerate(nul, start=2 * len(cleaned)):
+            if int(row[k]):
+                notes.append(f"Column '{c}': {int(row[k]):,} cell(s) held NUL characters: they are stored without "
+                             "them.")
+    mapped = [*(t.name for t in m.touchpoints), *m.segments, *(o.name for o in m.outcomes)]
+    notes += [n for n in (names.name_change_note("column name", x, names.clean_name(x)) for x in dict.fromkeys(mapped))
+              if n]
+    notes += names.lookalike_notes(_touchpoint_names(con, staged, m))
+    return notes
+
+
+def _touchpoint_names(con: duckdb.DuckDBPyConnection, staged: Staged, m: Mapping) -> list[str]:
+    """Return the distinct touchpoint names as they will be stored (none when there are too many to compare)."""
+    if m.format == "wide":
+        return [names.clean_name(t.name) for t in m.touchpoints]
+    if not m.touchpoint or m.touchpoint not in staged.columns:
+        return []
+    clean = names.clean_name_sql(staged.col(m.touchpoint))
+    found = [str(r[0]) for r in con.execute(
+        f"SELECT DISTINCT {clean} AS tp FROM {staged.raw} WHERE tp IS NOT NULL LIMIT ?",
+        [MAX_LOOKALIKE_NAMES + 1]).fetchall()]
+    return sorted(found) if len(found) <= MAX_LOOKALIKE_NAMES else []
 
 
 def _parse_problems(con: duckdb.DuckDBPyConnection, staged: Staged, examples: int) -> list[Problem]:
