@@ -60,6 +60,7 @@ __all__ = [
 
 DEFAULT_TOP = 10
 FLOW_STEPS = 6  # steps drawn in the flow chart; longer paths are in the path table
+ALL_PATHS = 20_000  # up to this many different paths are read whole (one scan); beyond, a second scan
 ARROW = " → "
 ORDER_RULE = (
     "A path is a respondent's answers and events in time order (answers at the same moment in name order; "
@@ -262,42 +263,74 @@ def _outcome_parts(v: FloatingColumn) -> dict[str, Any]:
 def _digits(base: int) -> int:
     """Return how many base-`base` digits fit in one exact key below 2**62."""
     digits = 1
-    while base ** (digits + 1) <= 2**62:
+    while base > 1 and base ** (digits + 1) <= 2**62:
         digits += 1
     return digits
 
 
-def _keyed(steps: Table, touchpoints: Sequence[str], longest: int) -> tuple[Table, list[str], int]:
-    """Return one row per respondent whose key columns spell their path exactly, and the key names and digits.
+@dataclass(frozen=True)
+class _Codes:
+    """Touchpoint i (in name order) is the digit i + 1 in base T + 1; a key column holds `digits` steps."""
 
-    Touchpoint i (in name order) is the digit i + 1 in base T + 1; a key holds `digits` steps, the
-    first the most significant, so ordering by the keys orders paths by their names, shorter first.
+    touchpoints: tuple[str, ...]
+    keys: tuple[str, ...]
+    digits: int
+
+    @property
+    def base(self) -> int:
+        return len(self.touchpoints) + 1
+
+
+def _codes(touchpoints: Sequence[str], longest: int) -> _Codes:
+    digits = _digits(len(touchpoints) + 1)
+    return _Codes(tuple(touchpoints), tuple(f"k{j}" for j in range(max(1, math.ceil(longest / digits)))), digits)
+
+
+def _path_table(engine: Engine, dataset: str, steps: Table, codes: _Codes, chosen: _Outcome,
+                journey: Journey | None) -> Table:
+    """Return one row per path (key columns spell it exactly) with its respondents, outcome parts and totals.
+
+    Per respondent: the path keys (the first step the most significant digit, so ordering by the
+    keys orders paths by their names, shorter first) and, per designed step, whether they met it.
+    Totals over every path ride along as window sums (t_…): the outcome of everyone, the number of
+    paths and the respondents who got through each designed step come from the same scan.
     """
-    codes = ibis.memtable(pd.DataFrame({"touchpoint": list(touchpoints),
-                                        "code": list(range(1, len(touchpoints) + 1))}))
-    base = len(touchpoints) + 1
-    digits = _digits(base)
-    coded = steps.join(codes, "touchpoint")
-    offset = coded.step % digits
-    weight = ibis.cases(*[(offset == o, ibis.literal(base ** (digits - 1 - o), type="int64"))
-                          for o in range(digits)], else_=ibis.literal(0, type="int64"))
+    table = ibis.memtable(pd.DataFrame({"touchpoint": list(codes.touchpoints),
+                                        "code": list(range(1, codes.base))}))
+    coded = steps.join(table, "touchpoint")
+    offset = coded.step % codes.digits
+    weight = ibis.cases(*[(offset == o, ibis.literal(codes.base ** (codes.digits - 1 - o), type="int64"))
+                          for o in range(codes.digits)], else_=ibis.literal(0, type="int64"))
     coded = coded.mutate(weighted=coded.code.cast("int64") * weight)
-    names = [f"k{j}" for j in range(max(1, math.ceil(longest / digits)))]
-    keys = {name: coded.weighted.sum(where=(coded.step >= j * digits) & (coded.step < (j + 1) * digits))
-            .coalesce(0).cast("int64") for j, name in enumerate(names)}
-    per = coded.group_by("respondent").aggregate(**keys)
-    return per, names, digits
+    per_respondent: dict[str, Any] = {
+        name: coded.weighted.sum(where=(coded.step >= j * codes.digits) & (coded.step < (j + 1) * codes.digits))
+        .coalesce(0).cast("int64") for j, name in enumerate(codes.keys)}
+    designed = () if journey is None else journey.steps
+    for j, step in enumerate(designed):
+        per_respondent[f"met{j}"] = coded.step.count(where=coded.touchpoint == step.touchpoint)
+    per = _with_outcome(engine, dataset, coded.group_by("respondent").aggregate(**per_respondent), chosen.name)
+    sums: dict[str, Any] = {"n": per.respondent.count(), **_outcome_parts(per.v)}
+    # Whether a designed step was met is a property of the path: the same for everyone on it.
+    met = {f"met{j}": per[f"met{j}"].max() for j in range(len(designed))}
+    grouped = per.group_by(list(codes.keys)).aggregate(**sums, **met)
+    whole = ibis.window()
+    totals = {f"t_{column}": grouped[column].sum().over(whole) for column in sums}
+    totals["t_paths"] = grouped.n.count().over(whole)
+    so_far: Any = ibis.literal(True)
+    for j in range(len(designed)):
+        so_far = so_far & (grouped[f"met{j}"] > 0)
+        totals[f"t_through{j}"] = ibis.ifelse(so_far, grouped.n, 0).sum().over(whole)
+    return grouped.mutate(**totals)
 
 
-def _decode(row: Mapping[str, Any], names: Sequence[str], digits: int, touchpoints: Sequence[str]) -> tuple[str, ...]:
-    base = len(touchpoints) + 1
+def _decode(row: Mapping[str, Any], codes: _Codes) -> tuple[str, ...]:
     path: list[str] = []
-    for name in names:
+    for name in codes.keys:
         key = int(row[name])
-        for o in range(digits):
-            code = key // base ** (digits - 1 - o) % base
+        for o in range(codes.digits):
+            code = key // codes.base ** (codes.digits - 1 - o) % codes.base
             if code:
-                path.append(touchpoints[code - 1])
+                path.append(codes.touchpoints[code - 1])
     return tuple(path)
 
 
@@ -376,35 +409,45 @@ def observed_paths(
     respondents, ordered = int(_num(summary["respondents"])), int(_num(summary["ordered"]))
     longest = int(_num(summary["longest"])) if ordered else 0
     steps = _steps(answers, people)
-    observed = _observed(steps, journey) if ordered else ()
-    names = sorted(s.touchpoint for s in observed)
-    paths: tuple[PathVariant, ...] = ()
-    distinct, total = 0, None
+    row: dict[str, Any] = {}
+    frame = pd.DataFrame()
     flow: tuple[FlowLink, ...] = ()
     transitions: tuple[Transition, ...] = ()
+    met: dict[str, tuple[int, int, int]] = {}
+    codes = _codes((), 0)
     if ordered:
-        paths, distinct, total = _variants(engine, dataset, steps, names, longest, chosen, top, ordered)
-        flow, transitions = _flow(engine, dataset, steps, chosen)
-    designed = None if journey is None else _designed(steps, journey, observed, ordered)
+        dated = answers.filter(answers.answered_at.notnull()).select("touchpoint").distinct().execute()
+        codes = _codes(sorted(str(t) for t in dated["touchpoint"]), longest)
+        table = _path_table(engine, dataset, steps, codes, chosen, journey)
+        # One scan, most frequent first: with few enough paths that is all of them, and the flow, the
+        # transitions and the observed order follow from them exactly; otherwise a second scan gives those.
+        frame = table.order_by([ibis.desc("n"), *codes.keys]).limit(max(top, ALL_PATHS) + 1).execute()
+        row = {str(k): v for k, v in frame.to_dict("records")[0].items()}
+        flow_steps = _Flow(chosen)
+        if len(frame) <= max(top, ALL_PATHS):
+            flow_steps.add_paths(frame, codes)
+        else:
+            flow_steps.add_steps(engine, dataset, steps)
+        flow, transitions, met = flow_steps.finish()
+        frame = frame.head(top)
+    observed = _observed(met, journey)
+    paths, total = _variants(frame, codes, chosen, ordered)
+    designed = None if journey is None else _designed(row, journey, observed, ordered)
     return PathsView(
         dataset=dataset, outcome=chosen.name, kind=chosen.kind, respondents=respondents,
-        unordered=respondents - ordered, distinct_paths=distinct, longest=longest, observed=observed, paths=paths,
-        transitions=transitions, flow=flow, total=total, journey=None if journey is None else journey.name,
-        designed=designed, min_n=min_n, top=top,
+        unordered=respondents - ordered, distinct_paths=int(_num(row.get("t_paths"))), longest=longest,
+        observed=observed, paths=paths, transitions=transitions, flow=flow, total=total,
+        journey=None if journey is None else journey.name, designed=designed, min_n=min_n, top=top,
     )
 
 
-def _observed(steps: Table, journey: Journey | None) -> tuple[ObservedStep, ...]:
-    """Return the touchpoints by the mean step at which respondents first meet them (ties by name)."""
-    firsts = steps.group_by(["respondent", "touchpoint"]).aggregate(first=steps.step.min(), visits=steps.step.count())
-    frame = firsts.group_by("touchpoint").aggregate(
-        respondents=firsts.respondent.count(), first_sum=firsts.first.sum(), answers=firsts.visits.sum(),
-    ).execute()
-    rows = []
-    for r in frame.to_dict("records"):
-        met = int(r["respondents"])
-        # From integer sums: the same order on every engine, ties broken by name.
-        rows.append((1.0 + int(r["first_sum"]) / met, str(r["touchpoint"]), met, int(r["answers"])))
+def _observed(seen: Mapping[str, tuple[int, int, int]], journey: Journey | None) -> tuple[ObservedStep, ...]:
+    """Return the touchpoints by the mean step at which respondents first meet them (ties by name).
+
+    `seen`: per touchpoint (respondents who met it, the sum of their first steps counted from 0, answers).
+    """
+    # From integer sums: the same order on every engine, ties broken by name.
+    rows = [(1.0 + first_sum / people, name, people, answers) for name, (people, first_sum, answers) in seen.items()]
     rows.sort(key=lambda x: (x[0], x[1]))
     designed = {} if journey is None else _positions(journey)
     in_journey = [name for _, name, _, _ in rows if name in designed]
@@ -431,18 +474,14 @@ def _positions(journey: Journey) -> dict[str, int]:
     return positions
 
 
-def _variants(engine: Engine, dataset: str, steps: Table, touchpoints: Sequence[str], longest: int,
-              chosen: _Outcome, top: int, ordered: int) -> tuple[tuple[PathVariant, ...], int, MetricResult | None]:
-    """Return the `top` most frequent paths (compared with everyone else), how many paths there are, the total."""
-    per, names, digits = _keyed(steps, touchpoints, longest)
-    per = _with_outcome(engine, dataset, per, chosen.name)
-    grouped = per.group_by(names).aggregate(n=per.respondent.count(), **_outcome_parts(per.v))
-    frame = grouped.order_by([ibis.desc("n"), *names]).limit(top).execute()
-    totals = grouped.aggregate(paths=grouped.n.count(), **{c: grouped[c].sum() for c in _PARTS}).execute()
-    totals_row = totals.to_dict("records")[0]
-    total = chosen.result(totals_row)
-    rows = frame.to_dict("records")
-    found = [(_decode(r, names, digits, touchpoints), int(r["n"]), r) for r in rows]
+def _variants(frame: pd.DataFrame, codes: _Codes, chosen: _Outcome, ordered: int
+              ) -> tuple[tuple[PathVariant, ...], MetricResult | None]:
+    """Return the most frequent paths, each compared with everyone else (Holm over those tested), and the total."""
+    rows: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    if not rows:
+        return (), None
+    total = chosen.result({column: rows[0][f"t_{column}"] for column in _PARTS})
+    found = [(_decode(r, codes), int(r["n"]), r) for r in rows]
     results = [chosen.result(r, group=path_label(path)) for path, _, r in found]
     if total is not None:
         compared = compare_groups([r for r in results if r is not None], total, chosen.min_n)
@@ -462,63 +501,87 @@ def _variants(engine: Engine, dataset: str, steps: Table, touchpoints: Sequence[
         variants.append(PathVariant(path=path, n=n, share=n / ordered, result=result,
                                     vs_rest=None if diff is None else diff.diff, p=None if diff is None else diff.p,
                                     p_holm=p_holm, mark=mark))
-    return tuple(variants), int(_num(totals_row["paths"])), total
+    return tuple(variants), total
 
 
-def _flow(engine: Engine, dataset: str, steps: Table, chosen: _Outcome
-          ) -> tuple[tuple[FlowLink, ...], tuple[Transition, ...]]:
-    """Return the flow of the first FLOW_STEPS steps and every transition, from one aggregation."""
-    rows = _with_outcome(engine, dataset, steps, chosen.name)
-    column = ibis.ifelse(rows.step < FLOW_STEPS, rows.step, FLOW_STEPS).name("col")
-    rows = rows.mutate(col=column)
-    frame = rows.group_by(["col", "touchpoint", "following"]).aggregate(
-        n=rows.respondent.count(), **_outcome_parts(rows.v)).execute()
-    links: list[FlowLink] = []
-    moves: dict[tuple[str, str], int] = {}
-    for r in frame.to_dict("records"):
-        target = None if r["following"] is None or pd.isna(r["following"]) else str(r["following"])
-        source, n = str(r["touchpoint"]), int(r["n"])
+class _Flow:
+    """Adds up the flow's links, the transitions and who met each touchpoint, from paths or from steps."""
+
+    def __init__(self, chosen: _Outcome) -> None:
+        self.chosen = chosen
+        self.links: dict[tuple[int, str, str | None], dict[str, float]] = {}
+        self.moves: dict[tuple[str, str], int] = {}
+        # Per touchpoint: respondents who met it, the sum of the steps they first met it at (from 0), answers.
+        self.met: dict[str, tuple[int, int, int]] = {}
+
+    def _add(self, step: int, source: str, target: str | None, n: int, parts: Mapping[str, Any],
+             met: int, first_sum: int) -> None:
+        people, firsts, answers = self.met.get(source, (0, 0, 0))
+        self.met[source] = (people + met, firsts + first_sum, answers + n)
         if target is not None:
-            moves[source, target] = moves.get((source, target), 0) + n
-        if int(r["col"]) < FLOW_STEPS:
-            links.append(FlowLink(step=int(r["col"]) + 1, source=source, target=target, n=n,
-                                  result=chosen.result(r)))
-    links.sort(key=lambda link: (link.step, link.source, link.target is None, link.target or ""))
-    out_of: dict[str, int] = {}
-    for (source, _), n in moves.items():
-        out_of[source] = out_of.get(source, 0) + n
-    transitions = [Transition(source=s, target=t, n=n, share=n / out_of[s]) for (s, t), n in moves.items()]
-    transitions.sort(key=lambda t: (-t.n, t.source, t.target))
-    return tuple(links), tuple(transitions)
+            self.moves[source, target] = self.moves.get((source, target), 0) + n
+        if step < FLOW_STEPS:
+            link = self.links.setdefault((step + 1, source, target), {"n": 0.0})
+            link["n"] += n
+            for column in _PARTS:
+                link[column] = link.get(column, 0.0) + _num(parts.get(column))
+
+    def add_paths(self, frame: pd.DataFrame, codes: _Codes) -> None:
+        """Add every path of the path table (each row: its respondents and their outcome parts)."""
+        for r in frame.to_dict("records"):
+            path, n = _decode({str(k): v for k, v in r.items()}, codes), int(r["n"])
+            parts = {column: r[column] for column in _PARTS}
+            seen: set[str] = set()
+            for k, source in enumerate(path):
+                first = source not in seen
+                seen.add(source)
+                self._add(k, source, path[k + 1] if k + 1 < len(path) else None, n, parts,
+                          n if first else 0, n * k if first else 0)
+
+    def add_steps(self, engine: Engine, dataset: str, steps: Table) -> None:
+        """Add the steps themselves, aggregated in the engine (when there are too many paths to read)."""
+        rows = _with_outcome(engine, dataset, steps, self.chosen.name)
+        visit = ibis.window(group_by=[rows.respondent, rows.touchpoint], order_by=[rows.step])
+        rows = rows.mutate(col=ibis.ifelse(rows.step < FLOW_STEPS, rows.step, FLOW_STEPS),
+                           first=ibis.row_number().over(visit) == 0)
+        frame = rows.group_by(["col", "touchpoint", "following"]).aggregate(
+            n=rows.respondent.count(), met=rows.respondent.count(where=rows.first),
+            first_sum=rows.step.sum(where=rows.first), **_outcome_parts(rows.v)).execute()
+        for r in frame.to_dict("records"):
+            target = None if r["following"] is None or pd.isna(r["following"]) else str(r["following"])
+            self._add(int(r["col"]), str(r["touchpoint"]), target, int(r["n"]), {str(k): v for k, v in r.items()},
+                      int(r["met"]), int(_num(r["first_sum"])))
+
+    def finish(self) -> tuple[tuple[FlowLink, ...], tuple[Transition, ...], dict[str, tuple[int, int, int]]]:
+        """Return the flow links (by step, source, target; no target last), the transitions (most first), the met."""
+        links = [FlowLink(step=step, source=source, target=target, n=int(parts["n"]),
+                          result=self.chosen.result(parts))
+                 for (step, source, target), parts in self.links.items()]
+        links.sort(key=lambda link: (link.step, link.source, link.target is None, link.target or ""))
+        out_of: dict[str, int] = {}
+        for (source, _), n in self.moves.items():
+            out_of[source] = out_of.get(source, 0) + n
+        transitions = [Transition(source=s, target=t, n=n, share=n / out_of[s]) for (s, t), n in self.moves.items()]
+        transitions.sort(key=lambda t: (-t.n, t.source, t.target))
+        return tuple(links), tuple(transitions), self.met
 
 
-def _designed(steps: Table, journey: Journey, observed: Sequence[ObservedStep], ordered: int
+def _designed(totals: Mapping[str, Any], journey: Journey, observed: Sequence[ObservedStep], ordered: int
               ) -> tuple[DesignedStep, ...]:
     """Return per designed step: who reached it, who never did, who got through every step so far, and the drop-off."""
-    if not journey.steps:
-        return ()
-    met = {f"met{j}": steps.step.count(where=steps.touchpoint == s.touchpoint) for j, s in enumerate(journey.steps)}
-    per = steps.group_by("respondent").aggregate(**met)
-    counts: dict[str, Any] = {}
-    so_far = None
-    for j in range(len(journey.steps)):
-        here = per[f"met{j}"] > 0
-        so_far = here if so_far is None else so_far & here
-        counts[f"reached{j}"] = per.respondent.count(where=here)
-        counts[f"through{j}"] = per.respondent.count(where=so_far)
-    row = per.aggregate(**counts).execute().to_dict("records")[0] if ordered else {}
     by_name = {s.touchpoint: s for s in observed}
     ranks = {s.touchpoint: i for i, s in enumerate((s for s in observed if s.designed is not None), start=1)}
     out = []
     before = ordered
     for j, step in enumerate(journey.steps):
-        reached, through = int(_num(row.get(f"reached{j}"))), int(_num(row.get(f"through{j}")))
         seen = by_name.get(step.touchpoint)
-        note = seen.note if seen is not None else "no customer met it"
+        reached = 0 if seen is None else seen.respondents
+        through = int(_num(totals.get(f"t_through{j}")))
         out.append(DesignedStep(
             position=step.position, touchpoint=step.touchpoint, observed_rank=ranks.get(step.touchpoint),
             reached=reached, never_reached=ordered - reached, through=through, drop_off=before - through,
-            disagrees=bool(seen is not None and seen.note.startswith("designed")), note=note,
+            disagrees=bool(seen is not None and seen.note.startswith("designed")),
+            note="no customer met it" if seen is None else seen.note,
         ))
         before = through
     return tuple(out)

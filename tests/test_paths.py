@@ -324,7 +324,7 @@ def test_parquet_on_duckdb_equals_the_store(planted, lake: Path, outcome: str) -
 
 @pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning", "ignore::ResourceWarning",
                             "ignore::pytest.PytestUnraisableExceptionWarning")
-def test_spark_equals_the_store(planted, lake: Path) -> None:
+def test_spark_equals_the_store(planted, lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         import pyspark  # noqa: F401
     except ImportError:
@@ -334,7 +334,10 @@ def test_spark_equals_the_store(planted, lake: Path) -> None:
     os.environ.setdefault("CX_SPARK_MASTER", "local[1]")
     from cx.engines import spark_engine
 
-    _same(_everything(view_of(store_engine(planted))), _everything(view_of(spark_engine(lake))))
+    spark = spark_engine(lake)
+    _same(_everything(view_of(store_engine(planted))), _everything(view_of(spark)))
+    monkeypatch.setattr(paths, "ALL_PATHS", 1)  # the second scan (many paths) on Spark too
+    _same(_everything(view_of(store_engine(planted), top=2)), _everything(view_of(spark, top=2)))
 
 
 # ---------------------------------------------------------------- command line
@@ -477,3 +480,11 @@ def test_the_page_says_why_a_shape_has_no_paths(shapes_db: Path, shape: str, mon
     else:  # dated: the flow and the tables
         assert at.get("vega_lite_chart") and len(at.dataframe) == 4
     st.cache_resource.clear()
+
+
+def test_many_paths_take_a_second_scan_with_the_same_answers(planted, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = view_of(store_engine(planted), top=2)  # five paths: read whole, the flow follows from them
+    monkeypatch.setattr(paths, "ALL_PATHS", 1)  # too many to read: the flow is aggregated in the engine
+    scanned = view_of(store_engine(planted), top=2)
+    _same(_everything(whole), _everything(scanned))
+    assert [p.n for p in scanned.paths] == [4, 3] and scanned.distinct_paths == 5
