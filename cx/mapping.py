@@ -196,8 +196,9 @@ class Mapping:
         """Raise MappingError when the mapping is incomplete or contradicts itself."""
         problems: list[str] = []
         if self.format == "wide":
-            if not self.touchpoints:
-                problems.append("a wide mapping needs at least one touchpoint column in 'touchpoints'")
+            if not self.touchpoints and not self.outcomes:
+                problems.append("a wide mapping needs at least one touchpoint column in 'touchpoints', or, for an "
+                                "outcome-only data set (\"touchpoints\": []), at least one outcome")
             names = [t.name for t in self.touchpoints]
             for name in sorted({n for n in names if names.count(n) > 1}):
                 problems.append(f"touchpoint '{name}' is mapped from two columns: give each its own name")

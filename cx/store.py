@@ -335,8 +335,10 @@ def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         SELECT d.dataset, d.source, d.kind, d.imported_at, d.rows_read, d.rows_loaded,
                d.rows_rejected, d.mapping,
                (SELECT count(*) FROM responses r WHERE r.dataset = d.dataset) AS answers,
-               (SELECT count(DISTINCT respondent) FROM responses r
-                 WHERE r.dataset = d.dataset) AS respondents
+               (SELECT count(DISTINCT respondent) FROM (
+                    SELECT respondent FROM responses r WHERE r.dataset = d.dataset
+                    UNION ALL SELECT respondent FROM outcomes o WHERE o.dataset = d.dataset
+                    UNION ALL SELECT respondent FROM segments s WHERE s.dataset = d.dataset)) AS respondents
         FROM datasets d ORDER BY d.imported_at, d.dataset
         """
     ).df()

@@ -315,8 +315,12 @@ if staged is not None:
     else:
         name = st.text_input("Data set name", value=ingest.unused_name(con, ingest.default_name(staged.source)),
                              key=f"{key}-name")
-        make_journey = st.checkbox("Also create a journey of these touchpoints (in file order)", value=True,
-                                   key=f"{key}-journey")
+        scored = mapping.format == "long" or bool(mapping.touchpoints)
+        make_journey = scored and st.checkbox("Also create a journey of these touchpoints (in file order)",
+                                              value=True, key=f"{key}-journey")
+        if not scored:
+            st.caption("An outcome-only data set: its outcomes and segments are imported, and pages that need "
+                       "touchpoint scores say so.")
         if st.button(f"Import {report.rows_valid:,} rows", type="primary", key=f"{key}-import"):
             with st.spinner("Importing (one transaction: all or nothing)…"):
                 result = ui.run_safely(lambda: ingest.load(con, staged, mapping, name, report=report),

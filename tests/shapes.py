@@ -149,13 +149,25 @@ def _events_only() -> Shape:
 
 
 def _outcome_only() -> Shape:
-    # No import mapping can express it (a mapping needs a touchpoint): written with store.save_dataset.
+    # Written directly with store.save_dataset (beside it, the same kind of data imported through a mapping).
     return Shape("outcome-only", "Outcome only", has_outcome=True, has_scores=False)
+
+
+def _outcome_only_imported() -> Shape:
+    # A churn file with no ratings, imported with "touchpoints": []: outcomes and segments, no answers.
+    rows = [(f"c{i}", ("Monthly", "Yearly")[i % 2], "Yes" if i % 3 == 0 else "No", 20 + 5 * i) for i in range(1, 10)]
+    return Shape(
+        "outcome-only-imported", "Outcome only imported", _csv(["customer", "Contract", "Churn", "Charges"], rows),
+        {"format": "wide", "respondent": "customer", "touchpoints": [], "segments": ["Contract"],
+         "outcomes": [{"column": "Churn", "kind": "binary", "positive": "Yes", "role": "churn"},
+                      {"column": "Charges", "kind": "value", "role": "revenue"}]},
+        has_outcome=True, has_scores=False,
+    )
 
 
 SHAPES: tuple[Shape, ...] = (
     _undated_wide(), _dated_long(), _one_touchpoint(), _three_respondents(), _scales(), _hostile_names(),
-    _events_only(), _outcome_only(),
+    _events_only(), _outcome_only(), _outcome_only_imported(),
 )
 BY_KEY = {s.key: s for s in SHAPES}
 

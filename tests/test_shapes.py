@@ -58,16 +58,17 @@ def texts(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-UNDATED = ("undated-wide", "one-touchpoint", "three-respondents", "scales", "outcome-only")
-NO_CHANNEL = ("undated-wide", "one-touchpoint", "three-respondents", "scales", "events-only", "outcome-only")
+OUTCOME_ONLY = ("outcome-only", "outcome-only-imported")  # written directly, and imported with "touchpoints": []
+UNDATED = ("undated-wide", "one-touchpoint", "three-respondents", "scales", *OUTCOME_ONLY)
+NO_CHANNEL = ("undated-wide", "one-touchpoint", "three-respondents", "scales", "events-only", *OUTCOME_ONLY)
 NO_OUTCOME = ("one-touchpoint", "scales", "events-only")
 FEW_ANSWERS = ("undated-wide", "dated-long", "three-respondents", "hostile-names")  # under the default minimum n
-UNSCORED = {"events-only": "carry no scores (events", "outcome-only": "no touchpoint answers"}
+UNSCORED = {"events-only": "carry no scores (events", **{s: "no touchpoint answers" for s in OUTCOME_ONLY}}
 
 # Where a view does not apply to a shape, the words the page must say instead.
 EXPECTED: dict[tuple[str, str], str] = {
     **{("pages/2_Overview.py", s): "No dates: the trend needs a date column" for s in UNDATED},
-    ("pages/2_Overview.py", "outcome-only"): "only the outcome metrics (NPS, churn…) apply",
+    **{("pages/2_Overview.py", s): "only the outcome metrics (NPS, churn…) apply" for s in OUTCOME_ONLY},
     ("pages/2_Overview.py", "events-only"): UNSCORED["events-only"],
     ("pages/2_Overview.py", "one-touchpoint"): "no segment, channel or unit columns to break down by",
     **{(p, s): text for p in ("pages/3_Touchpoints.py", "pages/7_Comments.py", "pages/8_Actions.py")
@@ -76,9 +77,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     **{("pages/5_Local_units.py", s): "These answers name no local unit" for s in NO_CHANNEL},
     **{("pages/6_Drivers.py", s): "has no outcome per respondent" for s in NO_OUTCOME},
     **{("pages/6_Drivers.py", s): "lower the minimum answers" for s in FEW_ANSWERS},
-    ("pages/6_Drivers.py", "outcome-only"): "has no scored answers",
+    **{("pages/6_Drivers.py", s): "has no scored answers" for s in OUTCOME_ONLY},
     **{("pages/7_Comments.py", s): "No comments here" for s in ("undated-wide", "one-touchpoint", "scales")},
-    **{("pages/8_Actions.py", s): "No dated answers for this touchpoint" for s in UNDATED if s != "outcome-only"},
+    **{("pages/8_Actions.py", s): "No dated answers for this touchpoint" for s in UNDATED if s not in OUTCOME_ONLY},
     **{("pages/1_Journey.py", s): "No touchpoint of this journey has a score yet" for s in UNSCORED},
     ("pages/9_Journey_builder.py", "outcome-only"): "are not in data set",
 }
@@ -190,6 +191,7 @@ def test_month_windows_without_a_last_date_is_none() -> None:
 
 @pytest.mark.parametrize(("shape", "words"), [
     ("outcome-only", "no touchpoint answers"),
+    ("outcome-only-imported", "no touchpoint answers"),
     ("events-only", "carry no scores"),
     ("dated-long", "No answers match these filters"),  # it has scores: then only the filters can be the cause
 ])

@@ -312,6 +312,8 @@ class CheckPlan:
                     "AS cx_blank_n"), []
         if not m.touchpoints:  # an outcome-only data set: outcomes and segments, no answers
             return ", 0 AS cx_answers, 0 AS cx_na_n, 0 AS cx_blank_n", []
+        if not m.touchpoints:  # an outcome-only data set: outcomes and segments, no answers
+            return ", 0 AS cx_answers, 0 AS cx_na_n, 0 AS cx_blank_n", []
         answers = " + ".join(f"({self.v(t.column)} IS NOT NULL)::INTEGER" for t in m.touchpoints)
         blank = " + ".join(f"({self.v(t.column)} IS NULL)::INTEGER" for t in m.touchpoints)
         na_parts, params = [], []

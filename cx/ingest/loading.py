@@ -99,6 +99,8 @@ def _insert_responses(
     ts = "cx_ts" if m.timestamp else "NULL"
     selects: list[str] = []
     args: list[Any] = []
+    if m.format == "wide" and not m.touchpoints:  # outcome-only: the outcomes and segments are the data
+        return 0
     if m.format == "wide":
         for item in m.touchpoints:
             rule = m.wide_rule(item)
