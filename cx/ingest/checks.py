@@ -7,7 +7,7 @@ Every SQL value is a bound parameter; the only identifiers are the generated `c1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,10 @@ from cx.ingest.number_rule import decimal_comma_sql, number_sql
 from cx.ingest.staging import Staged
 from cx.mapping import Mapping, Outcome, ScoreRule, scale_label
 
-__all__ = ["ROW_WORD", "CheckPlan", "ProblemDef", "na_condition", "name_columns", "problem_defs"]
+__all__ = [
+    "MAX_SURVEYED", "ROW_WORD", "CheckPlan", "ProblemDef", "changed_names", "na_condition", "name_columns",
+    "problem_defs", "survey_names",
+]
 
 ROW_WORD = "row"
 
@@ -37,6 +40,27 @@ def name_columns(m: Mapping) -> tuple[str, ...]:
     """Return the file columns whose cells are names (single-line, cleaned by `names.clean_name_sql`)."""
     columns = [m.touchpoint if m.format == "long" else None, m.channel, m.stage, m.unit, *m.segments]
     return tuple(dict.fromkeys(c for c in columns if c is not None))
+
+
+MAX_SURVEYED = 20_000  # distinct cells of a name column looked at in Python; past it, SQL does it all
+
+
+def survey_names(con: Any, staged: Staged, m: Mapping) -> dict[str, tuple[tuple[str, str, int], ...] | None]:
+    """Return, per name column of the mapping, its distinct cells as (raw, as trimmed, rows), or None past
+    MAX_SURVEYED of them. One GROUP BY per column and staged file (kept on `staged`)."""
+    for c in name_columns(m):
+        if c in staged.columns and c not in staged.name_values:
+            col = staged.col(c)
+            found = con.execute(f"SELECT {col}, trim({col}), count(*) FROM {staged.raw} WHERE {col} IS NOT NULL "
+                                f"GROUP BY {col} LIMIT ?", [MAX_SURVEYED + 1]).fetchall()
+            staged.name_values[c] = None if len(found) > MAX_SURVEYED else tuple(
+                (str(raw), str(trimmed), int(n)) for raw, trimmed, n in found)
+    return {c: staged.name_values[c] for c in name_columns(m) if c in staged.columns}
+
+
+def changed_names(values: Sequence[tuple[str, str, int]]) -> list[tuple[str, int]]:
+    """Return the surveyed cells that `names.clean_name` changes beyond trimming, with their rows."""
+    return [(raw, n) for raw, trimmed, n in values if (names.clean_name(raw) or None) != (trimmed or None)]
 
 
 def _check_clean_names(m: Mapping) -> None:
@@ -71,9 +95,11 @@ def na_condition(v: str, n: str, codes: Sequence[Any]) -> tuple[str, list[Any]]:
 class CheckPlan:
     """The SQL of every check of a mapping over a staged file."""
 
-    def __init__(self, staged: Staged, mapping: Mapping) -> None:
+    def __init__(self, staged: Staged, mapping: Mapping, *, clean: Collection[str] | None = None) -> None:
+        """`clean`: the name columns whose cells need cleaning (default: every name column)."""
         self.staged = staged
         self.m = mapping
+        self.clean = set(name_columns(mapping) if clean is None else clean)
         self.defs: list[ProblemDef] = []
         self.conds: list[tuple[str, list[Any]]] = []  # (condition SQL, params), one per problem code
         self.ok_conds: list[tuple[str, list[Any]]] = []  # what makes a row bad, cheap to evaluate on every row
@@ -113,7 +139,9 @@ class CheckPlan:
         # trimming millions of long cells costs more than the whole CSV parse. Names are made
         # single-line and NFC (cx.names); NUL characters leave ids and comments.
         untrimmed = {m.comment, m.timestamp} - {None}
-        cleaned = set(name_columns(m))
+        # A name column whose cells are all clean already (most) is only trimmed: the cleaning's regular
+        # expressions cost as much as the CSV parse on millions of cells.
+        cleaned = self.clean
 
         def text(c: str) -> str:
             col = s.col(c)

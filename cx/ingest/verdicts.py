@@ -5,17 +5,18 @@ rejected rows with their reasons."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from cx import exports, names, store
-from cx.ingest.checks import CheckPlan, name_columns, problem_defs
+from cx.ingest.checks import CheckPlan, changed_names, problem_defs, survey_names
 from cx.ingest.staging import Staged
 from cx.mapping import Mapping
 
 __all__ = [
-    "MAX_LOOKALIKE_NAMES", "PARSE_PROBLEMS", "Problem", "Report", "check", "name_notes", "prepare", "problems_text",
+    "PARSE_PROBLEMS", "Problem", "Report", "check", "name_notes", "prepare", "problems_text",
     "rejected_rows", "rejects_csv",
 ]
 
@@ -105,7 +106,8 @@ def prepare(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping) ->
     then read back beside their verdict with a positional join, so no check is evaluated twice.
     Duplicates are looked for among rows that pass every other check (the first one stays valid).
     """
-    plan = CheckPlan(staged, mapping)
+    clean = {c for c, values in survey_names(con, staged, mapping).items() if values is None or changed_names(values)}
+    plan = CheckPlan(staged, mapping, clean=clean)
     signature = repr(mapping.to_dict())
     if staged.verdicts_for == signature:
         return plan
@@ -192,57 +194,57 @@ def check(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping, *, e
                   blank_as_na=m.format == "long")
 
 
-MAX_LOOKALIKE_NAMES = 5_000  # more distinct touchpoints than this: too many to compare, and not names anyway
-
-
 def name_notes(con: duckdb.DuckDBPyConnection, staged: Staged, m: Mapping) -> list[str]:
     """Return the notes on names and ids the import changes (cx.names), and on look-alike touchpoints.
 
-    One pass over the staged cells counts, per name column, the cells that held line breaks, tabs,
-    control or invisible characters or another Unicode form (stored cleaned), and the ids and
-    comments that held NUL characters (stored without them); names from the mapping (wide
+    Per name column, the cells that held line breaks, tabs, control or invisible characters or
+    another Unicode form (stored cleaned) are counted from the column's distinct cells
+    (`checks.survey_names`; SQL counts them when there are too many); one cheap pass counts the ids
+    and comments that held NUL characters (stored without them). Names from the mapping (wide
     touchpoints, segment and outcome columns) are checked the same way.
     """
-    cleaned = [c for c in name_columns(m) if c in staged.columns]
+    survey = survey_names(con, staged, m)
+    counted: dict[str, tuple[int, str | None]] = {}
+    for c, values in survey.items():
+        if values is not None:
+            changed = sorted(changed_names(values), key=lambda x: (-x[1], x[0]))
+            counted[c] = (sum(n for _, n in changed), changed[0][0] if changed else None)
+    unsurveyed = [c for c, values in survey.items() if values is None]
     nul = [c for c in dict.fromkeys((m.respondent, m.comment)) if c is not None and c in staged.columns]
     parts: list[str] = []
-    for c in cleaned:
+    for c in unsurveyed:
         col = staged.col(c)
-        changed = f"nullif(trim({col}), '') IS DISTINCT FROM {names.clean_name_sql(col)}"
-        parts.append(f"count(*) FILTER (WHERE {changed}), arg_min({col}, rowid) FILTER (WHERE {changed})")
+        changed_sql = f"nullif(trim({col}), '') IS DISTINCT FROM {names.clean_name_sql(col)}"
+        parts.append(f"count(*) FILTER (WHERE {changed_sql}), arg_min({col}, rowid) FILTER (WHERE {changed_sql})")
     parts += [f"count(*) FILTER (WHERE contains({staged.col(c)}, chr(0)))" for c in nul]
+    row: tuple[Any, ...] = con.execute(f"SELECT {', '.join(parts)} FROM {staged.raw}").fetchall()[0] if parts else ()
+    for i, c in enumerate(unsurveyed):
+        counted[c] = (int(row[2 * i]), row[2 * i + 1])
     notes: list[str] = []
-    if parts:
-        row = con.execute(f"SELECT {', '.join(parts)} FROM {staged.raw}").fetchall()[0]
-        for i, c in enumerate(cleaned):
-            count, example = int(row[2 * i]), row[2 * i + 1]
-            if count:
-                shown = names.clean_name(str(example))
-                notes.append(f"Column '{c}': {count:,} cell(s) held line breaks, tabs, control or invisible "
-                             f"characters, or letters in another Unicode form (e.g. {str(example)!r}): they are "
-                             f"stored single-line and cleaned ('{shown}'). Names are one line of visible text.")
-        for k, c in enumerate(nul, start=2 * len(cleaned)):
-            if int(row[k]):
-                notes.append(f"Column '{c}': {int(row[k]):,} cell(s) held NUL characters: they are stored without "
-                             "them.")
+    for c in survey:
+        count, example = counted[c]
+        if count:
+            notes.append(f"Column '{c}': {count:,} cell(s) held line breaks, tabs, control or invisible characters, "
+                         f"or letters in another Unicode form (e.g. {str(example)!r}): they are stored single-line "
+                         f"and cleaned ('{names.clean_name(str(example))}'). Names are one line of visible text.")
+    for k, c in enumerate(nul, start=2 * len(unsurveyed)):
+        if int(row[k]):
+            notes.append(f"Column '{c}': {int(row[k]):,} cell(s) held NUL characters: they are stored without them.")
     mapped = [*(t.name for t in m.touchpoints), *m.segments, *(o.name for o in m.outcomes)]
     notes += [n for n in (names.name_change_note("column name", x, names.clean_name(x)) for x in dict.fromkeys(mapped))
               if n]
-    notes += names.lookalike_notes(_touchpoint_names(con, staged, m))
+    notes += names.lookalike_notes(_touchpoint_names(survey, m))
     return notes
 
 
-def _touchpoint_names(con: duckdb.DuckDBPyConnection, staged: Staged, m: Mapping) -> list[str]:
+def _touchpoint_names(survey: dict[str, tuple[tuple[str, str, int], ...] | None], m: Mapping) -> list[str]:
     """Return the distinct touchpoint names as they will be stored (none when there are too many to compare)."""
     if m.format == "wide":
         return [names.clean_name(t.name) for t in m.touchpoints]
-    if not m.touchpoint or m.touchpoint not in staged.columns:
+    values = survey.get(m.touchpoint or "")
+    if not values:
         return []
-    clean = names.clean_name_sql(staged.col(m.touchpoint))
-    found = [str(r[0]) for r in con.execute(
-        f"SELECT DISTINCT {clean} AS tp FROM {staged.raw} WHERE tp IS NOT NULL LIMIT ?",
-        [MAX_LOOKALIKE_NAMES + 1]).fetchall()]
-    return sorted(found) if len(found) <= MAX_LOOKALIKE_NAMES else []
+    return sorted({names.clean_name(raw) for raw, _, _ in values} - {""})
 
 
 def _parse_problems(con: duckdb.DuckDBPyConnection, staged: Staged, examples: int) -> list[Problem]:
