@@ -202,8 +202,7 @@ class DateReading:
             why = f"{evidence:,} of {self.numeric:,} number dates have a {place} number above 12"
         text = f"Dates in '{self.column}' are read {how}: {why}."
         if self.contradicted:
-            text += (f" {self.contradicted:,} read only {DATE_ORDERS[other]}: they hold no date and are left "
-                     "empty (listed below).")
+            text += f" {self.contradicted:,} read only {DATE_ORDERS[other]}: they hold no date (listed below)."
         return text
 
 

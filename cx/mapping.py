@@ -24,11 +24,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cx.dates import DATE_ORDERS
 from cx.errors import InvalidInput, MappingError
 from cx.models import OUTCOME_ROLES, ROLE_KINDS, ClvSettings
 
 __all__ = [
     "CLV_KEYS",
+    "DATE_ORDERS",
     "DELIMITERS",
     "FORMATS",
     "KNOWN_KEYS",
@@ -143,6 +145,7 @@ class Mapping:
     unit: str | None = None
     timestamp: str | None = None
     timestamp_format: str | None = None
+    date_order: str | None = None  # how 03/04/2024 is read: "dmy" or "mdy"; None: decided from each column
     comment: str | None = None
     decimal: str = "."
     # how to read the file (None: detected)
@@ -236,6 +239,9 @@ class Mapping:
             if len(marked) > 1:
                 problems.append(f"outcomes {' and '.join(repr(c) for c in marked)} are all marked \"role\": "
                                 f"\"{outcome_role}\": mark one of them")
+        if self.date_order is not None and self.date_order not in DATE_ORDERS:
+            problems.append(f"'date_order' is \"dmy\" (19/11/2023: day first) or \"mdy\" (11/19/2023: month first), "
+                            f"not {self.date_order!r}")
         if self.decimal not in (".", ","):
             problems.append(f"'decimal' must be \".\" or \",\", not {self.decimal!r}")
         if self.delimiter is not None and len(self.delimiter) != 1:
@@ -324,6 +330,8 @@ class Mapping:
                 data[role] = getattr(self, role)
         if self.timestamp_format:
             data["timestamp_format"] = self.timestamp_format
+        if self.date_order:
+            data["date_order"] = self.date_order
         if self.decimal != ".":
             data["decimal"] = self.decimal
         for key in ("delimiter", "encoding", "header", "skip_rows"):
@@ -344,7 +352,7 @@ class Mapping:
 KNOWN_KEYS = {
     "format", "respondent", "touchpoints", "touchpoint", "score", "scale_columns", "per_touchpoint",
     "scale", "not_applicable", "reversed", "segments", "outcome", "outcomes", "operational", *ROW_ROLES,
-    "timestamp_format", "decimal", "delimiter", "encoding", "header", "skip_rows", "clv",
+    "timestamp_format", "date_order", "decimal", "delimiter", "encoding", "header", "skip_rows", "clv",
 }
 CLV_KEYS = ("margin", "period", "discount")
 
@@ -397,6 +405,7 @@ def from_dict(data: Any) -> Mapping:
         channel=_column(data, "channel"), stage=_column(data, "stage"), unit=_column(data, "unit"),
         timestamp=_column(data, "timestamp"), comment=_column(data, "comment"),
         timestamp_format=_column(data, "timestamp_format"),
+        date_order=_column(data, "date_order"),
         decimal=str(data.get("decimal", ".")),
         delimiter=_delimiter(data.get("delimiter")),
         encoding=_column(data, "encoding"),

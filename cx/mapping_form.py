@@ -147,7 +147,8 @@ class FormValues:
     stage: str | None = None
     unit: str | None = None
     timestamp: str | None = None
-    timestamp_format: str = ""  # as typed; blank means ISO dates
+    timestamp_format: str = ""  # as typed; blank: the usual forms are read (cx.dates)
+    date_order: str | None = None  # "dmy", "mdy" or None (decided from the column)
     comment: str | None = None
     segments: tuple[str, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
@@ -239,7 +240,8 @@ def build_mapping(guess: Mapping, values: FormValues) -> Mapping:
     timestamp_format = (values.timestamp_format.strip() or None) if values.timestamp else None
     return replace(
         mapping, channel=values.channel, stage=values.stage, unit=values.unit, timestamp=values.timestamp,
-        timestamp_format=timestamp_format, comment=values.comment, segments=tuple(values.segments),
+        timestamp_format=timestamp_format, date_order=values.date_order if values.timestamp else None,
+        comment=values.comment, segments=tuple(values.segments),
         outcomes=tuple(values.outcomes),
         operational=tuple(Operational(column=column, name=column, touchpoint=touchpoint)
                           for column, touchpoint in values.operational),

@@ -196,17 +196,27 @@ if staged is not None:
         timestamp = pick("Date/time", guess.timestamp, "timestamp")
     with o5:
         comment = pick("Comment", guess.comment, "comment")
-    ts_text = ""
+    ts_text, date_order = "", None
     if timestamp:
-        ts_text = st.text_input(
-            "Date format (blank: ISO dates such as 2024-03-31 14:05)", value=guess.timestamp_format or "",
-            key=f"{key}-ts-format", help="strftime codes, e.g. %d/%m/%Y or %m/%d/%Y %H:%M",
-        )
+        t1, t2 = st.columns(2)
+        with t1:
+            ts_text = st.text_input(
+                "Date format (blank: read automatically)", value=guess.timestamp_format or "", key=f"{key}-ts-format",
+                help="Blank reads 2024-03-31 14:05, 31/03/2024, 31 March 2024, 31st March 2024, March 31, 2024 and "
+                     "Excel day numbers. Only for other forms: strftime codes, e.g. %Y%m%d.")
+        with t2:
+            orders = [None, *maps.DATE_ORDERS]
+            date_order = st.radio(
+                "Dates like 03/04/2024 are", orders, index=orders.index(guess.date_order), horizontal=True,
+                key=f"{key}-date-order",
+                format_func=lambda o: {None: "decided from the file", **maps.DATE_ORDERS}[o],
+                help="Day first or month first is decided from the whole column (a first number above 12 shows day "
+                     "first); the check below says what was decided.")
     form = mapping_form.FormValues(
         format=fmt_choice, respondent=respondent, decimal=decimal, wide_rows=tuple(wide_rows), touchpoint=tp_col,
         score=score_col, scale_columns=scale_columns, scale_min=float(lo), scale_max=float(hi), not_applicable=na_text,
         per_touchpoint_rows=None if per_tp_rows is None else tuple(per_tp_rows), channel=channel, stage=stage_col,
-        unit=unit, timestamp=timestamp, timestamp_format=ts_text, comment=comment,
+        unit=unit, timestamp=timestamp, timestamp_format=ts_text, date_order=date_order, comment=comment,
     )
     free = mapping_form.free_columns(columns, form)
     segments = st.multiselect("Segment columns (to slice by: class, region, persona…)", free,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cx import names, store
+from cx.dates import DateReading, date_fields_sql, date_from_fields_sql, decide_order, order_evidence_sql
 from cx.errors import MappingError
 from cx.ingest.number_rule import decimal_comma_sql, number_sql
 from cx.ingest.staging import Staged
@@ -77,6 +78,24 @@ def _check_clean_names(m: Mapping) -> None:
         seen.setdefault(clean, item.name)
 
 
+def date_columns(m: Mapping) -> tuple[str, ...]:
+    """Return the file columns read by the date rule (`cx.dates`): the date column, unless it has a
+    `timestamp_format`."""
+    return tuple(c for c in (None if m.timestamp_format else m.timestamp,) if c is not None)
+
+
+def read_dates(con: Any, staged: Staged, m: Mapping) -> dict[str, DateReading]:
+    """Return, per date column of the mapping, how its number dates (03/04/2024) are read: the mapping's
+    `date_order`, else what the whole column shows (one pass per column and staged file, kept on `staged`)."""
+    for c in date_columns(m):
+        if c in staged.columns and c not in staged.date_evidence:
+            row = con.execute(f"SELECT {order_evidence_sql('f')} FROM (SELECT {date_fields_sql(staged.col(c))} AS f "
+                              f"FROM {staged.raw})").fetchall()[0]
+            staged.date_evidence[c] = (int(row[0]), int(row[1]), int(row[2]))
+    return {c: decide_order(c, *staged.date_evidence.get(c, (0, 0, 0)), given=m.date_order)
+            for c in date_columns(m) if c in staged.columns}
+
+
 def na_condition(v: str, n: str, codes: Sequence[Any]) -> tuple[str, list[Any]]:
     """Return (SQL, params) true when a score cell holds a not-applicable code (FALSE when there are none)."""
     nums = [float(c) for c in codes if isinstance(c, float)]
@@ -131,6 +150,9 @@ class CheckPlan:
     def _build(self) -> None:
         m, s = self.m, self.staged
         m.check_columns(s.columns)
+        # How each date column reads 03/04/2024 (evidence gathered by `read_dates`; day first without it).
+        self.dates = {c: decide_order(c, *s.date_evidence.get(c, (0, 0, 0)), given=m.date_order)
+                      for c in date_columns(m)}
         _check_clean_names(m)
         used = m.columns_used()
         numeric = {c for c in (m.score, *(t.column for t in m.touchpoints), *(o.column for o in m.operational),
@@ -158,8 +180,15 @@ class CheckPlan:
         nums = [f"{number_sql(s.col(c), m.decimal)} AS {self.n(c)}" for c in used if c in numeric]
         all_blank = "coalesce(" + ", ".join(f"c{i}" for i in range(1, len(s.columns) + 1)) + ") IS NULL"
         self.base = (f"SELECT rowid + 1 AS cx_row, {all_blank} AS cx_empty"
-                     + "".join(f", {t}" for t in (*texts, *nums)) + f" FROM {s.raw}")
+                     + "".join(f", {t}" for t in (*texts, *nums, *self._date_fields())) + f" FROM {s.raw}")
         self._checks()
+
+    def f(self, column: str) -> str:
+        """Return the column of a date column's fields (`cx.dates.date_fields_sql`), read once per row."""
+        return "f" + self.staged.col(column)[1:]
+
+    def _date_fields(self) -> list[str]:
+        return [f"{date_fields_sql(self.staged.col(c))} AS {self.f(c)}" for c in self.dates]
 
     def _score_checks(self, label: str | None, v: str, n: str, na: tuple[str, list[Any]],
                       bounds: tuple[str, str, list[Any]], guard: str = "TRUE") -> None:
@@ -215,11 +244,13 @@ class CheckPlan:
             self._score_checks(m.score, v, n, ("cx_na", []), ("cx_lo", "cx_hi", []), guard="cx_hi > cx_lo")
         if m.timestamp:
             fmt = m.timestamp_format
+            forms = (f"the format {fmt} (or remove \"timestamp_format\" to read the usual forms)" if fmt else
+                     "2024-03-31, 31/03/2024, 31 March 2024, 31st March 2024, March 31, 2024 or an Excel day number")
             self._problem(
                 "unknown date format", m.timestamp,
-                f"Dates must look like {'the format ' + fmt if fmt else '2024-03-31 or 2024-03-31 14:05'}: "
-                "set the date format in the mapping (e.g. %d/%m/%Y), or fix the cell.",
-                f"{self.v(m.timestamp)} IS NOT NULL AND cx_ts IS NULL", value=self.v(m.timestamp))
+                f"Dates are read when written as {forms}, with an optional time: fix the cell, or set "
+                "\"timestamp_format\" in the mapping (e.g. %d %b %Y %H:%M).",
+                f"nullif(trim({self.v(m.timestamp)}), '') IS NOT NULL AND cx_ts IS NULL", value=self.v(m.timestamp))
         for outcome in m.outcomes:
             self._outcome_checks(outcome)
         for op in m.operational:
@@ -314,7 +345,8 @@ class CheckPlan:
                 extra.append(f"try_strptime({v}, ?) AS cx_ts")
                 params.append(m.timestamp_format)
             else:
-                extra.append(f"TRY_CAST({v} AS TIMESTAMP) AS cx_ts")
+                order = self.dates[m.timestamp].order
+                extra.append(f"{date_from_fields_sql(v, self.f(m.timestamp), order)} AS cx_ts")
         params += join_params
         base = self.base
         if only_rejected:

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from cx import exports, names, store
+from cx.ingest import checks
 from cx.ingest.checks import CheckPlan, changed_names, problem_defs, survey_names
 from cx.ingest.staging import Staged
 from cx.mapping import Mapping
@@ -106,6 +107,7 @@ def prepare(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping) ->
     then read back beside their verdict with a positional join, so no check is evaluated twice.
     Duplicates are looked for among rows that pass every other check (the first one stays valid).
     """
+    checks.read_dates(con, staged, mapping)  # how each date column reads 03/04/2024, from the whole column
     clean = {c for c, values in survey_names(con, staged, mapping).items() if values is None or changed_names(values)}
     plan = CheckPlan(staged, mapping, clean=clean)
     signature = repr(mapping.to_dict())
@@ -188,6 +190,7 @@ def check(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping, *, e
     notes = list(staged.fmt.notes) + staged.notes
     if not m.respondent:
         notes.append("No respondent column is mapped: each row is its own respondent ('row 1', 'row 2', …).")
+    notes += [note for reading in plan.dates.values() if (note := reading.note())]
     notes += name_notes(con, staged, m)
     return Report(rows_read=parsed + staged.parse_rejected, rows_valid=valid, rows_rejected=rejected,
                   answers=n_answers, not_applicable=n_na, blank=n_blank, problems=tuple(problems), notes=tuple(notes),
