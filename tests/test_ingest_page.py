@@ -132,3 +132,26 @@ def test_delete_needs_confirmation(app: AppTest) -> None:
     next(b for b in app.button if b.key == "datasets_delete").click().run()
     _ok(app)
     assert "No data set yet." in [i.value for i in app.info]
+
+
+def test_hostile_file_names_columns_and_names_are_shown_literally(app: AppTest) -> None:
+    # The file name, its column names and the names in it reach messages, captions and labels: never as markup.
+    from tests.test_shapes import rendered_markup
+
+    hostile = ("id,Class :red[x],Seat comfort,stayed --dash--\n"
+               "1,\"Gold **bold** [x](http://e.x)\",4,yes\n2,\"Plan\\t<img src=x onerror=alert(1)>\",\"5\",no\n")
+    _upload(app, hostile.encode(), name="![x](http://evil.example) $y$.csv")
+    assert rendered_markup(app) == []
+    app.multiselect[0].set_value(["Seat comfort"]).run()
+    app.multiselect[1].set_value(["Class :red[x]"]).run()
+    app.multiselect[2].set_value(["stayed --dash--"]).run()
+    _ok(app)
+    assert any("stayed" in s.label and "dash" in s.label for s in app.selectbox)  # the payload is on the page
+    assert any("evil.example" in c.value for c in app.caption)
+    assert rendered_markup(app) == []
+    name = "Survey **bold** :red[x]\nMarch"
+    next(t for t in app.text_input if t.label == "Data set name").set_value(name).run()
+    _button(app, "Import").click().run()
+    _ok(app)
+    assert rendered_markup(app) == []
+    assert store.dataset_names(store.connect(app.session_state["cx_db_path"])) == ["Survey **bold** :red[x] March"]

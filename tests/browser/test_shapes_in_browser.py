@@ -7,6 +7,7 @@ with user text checked to arrive as text, never as markup.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -44,3 +45,7 @@ def test_every_page_renders_on_the_shape(key: str, page: Page, shapes_server: Ap
             # The payload's markup arrives as text: no image element from it, no link to its URL.
             expect(main.locator('img[src="x"]')).to_have_count(0)
             expect(main.locator('a[href="http://e.x"]')).to_have_count(0)
+            # Streamlit's own Markdown from the names: no image or link to anywhere, no :red[x], no dash ligature.
+            expect(page.locator('img[src*="//evil.example"], a[href*="//evil.example"]')).to_have_count(0)
+            expect(page.locator(".stMarkdownColoredText", has_text=re.compile(r"^x$"))).to_have_count(0)
+            expect(main.get_by_text("—dash—")).to_have_count(0)
