@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -53,10 +54,10 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def app(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """Return an AppTest of the home page on the seeded database, with Streamlit's caches cleared."""
-    monkeypatch.setenv("CX_DB", str(seeded_db))
+@contextmanager
+def app_test_on(db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """Yield an AppTest of the home page on the database `db`, with Streamlit's caches cleared."""
+    monkeypatch.setenv("CX_DB", str(db))
     monkeypatch.chdir(ROOT)
     import streamlit as st
 
@@ -64,6 +65,13 @@ def app(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     st.cache_data.clear()
     yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def app(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """Return an AppTest of the home page on the seeded database, with Streamlit's caches cleared."""
+    with app_test_on(seeded_db, monkeypatch) as at:
+        yield at
 
 
 def no_exceptions(at: AppTest) -> None:

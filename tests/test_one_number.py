@@ -18,7 +18,7 @@ from cx import journeys, metrics, store
 from cx.__main__ import main
 from cx.engines import store_engine
 from cx.models import Journey, JourneyStep
-from tests.conftest import no_exceptions
+from tests.conftest import app_test_on, no_exceptions
 
 Z = 1.959964
 SCORE, LOW, HIGH = 9.5, 9.5 - Z * 0.5, 10.0
@@ -78,13 +78,11 @@ def test_every_code_path_gives_the_same_score_and_bounded_interval(db: Path, cap
 
 
 def test_the_pages_show_the_same_numbers(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import streamlit as st
+    with app_test_on(db, monkeypatch) as at:
+        _pages_show_the_same_numbers(at)
 
-    monkeypatch.setenv("CX_DB", str(db))
-    monkeypatch.chdir(ROOT)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+def _pages_show_the_same_numbers(at: AppTest) -> None:
     at.run()
     at.switch_page("pages/1_Journey.py")
     at.query_params["journey"] = "Checkout journey"

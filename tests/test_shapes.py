@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from cx import exports, metrics, store, workshop
 from cx.engines import store_engine
 from tests import shapes
-from tests.conftest import ROOT, no_exceptions
+from tests.conftest import ROOT, app_test_on, no_exceptions
 
 PAGES = ["app.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))]
 
@@ -28,14 +28,8 @@ def shapes_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def shapes_app(shapes_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """Return an AppTest of the home page on the shapes database, with Streamlit's caches cleared."""
-    monkeypatch.setenv("CX_DB", str(shapes_db))
-    monkeypatch.chdir(ROOT)
-    import streamlit as st
-
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    st.cache_resource.clear()
+    with app_test_on(shapes_db, monkeypatch) as at:
+        yield at
 
 
 def open_page(at: AppTest, page: str, dataset: str) -> AppTest:
