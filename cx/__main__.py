@@ -304,6 +304,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         "rejects": str(rejects) if rejects else None,
         "problems": [{"problem": p.kind, "column": p.column, "count": p.rows, "unit": p.unit,
                       "first": list(p.first_rows), "fix": p.fix} for p in report.problems],
+        "cells_left_empty": report.cells_left_empty,
+        "left_empty": [{"reason": p.kind, "column": p.column, "count": p.rows, "first": list(p.first_rows),
+                        "fix": p.fix} for p in report.emptied],
         "notes": list(report.notes),
     }
     if result is None:
@@ -316,6 +319,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     lines += report.summary()[1:]
     lines += [f"note: {note}" for note in report.notes]  # the notes the Upload page shows
     lines += [f"rejected: {line}" for line in ingest.problems_text(report)]
+    lines += [f"left empty: {p.sentence()}" for p in report.emptied]
     if rejects:
         lines.append(f"Rejected rows with a reason column: {rejects}")
     _print(payload, args.json, lines)

@@ -306,6 +306,10 @@ if staged is not None:
     for note in report.notes:
         if note not in fmt.notes and note not in staged.notes:
             st.info(ui.escape_md(note))
+    if report.emptied:
+        st.markdown("**Cells left empty** — an optional cell (date, outcome, operational value) that cannot be read "
+                    "costs its row nothing else: the row loads without it")
+        st.dataframe(report.emptied_frame(), hide_index=True, width="stretch")
     if report.problems:
         st.markdown("**Problems** — each with a count, the first rows and what to do "
                     "(row = data row, header not counted; line = line of the file)")

@@ -60,6 +60,7 @@ def test_hostile_file(con: duckdb.DuckDBPyConnection, case: dict[str, Any], tmp_
     assert report.rows_read == report.rows_valid + report.rows_rejected
     problems = {f"{p.kind}|{p.column or ''}": p.rows for p in report.problems}
     assert problems == case["problems"]
+    assert {f"{p.kind}|{p.column}": p.rows for p in report.emptied} == case.get("emptied", {})
     for p in report.problems:  # every problem names where it is and what to do
         assert p.first_rows and p.fix
     if "error" in case:

@@ -122,6 +122,8 @@ class CheckPlan:
         self.defs: list[ProblemDef] = []
         self.conds: list[tuple[str, list[Any]]] = []  # (condition SQL, params), one per problem code
         self.ok_conds: list[tuple[str, list[Any]]] = []  # what makes a row bad, cheap to evaluate on every row
+        # Optional cells that cannot be read: the row loads without them (one condition per kind of cell).
+        self.empties: list[tuple[ProblemDef, str, list[Any]]] = []
         self.verdicts = f"{store.quote_ident(staged.alias)}.verdicts"
         self._build()
 
@@ -144,6 +146,20 @@ class CheckPlan:
             self.ok_conds.append((cond, list(params)))
         elif isinstance(ok, tuple):
             self.ok_conds.append((ok[0], list(ok[1])))
+
+    def _empty(self, kind: str, column: str, fix: str, cond: str, params: Sequence[Any] = ()) -> None:
+        """Add a kind of optional cell left empty: `cond` is true for a row whose cell is loaded as no value.
+
+        Only the respondent id, the touchpoint and the scores reject a row; a date, outcome or operational
+        cell that cannot be read costs the row nothing but that value (the report counts and lists them).
+        """
+        self.empties.append((ProblemDef(len(self.empties) + 1, kind, column, fix, self.staged.col(column)), cond,
+                             list(params)))
+
+    def _empty_flags(self) -> tuple[str, list[Any]]:
+        """Return (", cond AS cx_e1, …", params): per row, which optional cells are left empty."""
+        flags = "".join(f", coalesce({cond}, false) AS cx_e{d.code}" for d, cond, _ in self.empties)
+        return flags, [x for _, _, p in self.empties for x in p]
 
     # -------------------------------------------------------------- build
 
@@ -246,40 +262,67 @@ class CheckPlan:
             fmt = m.timestamp_format
             forms = (f"the format {fmt} (or remove \"timestamp_format\" to read the usual forms)" if fmt else
                      "2024-03-31, 31/03/2024, 31 March 2024, 31st March 2024, March 31, 2024 or an Excel day number")
-            self._problem(
-                "unknown date format", m.timestamp,
-                f"Dates are read when written as {forms}, with an optional time: fix the cell, or set "
-                "\"timestamp_format\" in the mapping (e.g. %d %b %Y %H:%M).",
-                f"nullif(trim({self.v(m.timestamp)}), '') IS NOT NULL AND cx_ts IS NULL", value=self.v(m.timestamp))
+            self._empty(
+                "unreadable date", m.timestamp,
+                f"The row loads without a date. Dates are read when written as {forms}, with an optional time: fix "
+                "the cell, or set \"timestamp_format\" in the mapping (e.g. %d %b %Y %H:%M).",
+                f"nullif(trim({self.v(m.timestamp)}), '') IS NOT NULL AND cx_ts IS NULL")
         for outcome in m.outcomes:
             self._outcome_checks(outcome)
         for op in m.operational:
-            self._problem("not a number", op.column, "Operational values are numbers (e.g. minutes): fix the cell.",
-                          f"{self.v(op.column)} IS NOT NULL AND {self.n(op.column)} IS NULL", value=self.v(op.column))
+            self._empty("not a number", op.column, "The row loads without this value. Operational values are "
+                        "numbers (e.g. minutes): fix the cell.",
+                        f"{self.v(op.column)} IS NOT NULL AND {self.n(op.column)} IS NULL")
 
     def _outcome_checks(self, o: Outcome) -> None:
         v, n = self.v(o.column), self.n(o.column)
+        without = "The row loads without this outcome (its answers load). "
         if o.kind == "binary":
             if o.negative:
-                self._problem(
+                self._empty(
                     "neither positive nor negative", o.column,
-                    f"Outcome values are {', '.join(o.positive)} (positive) or {', '.join(o.negative)}: fix the "
-                    "cell, or add the value to the outcome's positive/negative values.",
+                    f"{without}Outcome values are {', '.join(o.positive)} (positive) or {', '.join(o.negative)}: fix "
+                    "the cell, or add the value to the outcome's positive/negative values.",
                     f"{v} IS NOT NULL AND NOT list_contains(?::VARCHAR[], lower({v})) AND "
                     f"NOT list_contains(?::VARCHAR[], lower({v}))",
-                    [[p.lower() for p in o.positive], [x.lower() for x in o.negative]], value=v)
+                    [[p.lower() for p in o.positive], [x.lower() for x in o.negative]])
             return
-        self._problem("outcome not a number", o.column, "The outcome must be a number: fix the cell.",
-                      f"{v} IS NOT NULL AND {n} IS NULL", value=v)
+        self._empty("outcome not a number", o.column, f"{without}The outcome must be a number: fix the cell.",
+                    f"{v} IS NOT NULL AND {n} IS NULL")
         if o.kind == "nps":
-            self._problem("not a whole number 0–10", o.column,
-                          "A recommend (NPS) answer is a whole number from 0 to 10: fix the cell, or map the column "
-                          "as a 'score' outcome with its own scale.",
-                          f"{n} IS NOT NULL AND ({n} < 0 OR {n} > 10 OR {n} <> round({n}))", value=v)
+            self._empty("not a whole number 0–10", o.column,
+                        f"{without}A recommend (NPS) answer is a whole number from 0 to 10: fix the cell, or map the "
+                        "column as a 'score' outcome with its own scale.",
+                        f"{n} IS NOT NULL AND ({n} < 0 OR {n} > 10 OR {n} <> round({n}))")
         elif o.kind == "score" and o.scale is not None:
-            self._problem("outcome out of scale", o.column,
-                          f"The outcome's scale is {scale_label(o.scale)}: pick the right scale or fix the cell.",
-                          f"{n} IS NOT NULL AND ({n} < ? OR {n} > ?)", [o.scale[0], o.scale[1]], value=v)
+            self._empty("outcome out of scale", o.column,
+                        f"{without}The outcome's scale is {scale_label(o.scale)}: pick the right scale or fix the "
+                        "cell.",
+                        f"{n} IS NOT NULL AND ({n} < ? OR {n} > ?)", [o.scale[0], o.scale[1]])
+
+    def outcome_cell(self, index: int) -> str:
+        """Return the typed column of outcome `index` (1…): its value as loaded, NULL where the cell is left empty."""
+        return f"cx_o{index}"
+
+    def _outcome_cells(self) -> tuple[list[str], list[Any]]:
+        """Return the SQL of every outcome's loadable value (text for binary, a number otherwise) and its params."""
+        cells: list[str] = []
+        params: list[Any] = []
+        for i, o in enumerate(self.m.outcomes, start=1):
+            v, n = self.v(o.column), self.n(o.column)
+            if o.kind == "binary" and o.negative:
+                cells.append(f"CASE WHEN list_contains(?::VARCHAR[], lower({v})) THEN {v} END AS cx_o{i}")
+                params.append([x.lower() for x in (*o.positive, *o.negative)])
+            elif o.kind == "binary":
+                cells.append(f"{v} AS cx_o{i}")
+            elif o.kind == "nps":
+                cells.append(f"CASE WHEN {n} BETWEEN 0 AND 10 AND {n} = round({n}) THEN {n} END AS cx_o{i}")
+            elif o.kind == "score" and o.scale is not None:
+                cells.append(f"CASE WHEN {n} BETWEEN ? AND ? THEN {n} END AS cx_o{i}")
+                params += [o.scale[0], o.scale[1]]
+            else:
+                cells.append(f"{n} AS cx_o{i}")
+        return cells, params
 
     def na_sql(self, v: str, n: str, rule: ScoreRule) -> tuple[str, list[Any]]:
         return na_condition(v, n, rule.not_applicable)
@@ -347,6 +390,9 @@ class CheckPlan:
             else:
                 order = self.dates[m.timestamp].order
                 extra.append(f"{date_from_fields_sql(v, self.f(m.timestamp), order)} AS cx_ts")
+        outcome_cells, outcome_params = self._outcome_cells()
+        extra += outcome_cells
+        params += outcome_params
         params += join_params
         base = self.base
         if only_rejected:
@@ -365,13 +411,17 @@ class CheckPlan:
         return ("NOT (" + " OR ".join(bad_parts) + ")" if bad_parts else "TRUE"), ok_params
 
     def count_columns(self) -> tuple[str, list[Any]]:
-        """Return (", expr AS cx_answers, …", params): per-row counts of answers, n/a codes and blank scores."""
+        """Return (", expr AS cx_answers, …", params): per-row counts of answers, n/a codes and blank scores,
+        and which optional cells are left empty (`cx_e1` …)."""
+        counts, params = self._answer_counts()
+        flags, flag_params = self._empty_flags()
+        return counts + flags, params + flag_params
+
+    def _answer_counts(self) -> tuple[str, list[Any]]:
         m = self.m
         if m.format == "long":
             return (f", 1 AS cx_answers, cx_na::INTEGER AS cx_na_n, ({self.v(m.score or '')} IS NULL)::INTEGER "
                     "AS cx_blank_n"), []
-        if not m.touchpoints:  # an outcome-only data set: outcomes and segments, no answers
-            return ", 0 AS cx_answers, 0 AS cx_na_n, 0 AS cx_blank_n", []
         if not m.touchpoints:  # an outcome-only data set: outcomes and segments, no answers
             return ", 0 AS cx_answers, 0 AS cx_na_n, 0 AS cx_blank_n", []
         answers = " + ".join(f"({self.v(t.column)} IS NOT NULL)::INTEGER" for t in m.touchpoints)

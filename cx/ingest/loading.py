@@ -145,17 +145,15 @@ def _insert_segments(
 def _insert_outcomes(
     con: duckdb.DuckDBPyConnection, plan: CheckPlan, sql: str, params: list[Any], name: str,
 ) -> None:
-    for o in plan.m.outcomes:
-        v, n = plan.v(o.column), plan.n(o.column)
+    for i, o in enumerate(plan.m.outcomes, start=1):
+        # The outcome's loadable value: NULL where its cell is left empty (not a number, off its scale…).
+        inner = _per_respondent(plan, sql, plan.outcome_cell(i))
         value_args: list[Any] = []
         if o.kind == "binary":
-            value = f"CASE WHEN list_contains(?::VARCHAR[], lower({v})) THEN 1.0 ELSE 0.0 END"
             value_args = [[p.lower() for p in o.positive]]
-            inner = _per_respondent(plan, sql, v)
-            select = (f"SELECT ?, respondent, ?, ?, {value.replace(f'lower({v})', 'lower(value)')}, ?, ?, ? "
-                      f"FROM ({inner})")
+            select = (f"SELECT ?, respondent, ?, ?, CASE WHEN list_contains(?::VARCHAR[], lower(value)) THEN 1.0 "
+                      f"ELSE 0.0 END, ?, ?, ? FROM ({inner})")
         else:
-            inner = _per_respondent(plan, sql, n)
             select = "SELECT ?, respondent, ?, ?, value, ?, ?, ? FROM (" + inner + ")"
         bounds = o.bounds or (None, None)
         store.insert_select(

@@ -58,11 +58,21 @@ class Report:
     problems: tuple[Problem, ...]
     notes: tuple[str, ...] = ()
     blank_as_na: bool = False  # long format: a blank score is an answer without a score
+    emptied: tuple[Problem, ...] = ()  # optional cells of loaded rows that are left empty, each with its reason
+
+    @property
+    def cells_left_empty(self) -> int:
+        """Return how many cells of loaded rows are left empty because they cannot be read."""
+        return sum(p.rows for p in self.emptied)
 
     def accounting(self) -> str:
-        """Return the sentence that proves nothing is dropped."""
-        return (f"Rows read {self.rows_read:,} = rows to load {self.rows_valid:,} + rows rejected "
+        """Return the sentence that proves nothing is dropped (and counts the cells left empty)."""
+        text = (f"Rows read {self.rows_read:,} = rows to load {self.rows_valid:,} + rows rejected "
                 f"{self.rows_rejected:,}.")
+        if self.emptied:
+            text += (f" {self.cells_left_empty:,} cell{'s' if self.cells_left_empty != 1 else ''} of those rows "
+                     "cannot be read and are left empty, each with its reason; the rows load without them.")
+        return text
 
     def summary(self) -> list[str]:
         lines = [self.accounting()]
@@ -74,6 +84,15 @@ class Report:
         elif self.blank:
             lines.append(f"{self.blank:,} touchpoint cells are blank: no answer is stored for them.")
         return lines
+
+    def emptied_frame(self) -> pd.DataFrame:
+        """Return one row per kind of cell left empty: why, where, how many, the first rows, what to do."""
+        return pd.DataFrame([{
+            "left empty because": p.kind, "column": p.column, "count": p.rows,
+            "first rows": "row " + ", ".join(map(str, p.first_rows)), "examples": " | ".join(p.examples[:3]),
+            "what to do": p.fix,
+        } for p in self.emptied], columns=["left empty because", "column", "count", "first rows", "examples",
+                                           "what to do"])
 
     def problems_frame(self) -> pd.DataFrame:
         """Return one row per problem for display: what, where, how many, the first rows, the fix."""
@@ -187,6 +206,7 @@ def check(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping, *, e
         problems.append(Problem(kind=d.kind, column=d.column, rows=int(count), first_rows=tuple(int(r) for r in first),
                                 examples=values, fix=d.fix))
     rejected = staged.parse_rejected + (parsed - valid)
+    emptied = _emptied(con, plan, examples)
     notes = list(staged.fmt.notes) + staged.notes
     if not m.respondent:
         notes.append("No respondent column is mapped: each row is its own respondent ('row 1', 'row 2', …).")
@@ -194,7 +214,28 @@ def check(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping, *, e
     notes += name_notes(con, staged, m)
     return Report(rows_read=parsed + staged.parse_rejected, rows_valid=valid, rows_rejected=rejected,
                   answers=n_answers, not_applicable=n_na, blank=n_blank, problems=tuple(problems), notes=tuple(notes),
-                  blank_as_na=m.format == "long")
+                  blank_as_na=m.format == "long", emptied=emptied)
+
+
+def _emptied(con: duckdb.DuckDBPyConnection, plan: CheckPlan, examples: int) -> tuple[Problem, ...]:
+    """Return, per kind of optional cell that cannot be read, how many loaded rows leave it empty, the first
+    rows and their cells as written (from the verdicts' flags: no second pass over the rows)."""
+    if not plan.empties:
+        return ()
+    parts = ", ".join(f"count(*) FILTER (WHERE cx_ok AND cx_e{d.code}), "
+                      f"(list(cx_row ORDER BY cx_row) FILTER (WHERE cx_ok AND cx_e{d.code}))[1:?]"
+                      for d, _, _ in plan.empties)
+    row = con.execute(f"SELECT {parts} FROM {plan.verdicts}", [examples] * len(plan.empties)).fetchall()[0]
+    found: list[Problem] = []
+    for i, (d, _, _) in enumerate(plan.empties):
+        count, first = int(row[2 * i] or 0), [int(r) for r in row[2 * i + 1] or []]
+        if not count:
+            continue
+        cells = dict(con.execute(f"SELECT rowid + 1, {d.value_column} FROM {plan.staged.raw} "
+                                 "WHERE rowid + 1 IN (SELECT unnest(?::BIGINT[]))", [first]).fetchall())
+        found.append(Problem(kind=d.kind, column=d.column, rows=count, first_rows=tuple(first),
+                             examples=tuple(str(cells.get(r) or "") for r in first), fix=d.fix))
+    return tuple(found)
 
 
 def name_notes(con: duckdb.DuckDBPyConnection, staged: Staged, m: Mapping) -> list[str]:
