@@ -32,12 +32,14 @@ __all__ = [
     "CLV_KEYS",
     "DATE_ORDERS",
     "DELIMITERS",
+    "DERIVED_EXAMPLE",
     "FORMATS",
     "KNOWN_KEYS",
     "NPS_SCALE",
     "OUTCOME_KINDS",
     "ROW_ROLES",
     "Code",
+    "Derived",
     "Mapping",
     "Operational",
     "Outcome",
@@ -47,6 +49,8 @@ __all__ = [
     "clv_of",
     "codes_from_text",
     "codes_to_text",
+    "derived_from_json",
+    "derived_to_json",
     "from_dict",
     "scale_label",
 ]
@@ -121,6 +125,38 @@ class Operational:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A column computed from file columns while importing: usable as a segment, outcome or operational metric.
+
+    `days_between` (first, second): calendar days from the first date to the second (null when either is
+    missing or cannot be read). `band` (a number column or an earlier `days_between`): the value v gets
+    `labels[i]`, i = how many `edges` lie strictly below v (null stays null).
+    """
+
+    name: str
+    days_between: tuple[str, str] | None = None
+    band: str | None = None
+    edges: tuple[float, ...] = ()
+    labels: tuple[str, ...] = ()
+
+    @property
+    def numeric(self) -> bool:
+        """Return True for a number of days, False for a band's labels (text)."""
+        return self.days_between is not None
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Return the columns (file or derived) it reads."""
+        return self.days_between if self.days_between is not None else (self.band or "",)
+
+    def label_for(self, value: float | None) -> str | None:
+        """Return the band's label of a value (the rule above, in Python; the import runs it in SQL)."""
+        if value is None:
+            return None
+        return self.labels[sum(1 for edge in self.edges if edge < value)]
+
+
+@dataclass(frozen=True)
 class Mapping:
     """Every role of every column, plus how to read the file."""
 
@@ -154,6 +190,7 @@ class Mapping:
     header: bool | None = None
     skip_rows: int | None = None
     clv: ClvSettings = ClvSettings()  # margin, period and discount rate of CLV
+    derived: tuple[Derived, ...] = ()  # columns computed on import (days between two dates, bands)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     # ------------------------------------------------------------------ rules
@@ -180,14 +217,21 @@ class Mapping:
         )
 
     def columns_used(self) -> list[str]:
-        """Return every file column the mapping reads, in a stable order, once each."""
+        """Return every file column the mapping reads, in a stable order, once each (a derived column's inputs
+        in its place)."""
+        derived = {d.name for d in self.derived}
         names: list[str] = []
         for value in (self.respondent, self.touchpoint, self.score, *(self.scale_columns or ()),
                       *(t.column for t in self.touchpoints), *(getattr(self, r) for r in ROW_ROLES),
-                      *self.segments, *(o.column for o in self.outcomes), *(o.column for o in self.operational)):
-            if value is not None and value not in names:
+                      *self.segments, *(o.column for o in self.outcomes), *(o.column for o in self.operational),
+                      *(c for d in self.derived for c in d.inputs)):
+            if value is not None and value not in names and value not in derived:
                 names.append(value)
         return names
+
+    def derived_named(self, name: str) -> Derived | None:
+        """Return the derived column of that name, or None (a file column)."""
+        return next((d for d in self.derived if d.name == name), None)
 
     def touchpoint_names(self) -> list[str]:
         """Return the touchpoint names of a wide mapping, in column order."""
@@ -221,6 +265,7 @@ class Mapping:
                 if missing or not self.per_touchpoint:
                     problems.append("a long mapping needs a scale: 'scale' (e.g. [1, 5]), 'scale_columns' "
                                     "(e.g. [\"scale_min\", \"scale_max\"]) or a scale per touchpoint")
+        problems += self._derived_problems()
         for label, scale in self._scales():
             if scale is not None and not scale[1] > scale[0]:
                 problems.append(f"{label}: scale {scale[0]:g}–{scale[1]:g} needs its top above its bottom")
@@ -264,6 +309,48 @@ class Mapping:
         found += [(f"outcome '{o.column}'", o.scale) for o in self.outcomes if o.kind == "score"]
         return found
 
+    def _derived_problems(self) -> list[str]:
+        """Return what is wrong with the derived columns: names, inputs, and where they are used."""
+        problems: list[str] = []
+        seen: dict[str, Derived] = {}
+        for d in self.derived:
+            if d.name in seen:
+                problems.append(f"two derived columns are called '{d.name}': give each its own name")
+            if d.band is not None:
+                source = seen.get(d.band)
+                if d.band == d.name:
+                    problems.append(f"derived column '{d.name}' cannot be a band of itself: name a number column")
+                elif source is not None and not source.numeric:
+                    problems.append(f"derived column '{d.name}' bands '{d.band}', which is a band (text labels): "
+                                    "band a number column or a days_between column")
+                elif source is None and d.band in {x.name for x in self.derived}:
+                    problems.append(f"derived column '{d.name}' bands '{d.band}', which is defined after it: "
+                                    f"list '{d.band}' first in \"derived\"")
+            seen[d.name] = d
+        used: dict[str, list[str | None]] = {
+            "respondent": [self.respondent], "touchpoint": [self.touchpoint], "score": [self.score],
+            "touchpoints": [t.column for t in self.touchpoints], "scale_columns": list(self.scale_columns or ()),
+            **{role: [getattr(self, role)] for role in ROW_ROLES}}
+        for role, columns in used.items():
+            for column in columns:
+                if column in seen:
+                    problems.append(f"derived column '{column}' is mapped as {role}: a derived column can be a "
+                                    "segment, an outcome or an operational metric")
+        for o in self.outcomes:
+            source = seen.get(o.column)
+            if source is not None and source.numeric and o.kind == "binary":
+                problems.append(f"outcome '{o.column}' is a number of days: make it kind \"value\" (or band it "
+                                "into labels for a yes/no outcome)")
+            elif source is not None and not source.numeric and o.kind != "binary":
+                problems.append(f"outcome '{o.column}' is a band (text labels): make it kind \"binary\" with a "
+                                f"positive label, e.g. \"positive\": \"{source.labels[-1]}\"")
+        for op in self.operational:
+            source = seen.get(op.column)
+            if source is not None and not source.numeric:
+                problems.append(f"operational column '{op.column}' is a band (text labels): operational metrics "
+                                "are numbers; use it as a segment")
+        return problems
+
     def _single_roles(self) -> list[tuple[str, str]]:
         """Return (role, column) for every role where one column cannot play two parts."""
         pairs = [("respondent", self.respondent), ("touchpoint", self.touchpoint), ("score", self.score),
@@ -273,26 +360,37 @@ class Mapping:
         return [(role, column) for role, column in pairs if column is not None]
 
     def check_columns(self, columns: Sequence[str]) -> None:
-        """Raise MappingError naming every mapped column the file does not have (with close matches)."""
+        """Raise MappingError naming every mapped column the file does not have (with close matches), and a
+        derived column named like one of the file's or reading a column it does not have."""
         available = list(columns)
+        clashes = [d.name for d in self.derived if d.name in available]
+        if clashes:
+            raise MappingError(f"The derived column{'s' if len(clashes) > 1 else ''} "
+                               f"{', '.join(repr(c) for c in clashes)} {'are' if len(clashes) > 1 else 'is'} also a "
+                               "column of the file: give the derived column another name.")
+        earlier: set[str] = set()
+        for d in self.derived:
+            inputs: tuple[str, ...] = d.days_between or ()
+            if d.band is not None and d.band not in earlier:
+                inputs = (d.band,)
+            absent = [c for c in inputs if c not in available]
+            if absent:
+                kind = "days_between reads" if d.days_between else "band reads"
+                raise MappingError(f"Derived column '{d.name}': {kind} {_missing_columns(absent, available)}, "
+                                   f"which the file does not have. The file's columns: {_shown(available)}. Fix the "
+                                   "column name (a band may also read a derived column listed before it).")
+            earlier.add(d.name)
         missing = [c for c in self.columns_used() if c not in available]
         if not missing:
             return
-        parts = []
-        for name in missing:
-            close = difflib.get_close_matches(name, available, n=1, cutoff=0.6)
-            folded = [c for c in available if c.strip().casefold() == name.strip().casefold()]
-            hint = folded or close
-            parts.append(f"'{name}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
-        shown = ", ".join(f"'{c}'" for c in available[:12]) + (" …" if len(available) > 12 else "")
         one_column = ""
         if len(available) == 1 and any(d in available[0] for d in DELIMITERS):
             one_column = (" The file was read as one column: it may use another delimiter; set \"delimiter\" "
                           "in the mapping (e.g. \";\").")
         noun = "column" if len(missing) == 1 else "columns"
         raise MappingError(
-            f"The mapping names {noun} {', '.join(parts)} that the file does not have. The file's columns: "
-            f"{shown}.{one_column} Fix the mapping (or the file's header row) and try again."
+            f"The mapping names {noun} {_missing_columns(missing, available)} that the file does not have. The file's "
+            f"columns: {_shown(available)}.{one_column} Fix the mapping (or the file's header row) and try again."
         )
 
     # ------------------------------------------------------------------ JSON
@@ -337,6 +435,8 @@ class Mapping:
         for key in ("delimiter", "encoding", "header", "skip_rows"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        if self.derived:
+            data["derived"] = [derived_to_json(d) for d in self.derived]
         if self.clv != ClvSettings():
             data["clv"] = {"margin": self.clv.margin, "period": self.clv.period, "discount": self.clv.discount}
         return {**self.extra, **data}
@@ -346,12 +446,27 @@ class Mapping:
         return replace(self, delimiter=delimiter, encoding=encoding, header=header, skip_rows=skip_rows)
 
 
+def _missing_columns(missing: Sequence[str], available: Sequence[str]) -> str:
+    """Return "'Delay', 'Date' (did you mean 'date'?)": missing column names, each with its closest match."""
+    parts = []
+    for name in missing:
+        close = difflib.get_close_matches(name, available, n=1, cutoff=0.6)
+        folded = [c for c in available if c.strip().casefold() == name.strip().casefold()]
+        hint = folded or close
+        parts.append(f"'{name}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+    return ", ".join(parts)
+
+
+def _shown(available: Sequence[str]) -> str:
+    return ", ".join(f"'{c}'" for c in available[:12]) + (" …" if len(available) > 12 else "")
+
+
 # ---------------------------------------------------------------------- parsing
 
 
 KNOWN_KEYS = {
     "format", "respondent", "touchpoints", "touchpoint", "score", "scale_columns", "per_touchpoint",
-    "scale", "not_applicable", "reversed", "segments", "outcome", "outcomes", "operational", *ROW_ROLES,
+    "scale", "not_applicable", "reversed", "segments", "outcome", "outcomes", "operational", "derived", *ROW_ROLES,
     "timestamp_format", "date_order", "decimal", "delimiter", "encoding", "header", "skip_rows", "clv",
 }
 CLV_KEYS = ("margin", "period", "discount")
@@ -402,6 +517,7 @@ def from_dict(data: Any) -> Mapping:
         segments=tuple(_names(data, "segments")),
         outcomes=tuple(_outcome_from_json(o) for o in outcomes_raw),
         operational=tuple(_operational_from_json(o) for o in _list(data, "operational")),
+        derived=tuple(derived_from_json(item, i) for i, item in enumerate(_list(data, "derived"), start=1)),
         channel=_column(data, "channel"), stage=_column(data, "stage"), unit=_column(data, "unit"),
         timestamp=_column(data, "timestamp"), comment=_column(data, "comment"),
         timestamp_format=_column(data, "timestamp_format"),
@@ -616,6 +732,58 @@ def _operational_from_json(item: Any) -> Operational:
         return Operational(column=item["column"], name=str(item.get("name") or item["column"]),
                            touchpoint=item.get("touchpoint") or None)
     raise MappingError("An operational column is a name or {\"column\": ..., \"touchpoint\": ...}.")
+
+
+DERIVED_EXAMPLE = ('[{"name": "Delay days", "days_between": ["estimated", "delivered"]}, '
+                   '{"name": "Delivery", "band": "Delay days", "edges": [0], "labels": ["on time", "late"]}]')
+
+
+def derived_from_json(item: Any, position: int = 1) -> Derived:
+    """Return one item of "derived"; raise MappingError naming the item and the fix."""
+    where = f"\"derived\" item {position}"
+    if not isinstance(item, dict):
+        raise MappingError(f"{where} is an object such as {DERIVED_EXAMPLE}; got {item!r}.")
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise MappingError(f"{where} needs a \"name\" (text), e.g. \"Delay days\".")
+    where = f"derived column '{name}'"
+    kinds = [k for k in ("days_between", "band") if k in item]
+    allowed = {"name", *kinds, *(("edges", "labels") if kinds == ["band"] else ())}
+    if len(kinds) != 1:
+        raise MappingError(f"{where} takes one of \"days_between\" (two date columns) or \"band\" (a number "
+                           f"column with \"edges\" and \"labels\"), e.g. {DERIVED_EXAMPLE}.")
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise MappingError(f"{where} has unknown keys {unknown}: it takes {', '.join(sorted(allowed))}.")
+    if kinds == ["days_between"]:
+        pair = item["days_between"]
+        if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(c, str) and c for c in pair):
+            raise MappingError(f"{where}: \"days_between\" is two date column names, from the first date to the "
+                               f"second, e.g. [\"estimated\", \"delivered\"]; got {pair!r}.")
+        return Derived(name=name.strip(), days_between=(pair[0], pair[1]))
+    source, edges, labels = item["band"], item.get("edges"), item.get("labels")
+    if not isinstance(source, str) or not source:
+        raise MappingError(f"{where}: \"band\" is the name of a number column (or of a days_between column); "
+                           f"got {source!r}.")
+    if (not isinstance(edges, list) or not edges or not all(
+            isinstance(e, int | float) and not isinstance(e, bool) and math.isfinite(e) for e in edges)):
+        raise MappingError(f"{where}: \"edges\" is a list of numbers, e.g. [0] or [0, 7]; got {edges!r}.")
+    if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        raise MappingError(f"{where}: \"edges\" must rise, each above the one before, e.g. [0, 7]; got {edges!r}.")
+    if (not isinstance(labels, list) or len(labels) != len(edges) + 1
+            or not all(isinstance(label, str) and label.strip() for label in labels)):
+        raise MappingError(f"{where}: \"labels\" is {len(edges) + 1} texts for {len(edges)} edge(s) — one below the "
+                           f"first edge, one above each (a value equal to an edge takes the label below it), e.g. "
+                           f"[\"on time\", \"late\"]; got {labels!r}.")
+    return Derived(name=name.strip(), band=source, edges=tuple(float(e) for e in edges),
+                   labels=tuple(label.strip() for label in labels))
+
+
+def derived_to_json(d: Derived) -> dict[str, Any]:
+    """Return a derived column as its JSON object."""
+    if d.days_between is not None:
+        return {"name": d.name, "days_between": list(d.days_between)}
+    return {"name": d.name, "band": d.band, "edges": [_num(e) for e in d.edges], "labels": list(d.labels)}
 
 
 # ---------------------------------------------------------------------- helpers for the page

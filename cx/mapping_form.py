@@ -16,6 +16,7 @@ import pandas as pd
 from cx.guesses import ColumnProfile, guess_outcome, guess_scale
 from cx.mapping import (
     ROW_ROLES,
+    Derived,
     Mapping,
     Operational,
     Outcome,
@@ -23,6 +24,7 @@ from cx.mapping import (
     TouchpointColumn,
     codes_from_text,
     codes_to_text,
+    derived_from_json,
 )
 from cx.models import ROLE_KINDS
 
@@ -37,6 +39,9 @@ __all__ = [
     "build_mapping",
     "default_outcome",
     "default_role",
+    "derived_from_form",
+    "derived_label",
+    "derived_values",
     "free_columns",
     "operational_choices",
     "outcome_from_form",
@@ -153,6 +158,7 @@ class FormValues:
     segments: tuple[str, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     operational: tuple[tuple[str, str | None], ...] = ()  # (column, touchpoint name; None in long format)
+    derived: tuple[Derived, ...] = ()  # columns computed on import, offered as segments, outcomes, operational
 
     def resolved_scale_columns(self) -> tuple[str, str] | None:
         """Return the (min, max) scale columns when both are picked, else None."""
@@ -169,24 +175,73 @@ def free_columns(columns: Sequence[str], values: FormValues) -> list[str]:
         used.update(row["column"] for row in values.wide_rows)
     else:
         used.update((values.touchpoint, values.score, *(values.resolved_scale_columns() or ())))
-    return [c for c in columns if c not in used]
+    return [c for c in columns if c not in used] + [d.name for d in values.derived if d.name not in columns]
 
 
-def operational_choices(profiles: Sequence[ColumnProfile], free: Sequence[str], taken: Iterable[str]) -> list[str]:
-    """Return the numeric free columns (half their cells numbers, or comma decimals) not taken by another role."""
+def operational_choices(profiles: Sequence[ColumnProfile], free: Sequence[str], taken: Iterable[str],
+                        derived: Sequence[Derived] = ()) -> list[str]:
+    """Return the numeric free columns (half their cells numbers, or comma decimals) not taken by another role,
+    then the numeric derived columns (days between two dates)."""
     skip = set(taken)
     numeric = [p.name for p in profiles if p.number_share >= 0.5 or p.comma_numbers]
+    numeric += [d.name for d in derived if d.numeric]
     return [c for c in numeric if c in free and c not in skip]
 
 
-def default_outcome(guess: Mapping, profiles: Sequence[ColumnProfile], column: str) -> Outcome:
+def default_outcome(guess: Mapping, profiles: Sequence[ColumnProfile], column: str,
+                    derived: Sequence[Derived] = ()) -> Outcome:
     """Return the outcome a column's widgets start from: the mapping's own, else a guess from the column.
 
-    Its scale is always set: the one offered should the user pick "a score on a scale".
+    Its scale is always set: the one offered should the user pick "a score on a scale". A derived band starts
+    as yes/no with its last label (the highest values) positive; a number of days as a value.
     """
+    own = {o.column: o for o in guess.outcomes}.get(column)
+    made = next((d for d in derived if d.name == column), None)
+    if made is not None:
+        default = own or (Outcome(column=column, kind="value", name=column) if made.numeric else Outcome(
+            column=column, kind="binary", name=column, positive=made.labels[-1:], negative=made.labels[:-1]))
+        return replace(default, scale=default.scale or DEFAULT_SCALE)
     profile = {p.name: p for p in profiles}[column]
-    default = {o.column: o for o in guess.outcomes}.get(column) or guess_outcome(profile)
+    default = own or guess_outcome(profile)
     return replace(default, scale=default.scale or guess_scale(profile)[0] or DEFAULT_SCALE)
+
+
+def derived_label(d: Derived) -> str:
+    """Return a derived column in words: "'Delivery': 'Delay days' up to 0 → on time, above → late"."""
+    if d.days_between is not None:
+        return f"'{d.name}': calendar days from the date in '{d.days_between[0]}' to the date in '{d.days_between[1]}'"
+    steps = [f"up to {codes_to_text([edge])} → {label}" for edge, label in zip(d.edges, d.labels, strict=False)]
+    return f"'{d.name}': '{d.band}' " + ", ".join([*steps, f"above → {d.labels[-1]}"])
+
+
+def derived_values(derived: Sequence[Derived], column: str) -> list[str] | None:
+    """Return the values a derived column can take (a band's labels), or None: read them from the file."""
+    made = next((d for d in derived if d.name == column), None)
+    if made is None:
+        return None
+    return list(made.labels)
+
+
+def derived_from_form(kind: str, name: str, *, dates: tuple[str | None, str | None] = (None, None),
+                      source: str | None = None, edges: str = "", labels: str = "") -> Derived:
+    """Return the derived column the Upload page's fields describe; raise MappingError saying what to fix.
+
+    kind: "days_between" (from the first date to the second) or "band" (`edges` typed as "0; 7", `labels`
+    as "on time; late; very late").
+    """
+    if kind == "days_between":
+        item: dict[str, Any] = {"name": name, "days_between": [c for c in dates if c]}
+    else:
+        numbers: list[Any] = []
+        for part in (p.strip() for p in edges.replace(",", ";").split(";")):
+            if part:
+                try:
+                    numbers.append(float(part))
+                except ValueError:
+                    numbers.append(part)
+        item = {"name": name, "band": source or "", "edges": numbers,
+                "labels": [p.strip() for p in labels.split(";") if p.strip()]}
+    return derived_from_json(item)
 
 
 def role_choices(kind: str) -> tuple[str | None, ...]:
@@ -245,4 +300,5 @@ def build_mapping(guess: Mapping, values: FormValues) -> Mapping:
         outcomes=tuple(values.outcomes),
         operational=tuple(Operational(column=column, name=column, touchpoint=touchpoint)
                           for column, touchpoint in values.operational),
+        derived=tuple(values.derived),
     )

@@ -212,11 +212,57 @@ if staged is not None:
                 format_func=lambda o: {None: "decided from the file", **maps.DATE_ORDERS}[o],
                 help="Day first or month first is decided from the whole column (a first number above 12 shows day "
                      "first); the check below says what was decided.")
+    # Derived columns (days between two dates, bands of a number): offered below as segments, outcomes, operational.
+    derived_key = f"{key}-derived"
+    if derived_key not in st.session_state:
+        st.session_state[derived_key] = [maps.derived_to_json(d) for d in guess.derived]
+    made: list[dict[str, object]] = st.session_state[derived_key]
+    with st.expander("Derived columns (optional: days between two dates, late vs on time…)", expanded=bool(made)):
+        for i, item in enumerate(made):
+            d1, d2 = st.columns([6, 1])
+            d1.caption(ui.escape_md(mapping_form.derived_label(maps.derived_from_json(item))))
+            if d2.button("Remove", key=f"{derived_key}-remove-{i}"):
+                made.pop(i)
+                st.rerun()
+        how = st.radio("Add", ["days_between", "band"], horizontal=True, key=f"{derived_key}-how",
+                       format_func=lambda k: {"days_between": "days between two dates",
+                                              "band": "a band of a number (e.g. late vs on time)"}[k])
+        firsts = sorted(columns, key=lambda c: proposal.kinds.get(c) != "date")  # date columns first
+        first = second = source = None
+        edges_text = labels_text = ""
+        if how == "days_between":
+            e1, e2, e3 = st.columns(3)
+            first = e1.selectbox("From the date in", firsts, key=f"{derived_key}-first")
+            second = e2.selectbox("to the date in", firsts, index=min(1, len(firsts) - 1), key=f"{derived_key}-second")
+            made_name = e3.text_input("Name", value="Days between", key=f"{derived_key}-days-name")
+        else:
+            numeric = [p.name for p in profiles if p.number_share >= 0.5] + [
+                str(x["name"]) for x in made if "days_between" in x]
+            e1, e2, e3, e4 = st.columns(4)
+            source = e1.selectbox("Band the numbers in", numeric, index=len(numeric) - 1 if numeric else None,
+                                  key=f"{derived_key}-source")
+            edges_text = e2.text_input("Edges", value="0", key=f"{derived_key}-edges",
+                                       help="e.g. 0 or 0; 7 — a value equal to an edge takes the label below it")
+            labels_text = e3.text_input("Labels (one more than the edges)", value="on time; late",
+                                        key=f"{derived_key}-labels")
+            made_name = e4.text_input("Name", value="Band", key=f"{derived_key}-band-name")
+        if st.button("Add the derived column", key=f"{derived_key}-add"):
+            try:
+                new = mapping_form.derived_from_form(how, made_name, dates=(first, second), source=source,
+                                                     edges=edges_text, labels=labels_text)
+            except CxError as exc:
+                st.warning(ui.escape_md(str(exc)))
+            else:
+                made.append(maps.derived_to_json(new))
+                st.rerun()
+    derived = tuple(maps.derived_from_json(x) for x in made)
+
     form = mapping_form.FormValues(
         format=fmt_choice, respondent=respondent, decimal=decimal, wide_rows=tuple(wide_rows), touchpoint=tp_col,
         score=score_col, scale_columns=scale_columns, scale_min=float(lo), scale_max=float(hi), not_applicable=na_text,
         per_touchpoint_rows=None if per_tp_rows is None else tuple(per_tp_rows), channel=channel, stage=stage_col,
         unit=unit, timestamp=timestamp, timestamp_format=ts_text, date_order=date_order, comment=comment,
+        derived=derived,
     )
     free = mapping_form.free_columns(columns, form)
     segments = st.multiselect("Segment columns (to slice by: class, region, persona…)", free,
@@ -229,7 +275,7 @@ if staged is not None:
                                            segments], key=f"{key}-outcomes")
     outcomes = []
     for column in outcome_cols:
-        default = mapping_form.default_outcome(guess, profiles, column)
+        default = mapping_form.default_outcome(guess, profiles, column, derived)
         shown = ui.escape_md(column)  # a column name from the file, inside widget labels
         k1, k2, k3 = st.columns([2, 2, 3])
         with k1:
@@ -240,7 +286,8 @@ if staged is not None:
                                                        "value": "a value (e.g. revenue)"}[k])
         values, positive, scale = [], [], None
         if kind == "binary":
-            values = ingest.distinct_values(con, staged, column, limit=50)
+            labels = mapping_form.derived_values(derived, column)
+            values = labels if labels is not None else ingest.distinct_values(con, staged, column, limit=50)
             with k2:
                 positive = st.multiselect(f"Positive value(s) of '{shown}'", values,
                                           default=[v for v in default.positive if v in values] or values[:1],
@@ -267,7 +314,7 @@ if staged is not None:
     operational = []
     with st.expander("Operational metrics (optional: wait time, delivery delay…)"):
         op_cols = st.multiselect("Numeric operational columns",
-                                 mapping_form.operational_choices(profiles, free, [*segments, *outcome_cols]),
+                                 mapping_form.operational_choices(profiles, free, [*segments, *outcome_cols], derived),
                                  default=[o.column for o in guess.operational], key=f"{key}-ops")
         names = [t.name for t in mapping_form.touchpoints_from_editor(wide_rows)]
         for column in op_cols:
@@ -281,6 +328,7 @@ if staged is not None:
                                                         operational=tuple(operational)))
     try:
         mapping.check()
+        mapping.check_columns(columns)  # e.g. a derived column named like a file column
     except CxError as exc:
         st.warning(ui.escape_md(str(exc)))
         st.stop()

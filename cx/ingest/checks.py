@@ -80,8 +80,9 @@ def _check_clean_names(m: Mapping) -> None:
 
 def date_columns(m: Mapping) -> tuple[str, ...]:
     """Return the file columns read by the date rule (`cx.dates`): the date column, unless it has a
-    `timestamp_format`."""
-    return tuple(c for c in (None if m.timestamp_format else m.timestamp,) if c is not None)
+    `timestamp_format`, and the dates of derived `days_between` columns."""
+    columns = [None if m.timestamp_format else m.timestamp, *(c for d in m.derived for c in d.days_between or ())]
+    return tuple(dict.fromkeys(c for c in columns if c is not None))
 
 
 def read_dates(con: Any, staged: Staged, m: Mapping) -> dict[str, DateReading]:
@@ -130,10 +131,17 @@ class CheckPlan:
     # -------------------------------------------------------------- helpers
 
     def v(self, column: str) -> str:
-        return "v" + self.staged.col(column)[1:]
+        """Return the typed text column of a file column (v1…) or of a derived column (dv1…)."""
+        index = self._derived_index(column)
+        return f"dv{index}" if index else "v" + self.staged.col(column)[1:]
 
     def n(self, column: str) -> str:
-        return "n" + self.staged.col(column)[1:]
+        """Return the typed number column of a file column (n1…) or of a derived column (dn1…)."""
+        index = self._derived_index(column)
+        return f"dn{index}" if index else "n" + self.staged.col(column)[1:]
+
+    def _derived_index(self, column: str) -> int:
+        return next((i for i, d in enumerate(self.m.derived, start=1) if d.name == column), 0)
 
     def _problem(self, kind: str, column: str | None, fix: str, cond: str, params: Sequence[Any] = (),
                  value: str | None = None, ok: tuple[str, Sequence[Any]] | None | bool = True) -> None:
@@ -153,7 +161,8 @@ class CheckPlan:
         Only the respondent id, the touchpoint and the scores reject a row; a date, outcome or operational
         cell that cannot be read costs the row nothing but that value (the report counts and lists them).
         """
-        self.empties.append((ProblemDef(len(self.empties) + 1, kind, column, fix, self.staged.col(column)), cond,
+        raw = self.staged.col(column) if column in self.staged.columns else None  # a derived column: no cell
+        self.empties.append((ProblemDef(len(self.empties) + 1, kind, column, fix, raw), cond,
                              list(params)))
 
     def _empty_flags(self) -> tuple[str, list[Any]]:
@@ -173,6 +182,7 @@ class CheckPlan:
         used = m.columns_used()
         numeric = {c for c in (m.score, *(t.column for t in m.touchpoints), *(o.column for o in m.operational),
                                *(m.scale_columns or ()), *(o.column for o in m.outcomes)) if c is not None}
+        numeric |= {d.band for d in m.derived if d.band is not None and m.derived_named(d.band) is None}
         # Trim what is compared or grouped; a long free text (comment) or a date is kept as read:
         # trimming millions of long cells costs more than the whole CSV parse. Names are made
         # single-line and NFC (cx.names); NUL characters leave ids and comments.
@@ -273,6 +283,50 @@ class CheckPlan:
             self._empty("not a number", op.column, "The row loads without this value. Operational values are "
                         "numbers (e.g. minutes): fix the cell.",
                         f"{self.v(op.column)} IS NOT NULL AND {self.n(op.column)} IS NULL")
+        self._derived_checks()
+
+    def _derived_checks(self) -> None:
+        """Leave a derived column empty, with the reason, where a date it reads or the number it bands cannot be
+        read (a date already read as the row's date is counted once, there)."""
+        m = self.m
+        counted = {m.timestamp} if m.timestamp and not m.timestamp_format else set()
+        for d in m.derived:
+            for c in d.days_between or ():
+                if c not in counted:
+                    counted.add(c)
+                    ts = date_from_fields_sql(self.v(c), self.f(c), self.dates[c].order)
+                    self._empty("unreadable date", c, f"'{d.name}' is left empty for this row (days between two "
+                                "dates need both). Dates are read when written as 2024-03-31, 31/03/2024, 31 March "
+                                "2024, March 31, 2024 or an Excel day number: fix the cell.",
+                                f"nullif(trim({self.v(c)}), '') IS NOT NULL AND {ts} IS NULL")
+            if d.band is not None and m.derived_named(d.band) is None and d.band not in counted:
+                counted.add(d.band)
+                self._empty("not a number", d.band, f"'{d.name}' is left empty for this row: a band reads a "
+                            "number. Fix the cell.", f"{self.v(d.band)} IS NOT NULL AND {self.n(d.band)} IS NULL")
+
+    def _derived_sql(self) -> tuple[str, list[Any]]:
+        """Return (", text AS dv1, number AS dn1, …", params): each derived column, from the typed file columns.
+
+        days_between: calendar days from the first date to the second (NULL when either is missing or cannot
+        be read); band: labels[i], i = how many edges lie strictly below the value (NULL stays NULL).
+        """
+        numbers: dict[str, str] = {}
+        parts: list[str] = []
+        params: list[Any] = []
+        for i, d in enumerate(self.m.derived, start=1):
+            if d.days_between is not None:
+                first, second = (f"CAST({date_from_fields_sql(self.v(c), self.f(c), self.dates[c].order)} AS DATE)"
+                                 for c in d.days_between)
+                days = f"date_diff('day', {first}, {second})"
+                numbers[d.name] = f"CAST({days} AS DOUBLE)"
+                parts.append(f"CAST({days} AS VARCHAR) AS dv{i}, {numbers[d.name]} AS dn{i}")
+                continue
+            value = numbers.get(d.band or "") or self.n(d.band or "")
+            steps = " ".join(f"WHEN {value} <= ? THEN ?" for _ in d.edges)
+            parts.append(f"CASE WHEN {value} IS NULL THEN NULL {steps} ELSE ? END AS dv{i}, NULL::DOUBLE AS dn{i}")
+            labels = [names.clean_name(label) or label for label in d.labels]
+            params += [x for edge, label in zip(d.edges, labels, strict=False) for x in (edge, label)] + [labels[-1]]
+        return "".join(f", {p}" for p in parts), params
 
     def _outcome_checks(self, o: Outcome) -> None:
         v, n = self.v(o.column), self.n(o.column)
@@ -397,6 +451,10 @@ class CheckPlan:
         base = self.base
         if only_rejected:
             base += f" WHERE rowid IN (SELECT cx_row - 1 FROM {self.verdicts} WHERE NOT cx_ok)"
+        derived, derived_params = self._derived_sql()
+        if derived:  # computed over the typed file columns, before anything reads them
+            base = f"SELECT *{derived} FROM ({base})"
+            params = derived_params + params
         head = "WITH base AS (" + base + "), "
         head += "typed AS (SELECT base.*" + "".join(f", {x}" for x in extra) + f" FROM base{join}), "
         respondent = (f"coalesce({self.v(m.respondent)}, '{ROW_WORD} ' || typed.cx_row)" if m.respondent

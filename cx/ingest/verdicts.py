@@ -232,7 +232,8 @@ def _emptied(con: duckdb.DuckDBPyConnection, plan: CheckPlan, examples: int) -> 
         if not count:
             continue
         cells = dict(con.execute(f"SELECT rowid + 1, {d.value_column} FROM {plan.staged.raw} "
-                                 "WHERE rowid + 1 IN (SELECT unnest(?::BIGINT[]))", [first]).fetchall())
+                                 "WHERE rowid + 1 IN (SELECT unnest(?::BIGINT[]))", [first]).fetchall()
+                     ) if d.value_column else {}
         found.append(Problem(kind=d.kind, column=d.column, rows=count, first_rows=tuple(first),
                              examples=tuple(str(cells.get(r) or "") for r in first), fix=d.fix))
     return tuple(found)
