@@ -19,6 +19,7 @@ pure: no DuckDB, no Streamlit.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,7 @@ __all__ = [
     "DERIVED_EXAMPLE",
     "FORMATS",
     "KNOWN_KEYS",
+    "MAX_SCALE",
     "NPS_SCALE",
     "OUTCOME_KINDS",
     "ROW_ROLES",
@@ -513,7 +515,7 @@ def from_dict(data: Any) -> Mapping:
                              for k, v in per_touchpoint_raw.items()),
         scale=_scale(data.get("scale"), "scale"),
         not_applicable=_codes(data.get("not_applicable"), "not_applicable"),
-        reversed=bool(data.get("reversed", False)),
+        reversed=_bool(data.get("reversed"), "reversed", ""),
         segments=tuple(_names(data, "segments")),
         outcomes=tuple(_outcome_from_json(o) for o in outcomes_raw),
         operational=tuple(_operational_from_json(o) for o in _list(data, "operational")),
@@ -522,7 +524,7 @@ def from_dict(data: Any) -> Mapping:
         timestamp=_column(data, "timestamp"), comment=_column(data, "comment"),
         timestamp_format=_column(data, "timestamp_format"),
         date_order=_column(data, "date_order"),
-        decimal=str(data.get("decimal", ".")),
+        decimal=_text_value(data.get("decimal"), "decimal", "", '","') or ".",
         delimiter=_delimiter(data.get("delimiter")),
         encoding=_column(data, "encoding"),
         header=header,
@@ -603,12 +605,54 @@ def _delimiter(value: Any) -> str | None:
     return value
 
 
+MAX_SCALE = 1e9  # a scale's bounds: beyond this no answer scale exists, and 10·(x − lo)/(hi − lo) loses every score
+
+
+def _json(value: Any) -> str:
+    """Return a value as JSON text, as the user wrote it (for messages)."""
+    try:
+        shown = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:59] + "…"
+
+
+def _bool(value: Any, key: str, where: str) -> bool:
+    """Return a JSON boolean; raise MappingError for anything else ("false" as text would read as true)."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    raise MappingError(f"{where}\"{key}\" is true or false (a JSON boolean, without quotes); got {_json(value)}: "
+                       f"write \"{key}\": true or \"{key}\": false.")
+
+
+def _text_value(value: Any, key: str, where: str, example: str) -> str | None:
+    """Return an optional text (None when absent or blank); raise MappingError for a list, object or number."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    raise MappingError(f"{where}\"{key}\" is a text, e.g. \"{key}\": {example}; got {_json(value)}.")
+
+
+def _known_keys(item: dict[str, Any], allowed: Sequence[str], where: str) -> None:
+    """Raise MappingError for keys of a nested object the parser does not read (x_… keys are kept as notes)."""
+    unknown = sorted(k for k in item if k not in allowed and not str(k).startswith("x_"))
+    if unknown:
+        raise MappingError(f"{where}has unknown keys {unknown}: remove them or check the spelling (it takes "
+                           f"{', '.join(allowed)}).")
+
+
 def _scale(value: Any, label: str) -> tuple[float, float] | None:
     if value is None:
         return None
     if (not isinstance(value, list | tuple) or len(value) != 2
             or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value)):
-        raise MappingError(f"\"{label}\" is a pair of numbers [lowest, highest], e.g. [1, 5]; got {value!r}.")
+        raise MappingError(f"\"{label}\" is a pair of numbers [lowest, highest], e.g. [1, 5]; got {_json(value)}.")
+    if any(abs(v) > MAX_SCALE for v in value):
+        raise MappingError(f"\"{label}\" {_json(value)} is no answer scale: its bounds are within ±{MAX_SCALE:,.0f} "
+                           "(e.g. [1, 5] or [0, 10]); a value such as revenue is an outcome of kind \"value\".")
     return (float(value[0]), float(value[1]))
 
 
@@ -625,14 +669,20 @@ def _codes(value: Any, label: str) -> tuple[Code, ...]:
     return tuple(codes)
 
 
-def _rule_from_json(value: Any, label: str) -> ScoreRule:
+RULE_KEYS = ("scale", "not_applicable", "reversed", "stage", "channel")
+
+
+def _rule_from_json(value: Any, label: str, allowed: Sequence[str] = RULE_KEYS) -> ScoreRule:
     if not isinstance(value, dict):
         raise MappingError(f"{label}: settings are an object such as {{\"scale\": [1, 5], \"not_applicable\": [0]}}.")
+    where = f"{label}: "
+    _known_keys(value, allowed, where)
     return ScoreRule(
         scale=_scale(value.get("scale"), f"{label} scale"),
         not_applicable=_codes(value.get("not_applicable"), f"{label} not_applicable"),
-        reversed=bool(value.get("reversed", False)),
-        stage=value.get("stage") or None, channel=value.get("channel") or None,
+        reversed=_bool(value.get("reversed"), "reversed", where),
+        stage=_text_value(value.get("stage"), "stage", where, '"interaction"'),
+        channel=_text_value(value.get("channel"), "channel", where, '"web"'),
     )
 
 
@@ -655,9 +705,10 @@ def _touchpoint_from_json(item: Any, position: int) -> TouchpointColumn:
     if isinstance(item, str) and item:
         return TouchpointColumn(column=item, name=item)
     if isinstance(item, dict) and isinstance(item.get("column"), str) and item["column"]:
-        name = item.get("name") or item["column"]
-        return TouchpointColumn(column=item["column"], name=str(name),
-                                rule=_rule_from_json(item, f"touchpoint column '{item['column']}'"))
+        label = f"touchpoint column '{item['column']}'"
+        name = _text_value(item.get("name"), "name", f"{label}: ", '"In-flight wifi"') or item["column"]
+        return TouchpointColumn(column=item["column"], name=name,
+                                rule=_rule_from_json(item, label, ("column", "name", *RULE_KEYS)))
     raise MappingError(f"\"touchpoints\" item {position} must be a column name or {{\"column\": ..., "
                        f"\"scale\": [1, 5]}}; got {item!r}.")
 
@@ -669,10 +720,14 @@ def _touchpoint_to_json(item: TouchpointColumn) -> str | dict[str, Any]:
     return {"column": item.column, **({"name": item.name} if item.name != item.column else {}), **settings}
 
 
-def _strings(value: Any) -> tuple[str, ...]:
+def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     values = value if isinstance(value, list) else [value]
+    for v in values:
+        if not isinstance(v, str | int | float | bool) or (isinstance(v, float) and not math.isfinite(v)):
+            raise MappingError(f"{where}\"{key}\" is a value or a list of values as written in the file, e.g. "
+                               f"\"{key}\": \"Yes\" or [\"Yes\", \"Y\"]; got {_json(value)}.")
     return tuple(_text(v) for v in values)
 
 
@@ -682,16 +737,23 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+OUTCOME_KEYS = ("column", "kind", "name", "positive", "negative", "scale", "role")
+
+
 def _outcome_from_json(item: Any) -> Outcome:
     if not isinstance(item, dict) or not isinstance(item.get("column"), str) or not item["column"]:
         raise MappingError("An outcome is {\"column\": ..., \"kind\": \"binary\" | \"nps\" | \"score\" | \"value\"}.")
-    kind = str(item.get("kind", "binary"))
+    where = f"outcome '{item['column']}': "
+    _known_keys(item, OUTCOME_KEYS, where)
+    kind = _text_value(item.get("kind"), "kind", where, '"binary"') or "binary"
     role = item.get("role")
     if role is not None and not isinstance(role, str):
-        raise MappingError(f"outcome '{item['column']}': \"role\" is \"churn\" or \"revenue\", not {role!r}.")
+        raise MappingError(f"{where}\"role\" is \"churn\" or \"revenue\", not {_json(role)}.")
     return Outcome(
-        column=item["column"], kind=kind, name=str(item.get("name") or item["column"]),
-        positive=_strings(item.get("positive")), negative=_strings(item.get("negative")),
+        column=item["column"], kind=kind,
+        name=_text_value(item.get("name"), "name", where, '"Likelihood to recommend"') or item["column"],
+        positive=_strings(item.get("positive"), "positive", where),
+        negative=_strings(item.get("negative"), "negative", where),
         scale=_scale(item.get("scale"), f"outcome '{item['column']}' scale"), role=role or None,
     )
 
@@ -729,8 +791,11 @@ def _operational_from_json(item: Any) -> Operational:
     if isinstance(item, str) and item:
         return Operational(column=item, name=item)
     if isinstance(item, dict) and isinstance(item.get("column"), str) and item["column"]:
-        return Operational(column=item["column"], name=str(item.get("name") or item["column"]),
-                           touchpoint=item.get("touchpoint") or None)
+        where = f"operational column '{item['column']}': "
+        _known_keys(item, ("column", "name", "touchpoint"), where)
+        return Operational(column=item["column"],
+                           name=_text_value(item.get("name"), "name", where, '"Wait (minutes)"') or item["column"],
+                           touchpoint=_text_value(item.get("touchpoint"), "touchpoint", where, '"Check-in"'))
     raise MappingError("An operational column is a name or {\"column\": ..., \"touchpoint\": ...}.")
 
 
