@@ -8,12 +8,13 @@ tested without Streamlit. Editor rows are plain dicts keyed by the editor's colu
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Mapping as Mapping_
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
-from cx.guesses import ColumnProfile, guess_outcome, guess_scale
+from cx.guesses import ColumnProfile, guess_outcome, guess_scale, words
 from cx.mapping import (
     ROW_ROLES,
     Derived,
@@ -30,6 +31,7 @@ from cx.models import ROLE_KINDS
 
 __all__ = [
     "BINARY_NEGATIVES_UP_TO",
+    "ROLE_KINDS_FIRST",
     "DEFAULT_SCALE",
     "PER_TOUCHPOINT_COLUMNS",
     "ROLE_LABELS",
@@ -37,8 +39,10 @@ __all__ = [
     "EditorRow",
     "FormValues",
     "build_mapping",
+    "column_label",
     "default_outcome",
     "default_role",
+    "default_touchpoint",
     "derived_from_form",
     "derived_label",
     "derived_values",
@@ -46,6 +50,7 @@ __all__ = [
     "operational_choices",
     "outcome_from_form",
     "per_touchpoint_editor_rows",
+    "pick_options",
     "role_choices",
     "rules_from_editor",
     "touchpoints_from_editor",
@@ -204,6 +209,37 @@ def default_outcome(guess: Mapping, profiles: Sequence[ColumnProfile], column: s
     profile = {p.name: p for p in profiles}[column]
     default = own or guess_outcome(profile)
     return replace(default, scale=default.scale or guess_scale(profile)[0] or DEFAULT_SCALE)
+
+
+# For each pick list of the Upload page, the kinds of column (cx.guesses.KINDS) offered first.
+ROLE_KINDS_FIRST: dict[str, tuple[str, ...]] = {
+    "respondent": ("id",), "timestamp": ("date",), "comment": ("long text", "text"),
+    "channel": ("category", "flag"), "stage": ("category", "flag"), "unit": ("category", "text"),
+    "touchpoint": ("category", "text"), "score": ("rating",), "scale-min": ("count", "number", "rating"),
+    "scale-max": ("count", "number", "rating"),
+}
+
+
+def pick_options(columns: Sequence[str], kinds: Mapping_[str, str], role: str) -> list[str]:
+    """Return a pick list's columns, those of the kinds the role takes first (each group in file order)."""
+    first = ROLE_KINDS_FIRST.get(role, ())
+    return [c for c in columns if kinds.get(c) in first] + [c for c in columns if kinds.get(c) not in first]
+
+
+def column_label(column: str, kinds: Mapping_[str, str]) -> str:
+    """Return a column as pick lists show it: its name and what it holds ("content · long text")."""
+    kind = kinds.get(column, "derived")
+    return f"{column} · {kind}"
+
+
+def default_touchpoint(column: str, touchpoints: Sequence[str]) -> str | None:
+    """Return the touchpoint an operational column most likely belongs to: the one sharing most words with its
+    name ("Departure Delay in Minutes" → "Departure/Arrival time convenient"), else None (the user picks)."""
+    ignored = {"in", "of", "the", "a", "to", "and", "minutes", "days", "hours", "time", "number", "rate", "service"}
+    mine = set(words(column)) - ignored
+    scored = [(len(mine & (set(words(t)) - ignored)), -i, t) for i, t in enumerate(touchpoints)]
+    best = max(scored, default=(0, 0, None))
+    return best[2] if best[0] > 0 else None
 
 
 def derived_label(d: Derived) -> str:

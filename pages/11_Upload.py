@@ -86,7 +86,8 @@ if staged is not None:
     proposal = ingest.propose(con, staged, profiles)
     fmt = staged.fmt
     facts = [*fmt.facts(), ("Rows read", f"{staged.rows_read:,}")]
-    st.dataframe(pd.DataFrame(facts, columns=["detected", "value"]), hide_index=True, width="content")
+    st.dataframe(pd.DataFrame(facts, columns=["detected", "value"]), hide_index=True, width="stretch",
+                 column_config={"value": st.column_config.TextColumn(width="large")})
     for note in [*fmt.notes, *staged.notes]:
         st.info(ui.escape_md(note))
     st.caption(f"First rows of {ui.escape_md(staged.source)}, as read (text exactly as in the file):")
@@ -96,7 +97,8 @@ if staged is not None:
             "column": p.name, "type": p.type_label, "read as": proposal.kinds.get(p.name, ""), "filled": p.filled,
             "distinct (approx.)": p.distinct,
             "min": p.lo, "max": p.hi, "most frequent": " | ".join(p.top[:5]),
-        } for p in profiles]), hide_index=True, width="stretch")
+        } for p in profiles]), hide_index=True, width="stretch",
+            column_config={"most frequent": st.column_config.TextColumn(width="large")})
         st.caption(f"From the first {min(staged.rows_parsed, ingest.PROFILE_ROWS):,} rows.")
 
     # -------------------------------------------------------------- 2. mapping
@@ -111,10 +113,14 @@ if staged is not None:
     columns = list(staged.columns)
     key = f"{token}-{mapping_file.file_id if mapping_file else 'guess'}"
 
+    def shown_column(column: str) -> str:
+        return column if column == NONE else mapping_form.column_label(column, proposal.kinds)
+
     def pick(label: str, current: str | None, role: str, *, help: str | None = None) -> str | None:
-        options = [NONE, *columns]
+        # The columns of the kind the role takes come first, each with what it holds: no typing to find one.
+        options = [NONE, *mapping_form.pick_options(columns, proposal.kinds, role)]
         index = options.index(current) if current in options else 0
-        chosen = st.selectbox(label, options, index=index, key=f"{key}-{role}", help=help)
+        chosen = st.selectbox(label, options, index=index, key=f"{key}-{role}", help=help, format_func=shown_column)
         return None if chosen == NONE else chosen
 
     fmt_choice = st.radio(
@@ -138,7 +144,7 @@ if staged is not None:
     if fmt_choice == "wide":
         default_tps = [t.column for t in guess.touchpoints if t.column in columns] if guess.format == "wide" else []
         chosen = st.multiselect("Touchpoint columns (one score column per touchpoint)", columns, default=default_tps,
-                                key=f"{key}-touchpoints")
+                                key=f"{key}-touchpoints", format_func=shown_column)
         st.caption("Scale and not-applicable codes per touchpoint column (detected from the data: confirm them). "
                    "Not-applicable answers load without a score; they are not rejected.")
         edited = st.data_editor(
@@ -266,13 +272,14 @@ if staged is not None:
     )
     free = mapping_form.free_columns(columns, form)
     segments = st.multiselect("Segment columns (to slice by: class, region, persona…)", free,
-                              default=[s for s in guess.segments if s in free], key=f"{key}-segments")
+                              default=[s for s in guess.segments if s in free], key=f"{key}-segments",
+                              format_func=shown_column)
 
     st.markdown("**Outcomes per respondent** (a 0–10 recommend score, an overall score, or yes/no; mark the "
                 "churned yes/no as churn and a revenue per customer as revenue)")
     outcome_cols = st.multiselect("Outcome columns", [c for c in free if c not in segments],
                                   default=[o.column for o in guess.outcomes if o.column in free and o.column not in
-                                           segments], key=f"{key}-outcomes")
+                                           segments], key=f"{key}-outcomes", format_func=shown_column)
     outcomes = []
     for column in outcome_cols:
         default = mapping_form.default_outcome(guess, profiles, column, derived)
@@ -312,16 +319,21 @@ if staged is not None:
                                                        role=role))
 
     operational = []
-    with st.expander("Operational metrics (optional: wait time, delivery delay…)"):
+    # Open while any is chosen, so picking one (a rerun) does not fold the list away.
+    with st.expander("Operational metrics (optional: wait time, delivery delay…)",
+                     expanded=bool(st.session_state.get(f"{key}-ops") or guess.operational)):
         op_cols = st.multiselect("Numeric operational columns",
                                  mapping_form.operational_choices(profiles, free, [*segments, *outcome_cols], derived),
-                                 default=[o.column for o in guess.operational], key=f"{key}-ops")
+                                 default=[o.column for o in guess.operational], key=f"{key}-ops",
+                                 format_func=shown_column)
         names = [t.name for t in mapping_form.touchpoints_from_editor(wide_rows)]
         for column in op_cols:
             tp = None
             if fmt_choice == "wide":
-                tp = st.selectbox(f"'{ui.escape_md(column)}' belongs to touchpoint", names or [column],
-                                  key=f"{key}-optp-{column}")
+                proposed = mapping_form.default_touchpoint(column, names)
+                tp = st.selectbox(f"'{ui.escape_md(column)}' belongs to touchpoint", names,
+                                  index=names.index(proposed) if proposed in names else None,
+                                  placeholder="choose its touchpoint", key=f"{key}-optp-{column}")
             operational.append((column, tp))
 
     mapping = mapping_form.build_mapping(guess, replace(form, segments=tuple(segments), outcomes=tuple(outcomes),
@@ -425,10 +437,12 @@ else:
             st.caption("No mapping stored (generated data).")
     with d2:
         victim = st.selectbox("Delete a data set", table["dataset"].tolist(), key="datasets_delete_pick")
-        sure = st.checkbox(f"Yes, delete '{ui.escape_md(victim)}' and all its answers", key="datasets_delete_confirm")
+        # One confirmation per data set: after a delete, the next one's box starts unticked.
+        confirm_key = f"datasets_delete_confirm-{victim}"
+        sure = st.checkbox(f"Yes, delete '{ui.escape_md(victim)}' and all its answers", key=confirm_key)
         if st.button("Delete", disabled=not sure, key="datasets_delete"):
             ui.run_safely(lambda: store.delete_dataset(con, victim), "Could not delete")
-            st.session_state.pop("datasets_delete_confirm", None)
+            st.session_state.pop(confirm_key, None)
             if st.session_state.get(ui.DATASET_KEY) == victim:
                 st.session_state.pop(ui.DATASET_KEY, None)
             st.toast(f"Deleted '{ui.escape_md(victim)}'.")

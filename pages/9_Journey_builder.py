@@ -243,7 +243,8 @@ for message in check.warnings:
     st.warning(ui.escape_md(message), icon="⚠️")
 dirty = builder.is_dirty(con, draft, origin)
 save_col, state_col = st.columns([1, 3], vertical_alignment="center")
-state_col.caption("● Unsaved changes" if dirty else "All changes saved.")
+saved = origin is not None and origin in store.journey_names(con)
+state_col.caption("● Unsaved changes" if dirty else "All changes saved." if saved else "A new journey: not saved yet.")
 if save_col.button("Save journey", type="primary", disabled=not dirty):
     if not check.ok:
         for message in check.errors:

@@ -427,6 +427,14 @@ def test_page_table_edits_are_saved(db: Path) -> None:
     assert (first["assessment"], first["owner"], first["target"]) == (8.0, "Product team", 7.5)
 
 
+def test_a_new_unsaved_journey_never_says_all_changes_saved(db: Path) -> None:
+    at = _page()
+    at.selectbox(key="builder_pick").set_value("➕ New journey")
+    _ok(at.run())
+    captions = [c.value for c in at.caption]
+    assert "A new journey: not saved yet." in captions and "All changes saved." not in captions
+
+
 def test_page_creates_a_journey_from_the_data_set_inventory(db: Path) -> None:
     at = _page()
     at.selectbox(key="builder_pick").set_value("➕ New journey")

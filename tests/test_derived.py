@@ -239,7 +239,7 @@ def test_the_upload_page_derives_late_vs_on_time(upload: AppTest, tmp_path: Path
     captions = [c.value for c in upload.caption]
     assert any("calendar days from the date in" in c for c in captions)
     segments = _by_label(upload.multiselect, "Segment columns (to slice by: class, region, persona…)")
-    assert "Delivery" in segments.options and "Delay days" in segments.options
+    assert "Delivery · derived" in segments.options and "Delay days · derived" in segments.options
     segments.set_value(["Delivery"]).run()
     next(b for b in upload.button if b.label.startswith("Import 6 rows")).click().run()
     assert not upload.exception

@@ -128,10 +128,45 @@ def test_delete_needs_confirmation(app: AppTest) -> None:
     _button(app, "Import").click().run()
     delete = next(b for b in app.button if b.key == "datasets_delete")
     assert delete.disabled
-    app.checkbox(key="datasets_delete_confirm").check().run()
+    app.checkbox(key="datasets_delete_confirm-survey").check().run()
     next(b for b in app.button if b.key == "datasets_delete").click().run()
     _ok(app)
     assert "No data set yet." in [i.value for i in app.info]
+
+
+def test_after_a_delete_the_next_confirmation_starts_unticked(app: AppTest) -> None:
+    _upload(app, SURVEY)
+    _button(app, "Import").click().run()
+    _upload(app, SURVEY, name="second.csv")
+    _button(app, "Import").click().run()
+    _ok(app)
+    app.selectbox(key="datasets_delete_pick").set_value("survey").run()
+    app.checkbox(key="datasets_delete_confirm-survey").check().run()
+    next(b for b in app.button if b.key == "datasets_delete").click().run()
+    _ok(app)
+    box = next(c for c in app.checkbox if c.label.startswith("Yes, delete"))
+    assert "second" in box.label and box.value is False
+    assert next(b for b in app.button if b.key == "datasets_delete").disabled
+
+
+def test_pick_lists_put_the_likely_columns_first_with_what_they_hold(app: AppTest) -> None:
+    _upload(app, SURVEY)
+    comment = next(s for s in app.selectbox if s.label == "Comment")
+    assert comment.options[:2] == ["(none)", "comment · text"]  # the text columns before the numbers
+    assert "Seat comfort · rating" in app.multiselect[0].options
+
+
+def test_an_operational_column_proposes_its_touchpoint_by_name(app: AppTest) -> None:
+    data = b"id,Check-in,Boarding,Check-in wait,Taxi time\n1,4,5,12,13\n2,3,4,30,18\n3,5,5,5,22\n"
+    _upload(app, data)
+    ops = next(m for m in app.multiselect if m.label == "Numeric operational columns")
+    ops.set_value(["Check-in wait", "Taxi time"]).run()
+    _ok(app)
+    assert next(s for s in app.selectbox if s.label.startswith("'Check-in wait'")).value == "Check-in"
+    taxi = next(s for s in app.selectbox if s.label.startswith("'Taxi time'"))
+    assert taxi.value is None  # no touchpoint shares a word with it: the user picks, nothing defaults to the first
+    assert any("needs a 'touchpoint'" in w.value for w in app.warning)
+    assert next(e for e in app.expander if e.label.startswith("Operational metrics")).proto.expanded
 
 
 def test_hostile_file_names_columns_and_names_are_shown_literally(app: AppTest) -> None:

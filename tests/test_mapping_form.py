@@ -276,3 +276,28 @@ def test_switching_a_wide_guess_to_long_clears_the_wide_parts() -> None:
     assert (built.touchpoints, built.scale_columns, built.scale, built.not_applicable, built.per_touchpoint) == (
         (), None, (0.0, 10.0), (), ())
     assert (built.outcomes, built.segments) == ((), ())
+
+
+# ---------------------------------------------------------------------- pick lists
+
+
+def test_pick_lists_put_the_kinds_a_role_takes_first() -> None:
+    kinds = {"id": "id", "Seat": "rating", "when": "date", "body": "long text", "plan": "category"}
+    columns = list(kinds)
+    assert form.pick_options(columns, kinds, "timestamp") == ["when", "id", "Seat", "body", "plan"]
+    assert form.pick_options(columns, kinds, "comment") == ["body", "id", "Seat", "when", "plan"]
+    assert form.pick_options(columns, kinds, "unknown role") == columns
+    assert form.column_label("body", kinds) == "body · long text"
+    assert form.column_label("Delay days", kinds) == "Delay days · derived"
+
+
+@pytest.mark.parametrize(("column", "expected"), [
+    ("Departure Delay in Minutes", "Departure/Arrival time convenient"),
+    ("Arrival Delay in Minutes", "Departure/Arrival time convenient"),
+    ("Check-in wait", "Check-in"),
+    ("Taxi minutes", None),  # no word in common: nothing is proposed (never the first touchpoint by default)
+    ("wifi speed", "Inflight wifi service"),
+])
+def test_an_operational_column_proposes_the_touchpoint_sharing_its_words(column: str, expected: str | None) -> None:
+    touchpoints = ["Inflight wifi service", "Departure/Arrival time convenient", "Online boarding", "Check-in"]
+    assert form.default_touchpoint(column, touchpoints) == expected
