@@ -9,9 +9,10 @@ from cx.guesses import ColumnProfile
 from cx.ingest.number_rule import decimal_comma_sql, number_sql
 from cx.ingest.staging import Staged, preview
 
-__all__ = ["NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile"]
+__all__ = ["MAX_UNIQUE_CHECKS", "NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile"]
 
 PROFILE_ROWS = 200_000
+MAX_UNIQUE_CHECKS = 20  # columns whose values are counted exactly to find a unique one (the respondent)
 NA_TOKENS = ("n/a", "na", "n.a.", "not applicable", "-", "–", "?", "dk", "don't know", "none", "null", "#n/a")
 
 
@@ -37,8 +38,11 @@ def profile(con: duckdb.DuckDBPyConnection, staged: Staged, *, rows: int = PROFI
     ).fetchall()[0]
     total = int(row[0])
     samples = preview(con, staged, 200)
-    unique = _unique_columns(con, staged, [i for i in range(width) if row[1 + 12 * i] and
-                                           row[7 + 12 * i] >= 0.9 * row[1 + 12 * i]], rows)
+    # Respondent candidates: nearly all values different (approximately), whole numbers or short texts; an exact
+    # count for the first MAX_UNIQUE_CHECKS of them only, so a file of thousands of columns costs no more.
+    candidates = [i for i in range(width) if row[1 + 12 * i] and row[7 + 12 * i] >= 0.9 * row[1 + 12 * i]
+                  and row[4 + 12 * i] == row[2 + 12 * i] and row[8 + 12 * i] <= 64]
+    unique = _unique_columns(con, staged, candidates[:MAX_UNIQUE_CHECKS], rows)
     profiles = []
     for i, name in enumerate(staged.columns):
         vals = row[1 + 12 * i: 1 + 12 * (i + 1)]
