@@ -68,6 +68,19 @@ def app_test_on(db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
 
 
 @pytest.fixture
+def upload_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """Return an AppTest on the Upload page of an empty database (nothing seeded: only what the test imports)."""
+    path = tmp_path / "cx.duckdb"
+    con = store.connect(path)
+    store.set_setting(con, "seeded_at", "test")
+    con.close()
+    with app_test_on(path, monkeypatch) as at:
+        at.run()
+        at.switch_page("pages/11_Upload.py").run()
+        yield at
+
+
+@pytest.fixture
 def app(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """Return an AppTest of the home page on the seeded database, with Streamlit's caches cleared."""
     with app_test_on(seeded_db, monkeypatch) as at:

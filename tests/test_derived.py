@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -200,21 +199,8 @@ def test_the_form_builds_derived_columns_and_says_what_is_wrong() -> None:
 
 
 @pytest.fixture
-def upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    path = tmp_path / "cx.duckdb"
-    con = store.connect(path)
-    store.set_setting(con, "seeded_at", "test")
-    con.close()
-    monkeypatch.setenv("CX_DB", str(path))
-    monkeypatch.chdir(ROOT)
-    import streamlit as st
-
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/11_Upload.py").run()
-    yield at
-    st.cache_resource.clear()
+def upload(upload_page: AppTest) -> AppTest:
+    return upload_page
 
 
 def _by_label(elements: Any, label: str) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,21 +21,8 @@ SURVEY = b"""id,Class,Seat comfort,Online boarding,satisfaction,comment
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    path = tmp_path / "cx.duckdb"
-    con = store.connect(path)
-    store.set_setting(con, "seeded_at", "test")  # an empty database: only what the test imports
-    con.close()
-    monkeypatch.setenv("CX_DB", str(path))
-    monkeypatch.chdir(ROOT)
-    import streamlit as st
-
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
-    yield at
-    st.cache_resource.clear()
+def app(upload_page: AppTest) -> AppTest:
+    return upload_page
 
 
 def _ok(at: AppTest) -> None:

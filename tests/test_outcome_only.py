@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,21 +75,8 @@ def test_churn_by_segment_with_intervals(tmp_path: Path, capsys: pytest.CaptureF
 
 
 @pytest.fixture
-def upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    path = tmp_path / "cx.duckdb"
-    con = store.connect(path)
-    store.set_setting(con, "seeded_at", "test")
-    con.close()
-    monkeypatch.setenv("CX_DB", str(path))
-    monkeypatch.chdir(ROOT)
-    import streamlit as st
-
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/11_Upload.py").run()
-    yield at
-    st.cache_resource.clear()
+def upload(upload_page: AppTest) -> AppTest:
+    return upload_page
 
 
 def test_the_upload_page_imports_a_churn_file_as_outcome_only(upload: AppTest) -> None:
