@@ -222,6 +222,58 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE outcomes SET role = 'churn' WHERE kind = 'binary' AND contains(lower(outcome), 'churn');
     UPDATE outcomes SET role = 'revenue' WHERE kind = 'value' AND contains(lower(outcome), 'revenue');
     """,
+    # 4: feedback collected at the touchpoint (survey links) and alerts when a touchpoint drops.
+    #    A link is stored by the SHA-256 of its token, never the token itself: the database alone
+    #    cannot answer a survey. A send is keyed (link, sender): a single-use link has the one sender
+    #    '' so a second Send, even a concurrent one, breaks the key and stores nothing; a shared link
+    #    has one sender per browser.
+    """
+    CREATE TABLE survey_links (
+        token_hash VARCHAR PRIMARY KEY,
+        dataset VARCHAR NOT NULL,
+        touchpoint VARCHAR NOT NULL,
+        shared BOOLEAN NOT NULL,
+        scale_min DOUBLE NOT NULL,
+        scale_max DOUBLE NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP
+    );
+    CREATE TABLE survey_sends (
+        token_hash VARCHAR NOT NULL,
+        sender VARCHAR NOT NULL,
+        respondent VARCHAR NOT NULL,
+        sent_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (token_hash, sender)
+    );
+    CREATE SEQUENCE alert_rule_ids START 1;
+    CREATE TABLE alert_rules (
+        rule_id INTEGER PRIMARY KEY DEFAULT nextval('alert_rule_ids'),
+        dataset VARCHAR NOT NULL,
+        touchpoint VARCHAR,
+        outcome VARCHAR,
+        kind VARCHAR NOT NULL,
+        threshold DOUBLE NOT NULL,
+        last_n INTEGER,
+        webhook VARCHAR,
+        firing BOOLEAN NOT NULL DEFAULT false,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE SEQUENCE alert_ids START 1;
+    CREATE TABLE alerts (
+        alert_id INTEGER PRIMARY KEY DEFAULT nextval('alert_ids'),
+        rule_id INTEGER NOT NULL,
+        dataset VARCHAR NOT NULL,
+        touchpoint VARCHAR,
+        outcome VARCHAR,
+        value DOUBLE,
+        n INTEGER NOT NULL,
+        fired_at TIMESTAMP NOT NULL,
+        webhook_status VARCHAR,
+        webhook_attempts INTEGER NOT NULL DEFAULT 0,
+        webhook_error VARCHAR,
+        action_id INTEGER
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -481,7 +533,8 @@ def delete_dataset(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 CX_TABLES: tuple[str, ...] = ("datasets", "responses", "segments", "outcomes", "operational", "journeys",
-                              "journey_steps", "assessments", "workshops", "workshop_votes", "actions")
+                              "journey_steps", "assessments", "workshops", "workshop_votes", "actions",
+                              "survey_links", "survey_sends", "alert_rules", "alerts")
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
