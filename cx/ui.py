@@ -6,16 +6,15 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from cx import exports, formats, metrics, seed, store
+from cx import data_folder, exports, formats, metrics, seed, store
 from cx import mapping as maps
 from cx.comments_themes import DEFAULT_K, Themes
 from cx.engines import ENGINES, Engine, source_engine, store_engine
@@ -147,7 +146,9 @@ def engine() -> Engine:
 
 def engine_caption() -> None:
     """State on the page which engine and source its numbers come from."""
-    st.caption(f"Computed on {engine().label}")
+    used = engine()
+    shown = used if used.source == "store" else replace(used, source=data_folder.shown_path(used.source))
+    st.caption(f"Computed on {shown.label}")
 
 
 def dataset_names(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -332,23 +333,29 @@ def sidebar_settings() -> int:
     """Draw the shared sidebar settings; return the minimum n for reliable scores."""
     with st.sidebar:
         st.caption("Settings")
-        # Only the configured file and databases in data/ can be picked: a browser user must not be
-        # able to open or create files elsewhere on the server.
+        # Only the configured file and databases in the data folder can be picked; a new one only when
+        # CX_MAX_DATABASES allows it (cx.data_folder): a browser user must not reach files elsewhere.
         default = str(store.default_db_path())
-        others = sorted(str(p) for p in (store.REPO_ROOT / "data").glob("*.duckdb") if str(p) != default)
+        others = [str(p) for p in data_folder.databases() if str(p) != default]
         choices = [default, *others]
         current = st.session_state.get(DB_KEY, default)
         picked = st.selectbox(
             "Database", choices, index=choices.index(current) if current in choices else 0,
             format_func=dataset_path_label, key="cx_db_input",
-            help="The embedded DuckDB file: $CX_DB or data/cx.duckdb, or another .duckdb file in data/.",
+            help="The embedded DuckDB file: $CX_DB or data/cx.duckdb, or another .duckdb file in the data folder.",
         )
-        new_name = st.text_input("New database in data/", key="cx_db_new", placeholder="e.g. workshop-march",
-                                 help="Letters, digits, - and _ only; created (with the sample data) on first use.")
-        if new_name.strip():
-            clean = "".join(ch for ch in new_name.strip() if ch.isalnum() or ch in "-_")[:60]
-            if clean:
-                picked = str(store.REPO_ROOT / "data" / f"{clean}.duckdb")
+        if data_folder.max_databases() == 0:
+            st.caption(f"Creating databases from the browser is off ({data_folder.MAX_DATABASES_ENV}).")
+        elif new_name := st.text_input(
+                "New database in the data folder", key="cx_db_new", placeholder="e.g. workshop-march",
+                help=f"Letters, digits, - and _ only (at most {data_folder.NAME_MAX}); created (with the sample "
+                     "data) on first use.").strip():
+            try:
+                picked = str(data_folder.new_database(new_name))
+            except CxError as exc:
+                st.error(escape_md(str(exc)))
+            else:
+                st.caption(f"Using {escape_md(dataset_path_label(picked))}")
         st.session_state[DB_KEY] = picked
         # Widget state is dropped when the user changes page; keep the value under our own key.
         st.session_state.setdefault(MIN_N_KEY, int(os.environ.get("CX_MIN_N", DEFAULT_MIN_N)))
@@ -358,17 +365,35 @@ def sidebar_settings() -> int:
             help="Scores with fewer answers are flagged as unreliable and never called weak.",
         )
         with st.expander("Feedback source"):
-            source = st.text_input(
-                "Parquet directory (empty: the cx store)", value=source_setting()[1] or "",
-                help="A directory written by `python -m cx export`; journeys stay in the store.",
+            current_source = source_setting()[1]
+            typed = st.text_input(
+                "Parquet folder in the data folder (empty: the cx store)",
+                value="" if current_source is None else data_folder.shown_path(current_source),
+                help="A folder written by `python -m cx export`, as a path inside the data folder; journeys stay "
+                     "in the store.",
             ).strip()
-            st.session_state[SOURCE_KEY] = source or None
+            st.session_state[SOURCE_KEY] = _typed_source(typed)
             current = st.session_state.get(ENGINE_KEY, os.environ.get("CX_ENGINE", "duckdb"))
             st.session_state[ENGINE_KEY] = st.radio(
                 "Engine", ENGINES, index=ENGINES.index(current) if current in ENGINES else 0, horizontal=True,
-                disabled=not source, help="Spark uses CX_SPARK_MASTER / CX_SPARK_REMOTE / CX_SPARK_CONF.",
+                disabled=st.session_state[SOURCE_KEY] is None,
+                help="Spark uses CX_SPARK_MASTER / CX_SPARK_REMOTE / CX_SPARK_CONF.",
             )
     return int(min_n)
+
+
+def _typed_source(typed: str) -> str | None:
+    # The operator's CX_SOURCE may lie anywhere; what a browser user types must be inside the data folder.
+    configured = os.environ.get("CX_SOURCE", "").strip()
+    if not typed:
+        return None
+    if configured and typed == data_folder.shown_path(configured):
+        return configured
+    try:
+        return str(data_folder.source_folder(typed))
+    except CxError as exc:
+        st.error(escape_md(str(exc)))
+        return None
 
 
 def query_choice(label: str, options: list[str], param: str, *, help: str | None = None) -> str | None:
@@ -384,12 +409,8 @@ def query_choice(label: str, options: list[str], param: str, *, help: str | None
 
 
 def dataset_path_label(path: str) -> str:
-    """Return a short form of a database path for captions."""
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(p)
+    """Return a database path as browser users see it: relative to the data folder (cx.data_folder)."""
+    return data_folder.shown_path(path)
 
 
 DATASET_KEY = "cx_dataset"
