@@ -104,6 +104,16 @@ def cmd_workshops(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_survey_links(args: argparse.Namespace) -> int:
+    from cx import survey
+
+    con = seed.open_store(args.db)
+    links = survey.create_links(con, args.dataset, args.touchpoint, count=args.count, shared=args.shared,
+                                expires_days=args.expires, base_url=args.base_url)
+    _print({"links": [link.as_dict() for link in links]}, args.json, [link.url for link in links])
+    return 0
+
+
 def cmd_datasets(args: argparse.Namespace) -> int:
     con = seed.open_store(args.db)
     frame = store.datasets(con).drop(columns=["mapping"])
@@ -477,6 +487,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("workshops", "List workshops with their status, participants and votes.")
     p.add_argument("--journey", help="only this journey's workshops")
     p.set_defaults(run=cmd_workshops)
+    from cx import survey
+
+    p = command("survey-links", "Create survey links asking about a touchpoint; answers land in the data set at once.")
+    p.add_argument("--dataset", required=True, help="data set the answers go to (created as a live data set if new)")
+    p.add_argument("--touchpoint", required=True, help="the touchpoint asked about, e.g. 'Checkout'")
+    p.add_argument("--count", type=int, default=1, help=f"how many links (default 1, at most {survey.MAX_LINKS:,})")
+    p.add_argument("--shared", action="store_true",
+                   help="shared links (a poster's QR code: one answer per browser) instead of single-use ones")
+    p.add_argument("--base-url", default=survey.DEFAULT_BASE_URL,
+                   help=f"the address the app is reached at (default {survey.DEFAULT_BASE_URL})")
+    p.add_argument("--expires", type=float, default=float(survey.DEFAULT_EXPIRY_DAYS),
+                   help=f"days until the links expire (default {survey.DEFAULT_EXPIRY_DAYS}, more than 0)")
+    p.set_defaults(run=cmd_survey_links)
     p = command("ingest", "Import a CSV/TSV/Excel/Parquet file as a named data set, with a mapping JSON.")
     p.add_argument("file", help="the file to import")
     p.add_argument("--mapping", required=True, help="mapping JSON (download one from the Upload page)")
