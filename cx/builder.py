@@ -59,6 +59,7 @@ __all__ = [
     "save_draft",
     "set_fields",
     "unknown_touchpoints",
+    "workshop_conflict",
 ]
 
 
@@ -262,9 +263,22 @@ def check_draft(con: duckdb.DuckDBPyConnection, draft: Mapping[str, Any], *, ori
     taken = bool(name) and name != original and name in store.journey_names(con)
     if taken:
         errors.append(f"A journey named '{name}' already exists: pick another name.")
+    conflict = workshop_conflict(con, draft, original=original)
+    if conflict:
+        errors.append(conflict)
     unknown = unknown_touchpoints(con, draft) if not errors else []
     warnings = [*name_changes(draft), *_dataset_warnings(con, draft, unknown)]
     return Check(tuple(errors), tuple(warnings), tuple(unknown), taken)
+
+
+def workshop_conflict(con: duckdb.DuckDBPyConnection, draft: Mapping[str, Any], *, original: str | None) -> str | None:
+    """Return why the draft's touchpoints cannot be saved while a workshop of the stored journey runs, or None
+    (store.running_workshop_conflict: a running workshop's touchpoints are not renamed or removed)."""
+    if original is None:
+        return None
+    touchpoints = [names.clean_name(str(t.get("touchpoint") or "")) for t in draft.get("touchpoints") or []
+                   if isinstance(t, dict)]
+    return store.running_workshop_conflict(con, original, touchpoints)
 
 
 def check_import(con: duckdb.DuckDBPyConnection, data: Any) -> Check:

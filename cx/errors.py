@@ -4,7 +4,9 @@ from __future__ import annotations
 
 __all__ = [
     "CxError",
+    "DatabaseFileGone",
     "DatabaseLocked",
+    "DiskFull",
     "DriverInputError",
     "EmptyFile",
     "EngineUnavailable",
@@ -12,6 +14,7 @@ __all__ = [
     "IngestError",
     "InvalidInput",
     "MappingError",
+    "NotACxDatabase",
     "NotFound",
     "NothingLoaded",
     "SchemaTooNew",
@@ -33,6 +36,18 @@ class InvalidInput(CxError):
 
 class DatabaseLocked(CxError):
     """Another process (usually the running app) holds the database file's write lock."""
+
+
+class DatabaseFileGone(CxError):
+    """The database file was deleted or replaced while a program was using it."""
+
+
+class NotACxDatabase(CxError):
+    """The file is not a cx database (another application's DuckDB file, or not DuckDB at all): cx leaves it alone."""
+
+
+class DiskFull(CxError):
+    """A write failed because the disk is full; nothing of it was saved."""
 
 
 class SchemaTooNew(CxError):

@@ -149,18 +149,22 @@ def _mixed_scripts(name: str) -> bool:
     return False
 
 
-def lookalike_notes(names: Sequence[str], what: str = "touchpoint") -> list[str]:
-    """Return one note per group of look-alike names, and per name mixing Latin with Cyrillic or Greek letters."""
+def lookalike_notes(names: Sequence[str], what: str = "touchpoint", *, plural: str | None = None) -> list[str]:
+    """Return one note per group of look-alike names, and per name mixing Latin with Cyrillic or Greek letters.
+
+    `what` says what the names are ("touchpoint", "unit", "value of segment 'region'"), `plural` its
+    plural (default: `what` + "s").
+    """
     notes = []
     grouped: set[str] = set()
     for group in lookalikes(names):
         grouped.update(group)
         listed = " and ".join(f"'{n}'" for n in group)
-        notes.append(f"The {what}s {listed} look alike but are different names (they differ in look-alike letters "
-                     f"from another alphabet, in case or in width): their answers are counted apart. If they are "
-                     f"one {what}, make the names the same in the file.")
+        notes.append(f"The {plural or what + 's'} {listed} look alike but are different names (they differ in "
+                     f"look-alike letters from another alphabet, in case or in width): their answers are counted "
+                     f"apart. If they are one {what}, make the names the same in the file.")
     for name in names:
         if name not in grouped and _mixed_scripts(name):
-            notes.append(f"The {what} name '{name}' mixes Latin letters with Cyrillic or Greek ones in one word: "
+            notes.append(f"The {what} '{name}' mixes Latin letters with Cyrillic or Greek ones in one word: "
                          f"check that it is typed as intended.")
     return notes

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from cx import db_file
 from cx.errors import CxError, DatabaseLocked, InvalidInput, NotFound, SchemaTooNew
 from cx.models import Journey, JourneyStep
 
@@ -49,6 +50,7 @@ __all__ = [
     "journey_id",
     "journey_names",
     "journey_over",
+    "journeys_linked_to",
     "load_journey",
     "migrate",
     "now",
@@ -57,6 +59,7 @@ __all__ = [
     "record_dataset",
     "rename_journey",
     "rows",
+    "running_workshop_conflict",
     "save_assessment",
     "save_dataset",
     "save_journey",
@@ -68,6 +71,7 @@ __all__ = [
     "data_version",
     "CX_TABLES",
     "transaction",
+    "unlinked_sentence",
     "update_action",
 ]
 
@@ -292,11 +296,17 @@ def default_db_path() -> Path:
 def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     """Return an open connection to the store, migrated to the current schema.
 
-    `":memory:"` gives a private in-memory store (tests).
+    `":memory:"` gives a private in-memory store (tests). A file that is not a cx database (not
+    DuckDB, or another application's DuckDB tables) is refused before anything is written to it;
+    a missing file whose database was deleted while a program still uses it is not silently
+    started afresh (cx.db_file).
     """
     target = str(path) if path is not None else str(default_db_path())
     if target != ":memory:":
+        db_file.check_database_path(target)
         Path(target).parent.mkdir(parents=True, exist_ok=True)
+        if Path(target).is_file() and Path(target).stat().st_size == 0:
+            Path(target).unlink()  # an empty file (e.g. from `touch`) holds nothing: DuckDB starts it afresh
     try:
         con = duckdb.connect(target)
     except duckdb.IOException as exc:
@@ -311,6 +321,8 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
             f"Cannot open {target} as a cx database ({exc}). Pick another file with --db "
             "or CX_DB, or move this one aside to start afresh."
         ) from exc
+    if target != ":memory:":
+        db_file.refuse_other_applications(con, target)
     migrate(con)
     return con
 
@@ -345,7 +357,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Run the block atomically: everything is committed, or nothing is.
 
     A block nested in another on the same cursor joins the outer transaction, so writes
-    such as save_journey + save_assessment compose into one atomic unit.
+    such as save_journey + save_assessment compose into one atomic unit. A write that fails
+    because the disk is full (in the block or at COMMIT) raises DiskFull, with nothing saved.
     """
     if id(con) in _IN_TRANSACTION:
         yield
@@ -354,12 +367,23 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     _IN_TRANSACTION.add(id(con))
     try:
         yield
-    except BaseException:
+    except BaseException as exc:
         _IN_TRANSACTION.discard(id(con))
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            if not db_file.is_disk_full(exc):  # a failed write may have ended the transaction already
+                raise
+        if db_file.is_disk_full(exc):
+            raise db_file.disk_full(con) from exc
         raise
     _IN_TRANSACTION.discard(id(con))
-    con.execute("COMMIT")
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        if db_file.is_disk_full(exc):  # DuckDB rolled the transaction back
+            raise db_file.disk_full(con) from exc
+        raise
 
 
 def now() -> datetime:
@@ -523,13 +547,35 @@ def _delete_dataset_rows(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"DELETE FROM {quote_ident(table)} WHERE dataset = ?", [name])
 
 
-def delete_dataset(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Delete a data set and all its rows; journeys that used it keep their definition."""
+def delete_dataset(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """Delete a data set and all its rows; return the journeys that linked it (they keep their definition
+    and lose the link)."""
     if not has_dataset(con, name):
         raise NotFound(f"No data set named '{name}'. Known: {', '.join(dataset_names(con)) or 'none'}.")
     with transaction(con):
+        linked = journeys_linked_to(con, name)
         _delete_dataset_rows(con, name)
         con.execute("UPDATE journeys SET dataset = NULL WHERE dataset = ?", [name])
+    return linked
+
+
+def journeys_linked_to(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
+    """Return the names of the journeys that read this data set, in creation order."""
+    return [str(r[0]) for r in rows(con, "SELECT name FROM journeys WHERE dataset = ? ORDER BY journey_id", [dataset])]
+
+
+def unlinked_sentence(linked: Sequence[str], *, done: bool) -> str | None:
+    """Return what deleting a data set does to the journeys that link it (before: `done` False), or None."""
+    if not linked:
+        return None
+    listed = ", ".join(f"'{n}'" for n in linked)
+    one = len(linked) == 1
+    if done:
+        return (f"Journey{'' if one else 's'} {listed} no longer {'has' if one else 'have'} a linked data set: "
+                "link another in the Journey builder to see customer scores again.")
+    return (f"Journey{'' if one else 's'} {listed} link{'s' if one else ''} this data set: "
+            f"{'it keeps its' if one else 'they keep their'} touchpoints and team scores but lose{'s' if one else ''} "
+            "the link and the customer scores.")
 
 
 CX_TABLES: tuple[str, ...] = ("datasets", "responses", "segments", "outcomes", "operational", "journeys",
@@ -613,6 +659,9 @@ def save_journey(con: duckdb.DuckDBPyConnection, journey: Journey, *, replace: b
         if existing:
             if not replace:
                 raise InvalidInput(f"A journey named '{name}' already exists: pick another name.")
+            conflict = running_workshop_conflict(con, name, [s.touchpoint.strip() for s in journey.steps])
+            if conflict:
+                raise InvalidInput(conflict)
             jid = int(existing[0][0])
             con.execute("DELETE FROM journey_steps WHERE journey_id = ?", [jid])
             con.execute(
@@ -632,6 +681,36 @@ def save_journey(con: duckdb.DuckDBPyConnection, journey: Journey, *, replace: b
                 [jid, position, step.touchpoint.strip(), step.stage, step.channel, step.target,
                  step.intentional, step.controlled, step.owner, step.note, step.operational],
             )
+
+
+def running_workshop_conflict(con: duckdb.DuckDBPyConnection, name: str, touchpoints: Sequence[str]) -> str | None:
+    """Return why journey `name` cannot take these touchpoints now, or None.
+
+    A running workshop keeps its votes under the touchpoint names, so while one runs a touchpoint
+    may be added, moved or described, not renamed or removed (its votes would drop out of the tally
+    and of the assessment saved at closing). save_journey refuses with this reason; the builder
+    shows it before saving.
+    """
+    jid = rows(con, "SELECT journey_id FROM journeys WHERE name = ?", [name])
+    if not jid:
+        return None
+    codes = [str(r[0]) for r in rows(con, "SELECT code FROM workshops WHERE journey_id = ? AND status = 'open' "
+                                          "ORDER BY started_at, code", [jid[0][0]])]
+    if not codes:
+        return None
+    kept = set(touchpoints)
+    gone = [str(r[0]) for r in rows(con, "SELECT touchpoint FROM journey_steps WHERE journey_id = ? "
+                                         "ORDER BY position", [jid[0][0]]) if str(r[0]) not in kept]
+    if not gone:
+        return None
+    votes = int(rows(con, "SELECT count(*) FROM workshop_votes WHERE code IN (SELECT unnest(?::VARCHAR[])) "
+                          "AND touchpoint IN (SELECT unnest(?::VARCHAR[]))", [codes, gone])[0][0])
+    running = f"workshop {codes[0]} is" if len(codes) == 1 else f"workshops {', '.join(codes)} are"
+    listed = ", ".join(f"'{t}'" for t in gone)
+    return (f"Journey '{name}': {running} running, and its votes are kept under the touchpoint names, so "
+            f"{listed} cannot be renamed or removed now ({votes} vote{'' if votes == 1 else 's'} on "
+            f"{'it' if len(gone) == 1 else 'them'} so far). Touchpoints can be added, moved and described while it "
+            "runs; close the workshop on the Workshop page first to rename or remove one.")
 
 
 def delete_journey(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -720,7 +799,8 @@ def get_setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
 
 def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     """Store a setting (insert or replace)."""
-    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+    with transaction(con):
+        con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
 
 
 # ---------------------------------------------------------------- workshops

@@ -154,6 +154,11 @@ known = builder.inventory(con, dataset)
 # ---------------------------------------------------------------- adding touchpoints
 
 st.subheader("Touchpoints")
+running_now = workshop.list_workshops(con, journey=origin, status=workshop.OPEN) if origin is not None else []
+if running_now:
+    st.info(ui.escape_md(f"Workshop {', '.join(w.code for w in running_now)} is running for this journey: touchpoints "
+                         "can be added, moved and described, not renamed or removed until it closes (its votes are "
+                         "kept under the touchpoint names)."), icon="🗳️")
 add_left, add_right = st.columns(2)
 added: list[str] = []
 skipped: list[str] = []
@@ -241,6 +246,9 @@ draft = st.session_state[DRAFT]
 check = builder.check_draft(con, draft, original=origin)
 for message in check.warnings:
     st.warning(ui.escape_md(message), icon="⚠️")
+conflict = builder.workshop_conflict(con, draft, original=origin)
+if conflict:  # shown at once, not only on Save: the edit that caused it is still on screen
+    st.error(ui.escape_md(conflict))
 dirty = builder.is_dirty(con, draft, origin)
 save_col, state_col = st.columns([1, 3], vertical_alignment="center")
 saved = origin is not None and origin in store.journey_names(con)
@@ -248,7 +256,8 @@ state_col.caption("● Unsaved changes" if dirty else "All changes saved." if sa
 if save_col.button("Save journey", type="primary", disabled=not dirty):
     if not check.ok:
         for message in check.errors:
-            st.error(ui.escape_md(message))
+            if message != conflict:
+                st.error(ui.escape_md(message))
     else:
         saved = ui.run_safely(lambda: builder.save_draft(con, draft, original=origin), "Could not save")
         flash("success", f"Saved the journey '{saved}' ({len(draft['touchpoints'])} touchpoints).")

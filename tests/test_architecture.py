@@ -23,7 +23,8 @@ INGEST_MODULE = CX / "ingest.py"
 BOTTOM_LAYERS: dict[str, frozenset[str]] = {
     "cx.errors": frozenset(),
     "cx.models": frozenset({"cx.errors"}),
-    "cx.store": frozenset({"cx.errors", "cx.models"}),
+    "cx.db_file": frozenset({"cx.errors"}),
+    "cx.store": frozenset({"cx.errors", "cx.models", "cx.db_file"}),
 }
 
 

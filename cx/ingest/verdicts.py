@@ -279,6 +279,21 @@ def name_notes(con: duckdb.DuckDBPyConnection, staged: Staged, m: Mapping) -> li
     notes += [n for n in (names.name_change_note("column name", x, names.clean_name(x)) for x in dict.fromkeys(mapped))
               if n]
     notes += names.lookalike_notes(_touchpoint_names(survey, m))
+    notes += _lookalike_cells(survey, m)
+    return notes
+
+
+def _lookalike_cells(survey: dict[str, tuple[tuple[str, str, int], ...] | None], m: Mapping) -> list[str]:
+    """Return the look-alike notes on the channel, stage, unit and segment columns' names as they will be
+    stored (a column with too many distinct cells to survey is not compared)."""
+    roles = {m.channel: ("channel", "channels"), m.stage: ("stage", "stages"), m.unit: ("unit", "units")}
+    notes: list[str] = []
+    for c, values in survey.items():
+        if values is None or (m.format == "long" and c == m.touchpoint):
+            continue
+        what, plural = roles.get(c) or (f"value of segment '{c}'", f"values of segment '{c}'")
+        notes += names.lookalike_notes(sorted({names.clean_name(raw) for raw, _, _ in values} - {""}), what,
+                                       plural=plural)
     return notes
 
 
