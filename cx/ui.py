@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import weakref
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -19,6 +21,7 @@ from cx import mapping as maps
 from cx.comments_themes import DEFAULT_K, Themes
 from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError, DatabaseFileGone
+from cx.ingest import UploadSlot
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
 from cx.models import ClvSettings
 
@@ -62,9 +65,11 @@ __all__ = [
     "sidebar_filters",
     "sidebar_settings",
     "source_setting",
+    "stops_with_session",
     "table_download",
     "touchpoint_picker",
     "touchpoints_weakest_first",
+    "upload_slot",
 ]
 
 
@@ -334,6 +339,43 @@ def comment_themes(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequen
                    touchpoint: str | None = None, low_only: bool = True, k: int = DEFAULT_K) -> Themes:
     """Return the themes (cx.comments_themes.Themes) of the comments, or of their low-score ones, cached."""
     return _comment_themes(cache_key(con), dataset, tuple(filters), touchpoint, low_only, k)
+
+
+class _SessionWork:
+    """What one browser session has under way on the server: its staged upload and its script runs' cursors."""
+
+    def __init__(self) -> None:
+        self.upload = UploadSlot()
+        self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+    def watch(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self._cursors.add(cursor)
+
+    def end(self) -> None:
+        # Streamlit stops a script whose session ended only at its next element: a DuckDB query under
+        # way would run on unseen. Interrupt it (its script then ends with the error), then free the upload.
+        for cursor in list(self._cursors):
+            with suppress(duckdb.Error):  # a cursor already closed
+                cursor.interrupt()
+        self.upload.release()
+
+
+# Session scope: Streamlit calls on_release when the session's connection drops (tab closed, network lost)
+# and when the caches are cleared; a browser that comes back gets a new, empty one.
+@st.cache_resource(scope="session", on_release=_SessionWork.end, show_spinner=False)
+def _session_work() -> _SessionWork:
+    return _SessionWork()
+
+
+def upload_slot() -> UploadSlot:
+    """Return this browser session's upload slot (cx.ingest.UploadSlot), freed when the session ends."""
+    return _session_work().upload
+
+
+def stops_with_session(cursor: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Return `cursor`, registered to be interrupted when this browser session ends (long checks stop)."""
+    _session_work().watch(cursor)
+    return cursor
 
 
 def run_safely(action: Callable[[], T], what: str) -> T:

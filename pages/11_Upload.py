@@ -18,7 +18,8 @@ ui.sidebar_settings()
 st.title("Upload feedback")
 st.caption("Drop in the export you have: CSV, TSV or semicolon-separated text (any common encoding), Excel "
            "(.xlsx) or Parquet. Nothing is written until you press Import; rejected rows are listed with a reason.")
-con = ui.connection()
+con = ui.stops_with_session(ui.connection())  # a check still running when the tab closes is interrupted
+slot = ui.upload_slot()  # the staged file: freed on a new file, after its import and when the session ends
 
 NONE = "(none)"
 LIMIT_MB = int(st.get_option("server.maxUploadSize"))
@@ -29,9 +30,8 @@ def _state(key: str, default: object) -> object:
 
 
 def _stage_upload(uploaded: object) -> None:
-    """Save and stage a newly uploaded file (with progress); keep it in the session."""
-    ingest.discard(con, st.session_state.get("upload_staged"))
-    st.session_state.pop("upload_staged", None)
+    """Save and stage a newly uploaded file (with progress); keep it in the session's upload slot."""
+    slot.clear()  # the previous file's rows go before the next one is read
     bar = st.progress(0.0, text="Saving the upload…")
     path = ui.run_safely(lambda: ingest.save_upload(uploaded.getvalue(), uploaded.name),  # type: ignore[attr-defined]
                          "Could not save the upload")
@@ -46,8 +46,8 @@ def _stage_upload(uploaded: object) -> None:
     finally:
         ingest.remove_upload(path)  # the staging database holds the rows now
     bar.empty()
-    st.session_state["upload_staged"] = staged
-    st.session_state["upload_profiles"] = ingest.profile(con, staged)
+    slot.hold(con, uploaded.file_id, staged, [])  # type: ignore[attr-defined]
+    slot.profiles = ingest.profile(con, staged)
 
 
 # ------------------------------------------------------------------ 1. the file
@@ -63,17 +63,14 @@ with right:
                                     help="A mapping downloaded from this page or written by hand (see README).")
 
 if uploaded is None:
-    ingest.discard(con, st.session_state.pop("upload_staged", None))
-    st.session_state.pop("upload_token", None)
+    slot.clear()
     st.info("Choose a file to see how it is read. Long format (one row per answer) and wide format (one row per "
             "respondent, one column per touchpoint) both work.")
-else:
-    if st.session_state.get("upload_token") != uploaded.file_id:
-        _stage_upload(uploaded)
-        st.session_state["upload_token"] = uploaded.file_id
-        st.session_state.pop("upload_result", None)
+elif slot.token != uploaded.file_id:  # a new file (or the session's slot was freed when its connection dropped)
+    _stage_upload(uploaded)
+    st.session_state.pop("upload_result", None)
 
-staged: ingest.Staged | None = st.session_state.get("upload_staged") if uploaded is not None else None
+staged: ingest.Staged | None = slot.staged if uploaded is not None else None
 saved_mapping: maps.Mapping | None = None
 if mapping_file is not None:
     try:
@@ -82,8 +79,8 @@ if mapping_file is not None:
         st.error(ui.escape_md(f"The mapping file cannot be used: {exc}"))
 
 if staged is not None:
-    token = st.session_state["upload_token"]
-    profiles: list[guesses.ColumnProfile] = st.session_state["upload_profiles"]
+    token = str(slot.token)
+    profiles: list[guesses.ColumnProfile] = slot.profiles
     proposal = ingest.propose(con, staged, profiles)
     fmt = staged.fmt
     facts = [*fmt.facts(), ("Rows read", f"{staged.rows_read:,}")]
@@ -397,22 +394,30 @@ if staged is not None:
             st.caption("An outcome-only data set: its outcomes and segments are imported, and pages that need "
                        "touchpoint scores say so.")
         if st.button(f"Import {report.rows_valid:,} rows", type="primary", key=f"{key}-import"):
-            with st.spinner("Importing (one transaction: all or nothing)…"):
-                result = ui.run_safely(lambda: ingest.load(con, staged, mapping, name, report=report),
+            # An import that has started finishes even if the tab closes: its own cursor is not interrupted.
+            with st.spinner("Importing (one transaction: all or nothing)…"), slot.busy():
+                result = ui.run_safely(lambda: ingest.load(con.cursor(), staged, mapping, name, report=report),
                                        "The import failed and nothing was written")
                 journey = ingest.create_journey(con, result.dataset) if make_journey else None
+            slot.clear(keep_token=True)  # imported: the staged rows are freed, the file is not read again
             st.session_state["upload_result"] = (result.dataset, result.rows_loaded, result.rows_read,
                                                  result.rows_rejected, result.answers, journey)
             st.session_state[ui.DATASET_KEY] = result.dataset
             st.rerun()
-    done = st.session_state.get("upload_result")
-    if done:
-        dataset, loaded, read, rejected_n, answers, journey = done
-        st.success(f"Imported data set '{ui.escape_md(dataset)}': {loaded:,} of {read:,} rows loaded ({answers:,} "
-                   f"answers), {rejected_n:,} rejected.")
-        params = {"dataset": dataset, **({"journey": journey} if journey else {})}
-        st.page_link("pages/1_Journey.py", label=f"See '{ui.escape_md(dataset)}' on the Journey page", icon="🧭",
-                     query_params=params)
+
+done = st.session_state.get("upload_result")
+if done and uploaded is not None:
+    dataset, loaded, read, rejected_n, answers, journey = done
+    st.success(f"Imported data set '{ui.escape_md(dataset)}': {loaded:,} of {read:,} rows loaded ({answers:,} "
+               f"answers), {rejected_n:,} rejected.")
+    params = {"dataset": dataset, **({"journey": journey} if journey else {})}
+    st.page_link("pages/1_Journey.py", label=f"See '{ui.escape_md(dataset)}' on the Journey page", icon="🧭",
+                 query_params=params)
+    if staged is None:
+        st.caption("The file's rows were freed from memory after the import.")
+        if st.button("Check this file again (e.g. to import it under another name)", key="upload_again"):
+            slot.clear()
+            st.rerun()
 
 # ------------------------------------------------------------------ 5. data sets
 st.subheader("Data sets in this database")

@@ -55,6 +55,7 @@ from cx.ingest.staging import (
     STAGE_PREFIX,
     Progress,
     Staged,
+    UploadSlot,
     discard,
     limit_memory,
     preview,
@@ -73,8 +74,8 @@ __all__ = [
     "DELIMITER_CANDIDATES", "SAMPLE_BYTES", "TEXT_TYPES", "FileFormat", "detect_delimiter", "detect_encoding",
     "rewrite_utf8", "sniff", "unique_names",
     # 2. staging
-    "MAX_LINE_BYTES", "STAGE_MAX_AGE_S", "STAGE_PREFIX", "Progress", "Staged", "discard", "limit_memory", "preview",
-    "remove_upload", "save_upload", "stage",
+    "MAX_LINE_BYTES", "STAGE_MAX_AGE_S", "STAGE_PREFIX", "Progress", "Staged", "UploadSlot", "discard", "limit_memory",
+    "preview", "remove_upload", "save_upload", "stage",
     # 3. profiling
     "NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile", "propose",
     # 4. checks and verdicts
