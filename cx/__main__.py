@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 from cx import journeys, metrics, seed, store
@@ -391,6 +390,54 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts_add(args: argparse.Namespace) -> int:
+    from cx import alerts
+
+    con = seed.open_store(args.db)
+    if args.base_url is not None:
+        alerts.set_base_url(con, args.base_url)
+    kind, threshold = (alerts.BELOW, args.below) if args.below is not None else (alerts.AT_MOST, args.at_most)
+    rule = alerts.add_rule(con, dataset=args.dataset, touchpoint=args.touchpoint, outcome=args.outcome, kind=kind,
+                           threshold=threshold, window=args.window, webhook=args.webhook)
+    _print(rule.as_dict(), args.json, [f"Rule #{rule.rule_id} on {rule.dataset}: {rule.describe()} (on its own "
+                                       "scale)" + (f"; posts to {rule.webhook}" if rule.webhook else "")])
+    return 0
+
+
+def cmd_alerts_list(args: argparse.Namespace) -> int:
+    from cx import alerts
+
+    con = seed.open_store(args.db)
+    listed = alerts.fired_alerts(con, dataset=args.dataset, open_only=args.open)
+    lines = [f"#{a.alert_id} {a.fired_at:%Y-%m-%d %H:%M} UTC  {a.dataset}: {a.message()}"
+             + ("" if a.webhook_status is None else f"  [webhook {a.webhook_status}, {a.webhook_attempts} attempts"
+                + (f": {a.webhook_error}" if a.webhook_error else "") + "]")
+             + (f"  action #{a.action_id}" if a.action_id is not None else "") for a in listed]
+    _print([a.as_dict() for a in listed], args.json, lines or ["No alert has fired."])
+    return 0
+
+
+def cmd_alerts_rules(args: argparse.Namespace) -> int:
+    from cx import alerts
+
+    con = seed.open_store(args.db)
+    listed = alerts.rules(con, dataset=args.dataset)
+    _print([r.as_dict() for r in listed], args.json,
+           [f"#{r.rule_id} {r.dataset}: {r.describe()}" + ("  FIRING" if r.firing else "")
+            + (f"  -> {r.webhook}" if r.webhook else "") for r in listed] or ["No alert rule yet."])
+    return 0
+
+
+def cmd_alerts_delete(args: argparse.Namespace) -> int:
+    from cx import alerts
+
+    con = seed.open_store(args.db)
+    rule = alerts.get_rule(con, args.rule)
+    alerts.delete_rule(con, args.rule)
+    _print({"deleted": rule.as_dict()}, args.json, [f"Deleted rule #{rule.rule_id}: {rule.describe()}"])
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -566,6 +613,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window-days", type=int, default=90, help="days before and after each action (default 90)")
     p.add_argument("--min-n", type=_min_n, default=30, help="fewer answers than this are flagged (default 30)")
     p.set_defaults(run=cmd_actions)
+    alerts_parser = sub.add_parser("alerts", help="Alert rules on touchpoints and outcomes, and the alerts fired.",
+                                   description="Alert rules on touchpoints and outcomes, and the alerts fired.")
+    alerts_sub = alerts_parser.add_subparsers(dest="alerts_command", required=True, parser_class=_Parser)
+    for name, help_text, run in (
+        ("add", "Add a rule: one answer at or below X, or the mean of the last N answers below X.", cmd_alerts_add),
+        ("list", "List the fired alerts, newest first, with their webhook delivery.", cmd_alerts_list),
+        ("rules", "List the alert rules.", cmd_alerts_rules),
+        ("delete", "Delete a rule (the alerts it fired stay).", cmd_alerts_delete),
+    ):
+        p = alerts_sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(run=run)
+        if name == "add":
+            p.add_argument("--dataset", required=True, help="data set name")
+            target = p.add_mutually_exclusive_group(required=True)
+            target.add_argument("--touchpoint", help="the touchpoint to watch")
+            target.add_argument("--outcome", help="the outcome to watch instead of a touchpoint")
+            kind = p.add_mutually_exclusive_group(required=True)
+            kind.add_argument("--below", type=float, metavar="X",
+                              help="fire when the mean of the last N answers falls below X (its own scale)")
+            kind.add_argument("--at-most", type=float, metavar="X",
+                              help="fire when an answer is at or below X (its own scale), e.g. 6 on 0-10")
+            p.add_argument("--window", type=int, metavar="N", help="--below: how many answers (default 10)")
+            p.add_argument("--webhook", help="http(s) URL to POST each alert to as JSON")
+            p.add_argument("--base-url", help="the app's address, for the alert's link (kept; default "
+                                              "http://localhost:8501)")
+        elif name == "delete":
+            p.add_argument("--rule", type=int, required=True, help="the rule's id (see `alerts rules`)")
+        else:
+            p.add_argument("--dataset", help="only this data set's")
+            if name == "list":
+                p.add_argument("--open", action="store_true", help="only alerts not yet turned into an action")
     p = command("report", "Write the 'You said, we did' report of a journey (HTML with charts, or Markdown).")
     p.add_argument("--journey", help="journey name (default data set: the journey's own)")
     p.add_argument("--dataset", help="data set to read (without --journey: every touchpoint of it)")
@@ -594,14 +674,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
-    db = store.default_db_path() if getattr(args, "db", None) is None else Path(args.db)
-    existed = db.exists()
     try:
-        code = int(args.run(args))
-        if not existed and db.exists():  # say so: a mistyped --db or a deleted file is not silently a new database
-            print(f"cx {args.command}: note: there was no database at {db}: started a new cx database there.",
-                  file=sys.stderr)
-        return code
+        return int(args.run(args))
     except BrokenPipeError:  # e.g. `| head`: the reader left, nothing to report.
         sys.stderr.close()
         return 0

@@ -5,9 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import weakref
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -16,12 +14,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cx import data_folder, db_file, exports, formats, metrics, seed, store
+from cx import data_folder, exports, formats, metrics, seed, store
 from cx import mapping as maps
 from cx.comments_themes import DEFAULT_K, Themes
 from cx.engines import ENGINES, Engine, source_engine, store_engine
-from cx.errors import CxError, DatabaseFileGone
-from cx.ingest import UploadSlot
+from cx.errors import CxError
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
 from cx.models import ClvSettings
 
@@ -34,6 +31,7 @@ __all__ = [
     "MIN_N_KEY",
     "SOURCE_KEY",
     "PageContext",
+    "alert_actions",
     "cache_key",
     "chart",
     "clv_settings",
@@ -65,11 +63,9 @@ __all__ = [
     "sidebar_filters",
     "sidebar_settings",
     "source_setting",
-    "stops_with_session",
     "table_download",
     "touchpoint_picker",
     "touchpoints_weakest_first",
-    "upload_slot",
 ]
 
 
@@ -89,24 +85,10 @@ def db_path() -> str:
     return str(chosen) if chosen else str(store.default_db_path())
 
 
-@dataclass(frozen=True)
-class _Opened:
-    con: duckdb.DuckDBPyConnection
-    identity: tuple[int, int] | None  # the file's (device, inode) when it was opened
-
-
 @st.cache_resource(show_spinner="Opening the database (the first run loads the sample data)…")
-def _connection(path: str) -> _Opened:
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
     # One connection per process and file; every script run takes its own cursor.
-    con = seed.open_store(path)
-    return _Opened(con, db_file.file_identity(path))
-
-
-def _reopen(opened: _Opened, path: str) -> None:
-    """Close the connection to a file that is gone and forget it, so the next run opens what is at `path` now."""
-    opened.con.close()  # DuckDB would hand the deleted file back to a new connect while this one is open
-    _connection.clear(path)
-    st.cache_data.clear()
+    return seed.open_store(path)
 
 
 _frozen_modules = 0
@@ -128,23 +110,12 @@ def _freeze_long_lived_heap() -> None:
 def connection() -> duckdb.DuckDBPyConnection:
     """Return a cursor of the shared connection for this script run, or stop with a message."""
     _freeze_long_lived_heap()
-    path = db_path()
     try:
-        opened = _connection(path)
+        return _connection(db_path()).cursor()
     except CxError as exc:
         st.error(escape_md(str(exc)))
         st.stop()
         raise  # unreachable: st.stop() raises
-    try:
-        # A cheap stat per run: the file deleted or replaced under the app would otherwise take its writes.
-        db_file.check_same_file(path, opened.identity)
-    except DatabaseFileGone as exc:
-        st.error(escape_md(str(exc)))
-        gone = db_file.file_identity(path) is None
-        st.button("Start a new database there" if gone else "Open the file now at that path", type="primary",
-                  on_click=_reopen, args=(opened, path), key="cx_db_reopen")
-        st.stop()
-    return opened.con.cursor()
 
 
 SOURCE_KEY = "cx_source"
@@ -339,43 +310,6 @@ def comment_themes(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequen
                    touchpoint: str | None = None, low_only: bool = True, k: int = DEFAULT_K) -> Themes:
     """Return the themes (cx.comments_themes.Themes) of the comments, or of their low-score ones, cached."""
     return _comment_themes(cache_key(con), dataset, tuple(filters), touchpoint, low_only, k)
-
-
-class _SessionWork:
-    """What one browser session has under way on the server: its staged upload and its script runs' cursors."""
-
-    def __init__(self) -> None:
-        self.upload = UploadSlot()
-        self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
-
-    def watch(self, cursor: duckdb.DuckDBPyConnection) -> None:
-        self._cursors.add(cursor)
-
-    def end(self) -> None:
-        # Streamlit stops a script whose session ended only at its next element: a DuckDB query under
-        # way would run on unseen. Interrupt it (its script then ends with the error), then free the upload.
-        for cursor in list(self._cursors):
-            with suppress(duckdb.Error):  # a cursor already closed
-                cursor.interrupt()
-        self.upload.release()
-
-
-# Session scope: Streamlit calls on_release when the session's connection drops (tab closed, network lost)
-# and when the caches are cleared; a browser that comes back gets a new, empty one.
-@st.cache_resource(scope="session", on_release=_SessionWork.end, show_spinner=False)
-def _session_work() -> _SessionWork:
-    return _SessionWork()
-
-
-def upload_slot() -> UploadSlot:
-    """Return this browser session's upload slot (cx.ingest.UploadSlot), freed when the session ends."""
-    return _session_work().upload
-
-
-def stops_with_session(cursor: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Return `cursor`, registered to be interrupted when this browser session ends (long checks stop)."""
-    _session_work().watch(cursor)
-    return cursor
 
 
 def run_safely(action: Callable[[], T], what: str) -> T:
@@ -740,3 +674,71 @@ def touchpoint_picker(ranked: Sequence[Any], *extra: str) -> str | None:
         "Touchpoint (weakest first)", [t.touchpoint for t in ranked] + list(extra), "touchpoint",
         help="Touchpoints are listed from the lowest 0–10 score up; scores from too few answers come last.",
     )
+
+
+def alert_actions(con: duckdb.DuckDBPyConnection, *, key: str, dataset: str | None = None) -> int:
+    """Draw the fired alerts not yet turned into actions, each with "Make an action"; return how many wait.
+
+    The action gets an owner and a title prefilled from the alert (both editable); the alert then
+    records the action's id and leaves this list. Used by the Alerts and the Actions page.
+    """
+    from cx import alerts
+
+    flash = st.session_state.pop(f"{key}_flash", None)
+    if flash:
+        (st.success if flash[0] == "success" else st.error)(escape_md(flash[1]))
+    waiting = alerts.fired_alerts(con, dataset=dataset, open_only=True)
+    if not waiting:
+        st.caption("No fired alert is waiting for an action.")
+        return 0
+
+    def make(alert_id: int) -> None:
+        state = st.session_state
+        try:
+            made = alerts.make_action(connection(), alert_id, owner=state.get(f"{key}_owner_{alert_id}") or None,
+                                      title=state.get(f"{key}_title_{alert_id}") or None)
+        except CxError as exc:
+            state[f"{key}_flash"] = ("error", f"Could not make the action: {exc}")
+        else:
+            state[f"{key}_flash"] = ("success", f"Action #{made} made from alert #{alert_id}: it is on the Actions "
+                                                "page.")
+
+    st.caption(f"Fired alerts waiting for an action: {len(waiting):,}" + (" (the 20 newest below)"
+                                                                            if len(waiting) > 20 else ""))
+    for alert in waiting[:20]:
+        with st.expander(f"Alert #{alert.alert_id} · fired {alert.fired_at:%Y-%m-%d %H:%M} UTC"):
+            st.text(f"{alert.dataset}: {alert.message()}")  # user text: shown as text
+            left, right = st.columns([1, 3])
+            left.text_input("Owner", key=f"{key}_owner_{alert.alert_id}", placeholder="team or person")
+            right.text_input("What to do", value=alert.action_title(), key=f"{key}_title_{alert.alert_id}")
+            st.button("Make an action", key=f"{key}_make_{alert.alert_id}", on_click=make, args=(alert.alert_id,))
+    return len(waiting)
+
+
+class Steps:
+    """A status box that says which expensive step runs now, and ends complete when its block does.
+
+    `with ui.Steps("Computing the drivers") as status: status.step("reading the outcomes") …` — the box
+    shows "Computing the drivers: reading the outcomes…" while that step runs and "Computing the drivers:
+    done" after the block (each step listed inside), or "…: failed" when the block raised. Elements drawn in
+    the block go to the page, not into the box. Step labels are Markdown: no user text in them.
+    """
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self._box: Any = None
+
+    def __enter__(self) -> Steps:
+        self._box = st.status(f"{self.title}…", expanded=False)
+        return self
+
+    def step(self, label: str) -> None:
+        """Say that `label` runs now (it stays listed in the box once the block is done)."""
+        self._box.update(label=f"{self.title}: {label}…", state="running")
+        self._box.caption(label)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        # st.stop() and st.rerun() are BaseExceptions, not Exceptions: the page stopped with its own message.
+        failed = isinstance(exc, Exception)
+        self._box.update(label=f"{self.title}: {'failed' if failed else 'done'}",
+                         state="error" if failed else "complete", expanded=False)

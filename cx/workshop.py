@@ -361,6 +361,12 @@ def close_workshop(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, tuple
                 con, workshop.journey, {tp: mean for tp, (mean, _) in scores.items()},
                 source=source_name(code), votes={tp: votes for tp, (_, votes) in scores.items()},
             )
+    dataset = store.load_journey(con, workshop.journey).dataset
+    if scores and dataset is not None:
+        from cx import alerts
+
+        # The votes arrive as answers for the linked data set's alert rules (see cx.alerts).
+        alerts.on_answers(con, dataset, list(scores), workshop=code)
     return scores
 
 

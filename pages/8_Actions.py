@@ -25,6 +25,7 @@ dataset = ui.require_dataset(con)
 filters = ui.sidebar_filters(con, dataset)
 engine = ui.engine()
 options = ui.filter_options(con, dataset)
+ui.alert_actions(con, key="actions_alerts", dataset=dataset)  # fired alerts, each ready to become an action
 
 ranked = ui.touchpoints_weakest_first(con, dataset, filters, min_n)
 touchpoint = ui.touchpoint_picker(ranked)

@@ -107,7 +107,12 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
 
 
 def options(parser: argparse.ArgumentParser) -> set[str]:
-    return set(parser._option_string_actions)
+    """Return the flags of a sub-command, with those of its own sub-commands (`alerts add --below`)."""
+    found = set(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found |= set().union(*(options(nested) for nested in action.choices.values()))
+    return found
 
 
 def mentioned_commands() -> list[tuple[str, set[str]]]:

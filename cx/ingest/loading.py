@@ -77,6 +77,9 @@ def load(
         _insert_segments(con, plan, sql, params, name)
         _insert_outcomes(con, plan, sql, params, name)
         _insert_operational(con, plan, sql, params, name)
+    from cx import alerts
+
+    alerts.on_answers(con, name)  # the whole data set arrived: one alert per rule at most, never raises
     return ImportResult(dataset=name, rows_read=report.rows_read, rows_loaded=report.rows_valid,
                         rows_rejected=report.rows_rejected, answers=answers, report=report)
 
