@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from cx import journeys, metrics, seed, store
@@ -674,8 +675,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    db = store.default_db_path() if getattr(args, "db", None) is None else Path(args.db)
+    existed = db.exists()
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        if not existed and db.exists():  # say so: a mistyped --db or a deleted file is not silently a new database
+            print(f"cx {args.command}: note: there was no database at {db}: started a new cx database there.",
+                  file=sys.stderr)
+        return code
     except BrokenPipeError:  # e.g. `| head`: the reader left, nothing to report.
         sys.stderr.close()
         return 0

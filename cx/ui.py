@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import weakref
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -14,11 +16,12 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cx import data_folder, exports, formats, metrics, seed, store
+from cx import data_folder, db_file, exports, formats, metrics, seed, store
 from cx import mapping as maps
 from cx.comments_themes import DEFAULT_K, Themes
 from cx.engines import ENGINES, Engine, source_engine, store_engine
-from cx.errors import CxError
+from cx.errors import CxError, DatabaseFileGone
+from cx.ingest import UploadSlot
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
 from cx.models import ClvSettings
 
@@ -63,9 +66,11 @@ __all__ = [
     "sidebar_filters",
     "sidebar_settings",
     "source_setting",
+    "stops_with_session",
     "table_download",
     "touchpoint_picker",
     "touchpoints_weakest_first",
+    "upload_slot",
 ]
 
 
@@ -85,10 +90,24 @@ def db_path() -> str:
     return str(chosen) if chosen else str(store.default_db_path())
 
 
+@dataclass(frozen=True)
+class _Opened:
+    con: duckdb.DuckDBPyConnection
+    identity: tuple[int, int] | None  # the file's (device, inode) when it was opened
+
+
 @st.cache_resource(show_spinner="Opening the database (the first run loads the sample data)…")
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
+def _connection(path: str) -> _Opened:
     # One connection per process and file; every script run takes its own cursor.
-    return seed.open_store(path)
+    con = seed.open_store(path)
+    return _Opened(con, db_file.file_identity(path))
+
+
+def _reopen(opened: _Opened, path: str) -> None:
+    """Close the connection to a file that is gone and forget it, so the next run opens what is at `path` now."""
+    opened.con.close()  # DuckDB would hand the deleted file back to a new connect while this one is open
+    _connection.clear(path)
+    st.cache_data.clear()
 
 
 _frozen_modules = 0
@@ -110,12 +129,23 @@ def _freeze_long_lived_heap() -> None:
 def connection() -> duckdb.DuckDBPyConnection:
     """Return a cursor of the shared connection for this script run, or stop with a message."""
     _freeze_long_lived_heap()
+    path = db_path()
     try:
-        return _connection(db_path()).cursor()
+        opened = _connection(path)
     except CxError as exc:
         st.error(escape_md(str(exc)))
         st.stop()
         raise  # unreachable: st.stop() raises
+    try:
+        # A cheap stat per run: the file deleted or replaced under the app would otherwise take its writes.
+        db_file.check_same_file(path, opened.identity)
+    except DatabaseFileGone as exc:
+        st.error(escape_md(str(exc)))
+        gone = db_file.file_identity(path) is None
+        st.button("Start a new database there" if gone else "Open the file now at that path", type="primary",
+                  on_click=_reopen, args=(opened, path), key="cx_db_reopen")
+        st.stop()
+    return opened.con.cursor()
 
 
 SOURCE_KEY = "cx_source"
@@ -310,6 +340,43 @@ def comment_themes(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequen
                    touchpoint: str | None = None, low_only: bool = True, k: int = DEFAULT_K) -> Themes:
     """Return the themes (cx.comments_themes.Themes) of the comments, or of their low-score ones, cached."""
     return _comment_themes(cache_key(con), dataset, tuple(filters), touchpoint, low_only, k)
+
+
+class _SessionWork:
+    """What one browser session has under way on the server: its staged upload and its script runs' cursors."""
+
+    def __init__(self) -> None:
+        self.upload = UploadSlot()
+        self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+    def watch(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self._cursors.add(cursor)
+
+    def end(self) -> None:
+        # Streamlit stops a script whose session ended only at its next element: a DuckDB query under
+        # way would run on unseen. Interrupt it (its script then ends with the error), then free the upload.
+        for cursor in list(self._cursors):
+            with suppress(duckdb.Error):  # a cursor already closed
+                cursor.interrupt()
+        self.upload.release()
+
+
+# Session scope: Streamlit calls on_release when the session's connection drops (tab closed, network lost)
+# and when the caches are cleared; a browser that comes back gets a new, empty one.
+@st.cache_resource(scope="session", on_release=_SessionWork.end, show_spinner=False)
+def _session_work() -> _SessionWork:
+    return _SessionWork()
+
+
+def upload_slot() -> UploadSlot:
+    """Return this browser session's upload slot (cx.ingest.UploadSlot), freed when the session ends."""
+    return _session_work().upload
+
+
+def stops_with_session(cursor: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Return `cursor`, registered to be interrupted when this browser session ends (long checks stop)."""
+    _session_work().watch(cursor)
+    return cursor
 
 
 def run_safely(action: Callable[[], T], what: str) -> T:
