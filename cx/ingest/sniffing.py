@@ -101,6 +101,8 @@ def detect_encoding(raw: bytes) -> tuple[str, str]:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
     except UnicodeDecodeError:
+        if len(raw.decode("utf-8", errors="surrogateescape")) < len(raw):  # UTF-8 letters too: see decode_lines
+            return "cp1252", f"{EIGHT_BIT_LABEL} and UTF-8, line by line"
         try:
             raw.decode("cp1252")
         except UnicodeDecodeError:
@@ -263,15 +265,20 @@ def sniff(
         codec, label = _text_codec(encoding), encoding
     else:
         codec, label = detect_encoding(raw)
-    try:
-        text = codecs.getincrementaldecoder(codec)(errors="cx-cp1252").decode(raw, final=size <= SAMPLE_BYTES)
-    except (UnicodeError, ValueError, TypeError) as exc:  # e.g. "utf-16" given for a file without a BOM
-        raise IngestError(f"{path.name} cannot be read as {encoding!r} ({exc}): remove \"encoding\" from the "
-                          "mapping to have it detected, or give the file's real encoding.") from exc
+    if is_eight_bit(codec):  # line by line, as staging reads the whole file (rewrite_utf8)
+        cut = max(raw.rfind(b"\n"), raw.rfind(b"\r")) if size > SAMPLE_BYTES else -1
+        text = decode_lines(raw[:cut + 1] if cut > 0 else raw, 0, _Evidence())
+    else:
+        try:
+            text = codecs.getincrementaldecoder(codec)(errors="cx-cp1252").decode(raw, final=size <= SAMPLE_BYTES)
+        except (UnicodeError, ValueError, TypeError) as exc:  # e.g. "utf-16" given for a file without a BOM
+            raise IngestError(f"{path.name} cannot be read as {encoding!r} ({exc}): remove \"encoding\" from the "
+                              "mapping to have it detected, or give the file's real encoding.") from exc
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text.strip("\x00")[:100] and codec.startswith("utf-8"):
         raise IngestError(f"{path.name} does not look like a text file (it holds NUL bytes): export it as CSV.")
+    text = text.replace("\x00", "")  # further down, NUL bytes are removed (with a note) when the file is staged
     if not text.strip():
         raise EmptyFile(f"{path.name} holds only blank lines: export it again with a header row and data rows.")
     endings = _line_endings(text)
@@ -377,20 +384,239 @@ def _sniff_parquet(path: Path, size: int) -> FileFormat:
                       header=True, skip_rows=0, line_endings="", columns=tuple(columns), notes=tuple(notes))
 
 
-def rewrite_utf8(path: Path, target: Path, encoding: str, *, chunk: int = 1 << 22) -> int:
-    """Write the file as UTF-8 with LF line endings; return how many bytes were not valid in `encoding`."""
-    bad = 0
+# Codecs of one byte per Latin letter (and UTF-8): such a file is read line by line on each line's own
+# evidence — a line that is valid UTF-8 as UTF-8, any other as Windows-1252 — so a file exported partly from an
+# old system (Latin-1) and partly from a new one (UTF-8) keeps every accent (no "cafÃ©").
+EIGHT_BIT_CODECS = frozenset({"utf-8", "utf-8-sig", "ascii", "iso8859-1", "cp1252"})
+EIGHT_BIT_LABEL = "Latin-1 (Windows-1252)"
+_HIGH = re.compile(rb"[\x80-\xff]")
+_SHOWN_RUNS = 6  # runs of lines named in the note; more are counted
+_SHOWN_LINES = 5  # lines holding NUL named in the note; more are counted
 
+
+def is_eight_bit(encoding: str) -> bool:
+    """Return True when `encoding` is UTF-8, ASCII, Latin-1 or Windows-1252 (read line by line on evidence)."""
+    try:
+        return codecs.lookup(encoding).name in EIGHT_BIT_CODECS
+    except LookupError:
+        return False
+
+
+def is_clean_utf8(path: Path, *, chunk: int = 1 << 22) -> bool:
+    """Return True when the whole file is valid UTF-8 and holds no NUL byte (one streaming pass)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(chunk):
+                if b"\x00" in block:
+                    return False
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lines_label(lines: Sequence[int], total: int) -> str:
+    shown = ", ".join(f"{n:,}" for n in lines)
+    more = f" and {total - len(lines):,} more" if total > len(lines) else ""
+    return f"line {shown}" if total == 1 else f"lines {shown}{more}"
+
+
+def _span(first: int, last: int) -> str:
+    return f"line {first:,}" if first == last else f"lines {first:,}–{last:,}"
+
+
+class _Evidence:
+    """What a rewrite saw, line by line: runs of lines read as UTF-8 or as Windows-1252, lines holding NUL."""
+
+    def __init__(self) -> None:
+        self.runs: list[list[Any]] = []  # [kind, first line, last line]; kind "utf-8" or "8-bit"
+        self.more_runs = 0
+        self.kinds: set[str] = set()
+        self.last_kind = ""
+        self.nul_lines: list[int] = []
+        self.nul_total = 0
+        self.bad_bytes = 0
+
+    def saw(self, kind: str, first: int, last: int) -> None:
+        self.kinds.add(kind)
+        if kind == self.last_kind:
+            if not self.more_runs:
+                self.runs[-1][2] = last
+        elif len(self.runs) < _SHOWN_RUNS and not self.more_runs:
+            self.runs.append([kind, first, last])
+        else:
+            self.more_runs += 1
+        self.last_kind = kind
+
+    def saw_nul(self, line: int) -> None:
+        self.nul_total += 1
+        if len(self.nul_lines) < _SHOWN_LINES:
+            self.nul_lines.append(line)
+
+    def notes(self, encoding: str) -> list[str]:
+        """Return the notes for a file read as `encoding` (the detected or given one)."""
+        notes: list[str] = []
+        declared_utf8 = encoding.lower().replace("_", "-").startswith(("utf-8", "utf8", "ascii"))
+        named = {"utf-8": "UTF-8", "8-bit": EIGHT_BIT_LABEL}
+        more = f" and {self.more_runs:,} more changes" if self.more_runs else ""
+        spans = ", ".join(f"{_span(first, last)} as {named[kind]}" for kind, first, last in self.runs) + more
+        ranges = ", ".join(_span(first, last) for _, first, last in self.runs) + more
+        if self.kinds == {"utf-8", "8-bit"}:
+            notes.append(f"The file mixes encodings, so each line was read in the one its bytes are in: {spans}; "
+                         "plain ASCII reads the same in both. Check the accented letters there, or export the file "
+                         "again as UTF-8.")
+        elif self.kinds == {"8-bit"} and declared_utf8:
+            notes.append(f"Some lines are not UTF-8 and were read as {EIGHT_BIT_LABEL}: {ranges}. Check the accented "
+                         "letters there, or export the file again as UTF-8.")
+        elif self.kinds == {"utf-8"} and not declared_utf8:
+            said = {"iso8859-1": "Latin-1", "latin-1": "Latin-1", "cp1252": "Windows-1252"}.get(encoding, encoding)
+            notes.append(f"The file is UTF-8, not {said} (see {ranges}): it was read as UTF-8. Remove \"encoding\" "
+                         "from the mapping to have it detected.")
+        if self.bad_bytes:
+            notes.append(f"{self.bad_bytes:,} byte(s) are not valid {encoding}: they were read as "
+                         f"{EIGHT_BIT_LABEL} (check the letters there).")
+        if self.nul_total:
+            notes.append(f"{self.nul_total:,} line(s) held NUL bytes ({_lines_label(self.nul_lines, self.nul_total)}"
+                         "): they were removed (a NUL is not text; it comes from a broken export).")
+        return notes
+
+
+def _line_of(block: bytes | str, pos: int, base: int) -> int:
+    newline: Any = b"\n" if isinstance(block, bytes) else "\n"
+    return base + block.count(newline, 0, pos) + 1
+
+
+def _strip_nul(block: bytes, base: int, evidence: _Evidence) -> bytes:
+    """Return the block without NUL bytes, each line holding one noted (`base`: lines before the block)."""
+    pos = block.find(b"\x00")
+    line, counted = base + 1, 0
+    while pos != -1:
+        line += block.count(b"\n", counted, pos)
+        counted = pos
+        evidence.saw_nul(line)
+        end = block.find(b"\n", pos)
+        if end == -1:
+            break
+        pos = block.find(b"\x00", end)
+    return block.replace(b"\x00", b"")
+
+
+def _strip_nul_text(block: str, base: int, evidence: _Evidence) -> str:
+    pos = block.find("\x00")
+    line, counted = base + 1, 0
+    while pos != -1:
+        line += block.count("\n", counted, pos)
+        counted = pos
+        evidence.saw_nul(line)
+        end = block.find("\n", pos)
+        if end == -1:
+            break
+        pos = block.find("\x00", end)
+    return block.replace("\x00", "")
+
+
+def _decode_8bit(data: bytes) -> str:
+    return data.decode("cp1252", errors="cx-cp1252")
+
+
+def decode_lines(block: bytes, base: int, evidence: _Evidence) -> str:
+    """Return a block of whole lines (LF) decoded line by line: UTF-8 where a line is UTF-8, else Windows-1252.
+
+    `base` is the number of lines before the block; what each line was read as goes to `evidence`.
+    """
+    if block.isascii():
+        return block.decode("ascii")
+    try:
+        text = block.decode("utf-8")
+        kind = "utf-8"
+    except UnicodeDecodeError:
+        # Each invalid byte stays one character, each UTF-8 sequence of k bytes becomes one: fewer characters
+        # than bytes means some UTF-8 letter is there too.
+        if len(block.decode("utf-8", errors="surrogateescape")) < len(block):  # both kinds: line by line
+            return "\n".join(_decode_line(line, number, evidence)
+                             for number, line in enumerate(block.split(b"\n"), start=base + 1))
+        text, kind = _decode_8bit(block), "8-bit"
+    first = _HIGH.search(block)
+    last = _HIGH.search(block[::-1])  # its line counted from the end: the block is not counted twice
+    assert first is not None and last is not None
+    lines_after = block.count(b"\n", len(block) - last.start())
+    evidence.saw(kind, _line_of(block, first.start(), base), base + block.count(b"\n") - lines_after + 1)
+    return text
+
+
+def _decode_line(line: bytes, number: int, evidence: _Evidence) -> str:
+    if line.isascii():
+        return line.decode("ascii")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        evidence.saw("8-bit", number, number)
+        return _decode_8bit(line)
+    evidence.saw("utf-8", number, number)
+    return text
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    """What rewriting a file as UTF-8 found, as notes for the report (lines read as which encoding, NULs)."""
+
+    notes: tuple[str, ...] = ()
+
+
+def rewrite_utf8(path: Path, target: Path, encoding: str, *, chunk: int = 1 << 22) -> Rewritten:
+    """Write the file as UTF-8 with LF line endings and no NUL bytes, in one streaming pass; return its notes.
+
+    UTF-8, Latin-1 and Windows-1252 files are decoded line by line on each line's evidence (see
+    `decode_lines`); other encodings as given, bytes invalid in them read as Windows-1252.
+    """
+    evidence = _Evidence()
+    if is_eight_bit(encoding):
+        with path.open("rb") as src, target.open("wb") as out:
+            _rewrite_eight_bit(src, out, evidence, chunk)
+    else:
+        _rewrite_text(path, target, encoding, evidence, chunk)
+    return Rewritten(notes=tuple(evidence.notes(encoding)))
+
+
+def _rewrite_eight_bit(src: Any, out: Any, evidence: _Evidence, chunk: int) -> None:
+    base, carry, start = 0, b"", True
+    while True:
+        data = src.read(chunk)
+        block = carry + data
+        # Whole lines only (a CR at the very end may be the first half of a CRLF): the rest waits for more.
+        cut = len(block) if not data else max(block.rfind(b"\n"), block.rfind(b"\r", 0, len(block) - 1)) + 1
+        if data and cut == 0:
+            carry = block
+            continue
+        block, carry = block[:cut], block[cut:]
+        if start:
+            block, start = block.removeprefix(codecs.BOM_UTF8), False
+        if b"\r" in block:
+            block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if b"\x00" in block:
+            block = _strip_nul(block, base, evidence)
+        out.write(decode_lines(block, base, evidence).encode("utf-8"))
+        base += block.count(b"\n")
+        if not data:
+            return
+
+
+def _rewrite_text(path: Path, target: Path, encoding: str, evidence: _Evidence, chunk: int) -> None:
     def count(error: UnicodeError) -> tuple[str, int]:
-        nonlocal bad
         assert isinstance(error, UnicodeDecodeError)
-        bad += error.end - error.start
+        evidence.bad_bytes += error.end - error.start
         return _cp1252_fallback(error)
 
     handler = f"cx-count-{secrets.token_hex(4)}"
     codecs.register_error(handler, count)
+    base = 0
     with path.open("r", encoding=encoding, errors=handler, newline=None) as src, \
             target.open("w", encoding="utf-8", newline="\n") as out:
         while block := src.read(chunk):
-            out.write(block.removeprefix("\ufeff") if out.tell() == 0 else block)
-    return bad
+            block = block.removeprefix("\ufeff") if out.tell() == 0 else block
+            if "\x00" in block:
+                block = _strip_nul_text(block, base, evidence)
+            out.write(block)
+            base += block.count("\n")
