@@ -14,7 +14,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,8 @@ from cx.ingest.sniffing import FileFormat, is_clean_utf8, rewrite_utf8, sniff, x
 from cx.mapping import Mapping
 
 __all__ = [
-    "MAX_LINE_BYTES", "STAGE_MAX_AGE_S", "STAGE_PREFIX", "Progress", "Staged", "discard", "limit_memory", "preview",
-    "remove_upload", "save_upload", "stage",
+    "MAX_LINE_BYTES", "STAGE_MAX_AGE_S", "STAGE_PREFIX", "Progress", "Staged", "UploadSlot", "discard", "limit_memory",
+    "preview", "remove_upload", "save_upload", "stage",
 ]
 
 MAX_LINE_BYTES = 8 << 20  # one row may hold this much text (a long comment is fine)
@@ -78,6 +79,9 @@ class Staged:
 def _attach(con: duckdb.DuckDBPyConnection) -> str:
     _drop_stale(con)
     alias = f"{STAGE_PREFIX}{int(time.time())}_{secrets.token_hex(4)}"
+    # Without the allocator's background threads, memory freed by a DETACH stays with the process
+    # (measured: 3 staged files of 250 MB kept 570 MB after they were dropped; with them, back to 77 MB in 1.5 s).
+    con.execute("SET allocator_background_threads = true")
     con.execute(f"ATTACH ':memory:' AS {store.quote_ident(alias)}")
     return alias
 
@@ -126,6 +130,75 @@ def remove_upload(path: Path) -> None:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
+class UploadSlot:
+    """One browser session's staged upload: freed when another file replaces it, after its import, at session end.
+
+    The Upload page keeps the staged rows here instead of in session state, so whoever ends the session
+    (Streamlit, on another thread) can free them: `release()` drops the staging database at once, or as
+    soon as an import under way (`busy()`) has finished. Freeing takes a cursor of its own, kept from `hold`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cursor: duckdb.DuckDBPyConnection | None = None
+        self._busy = 0
+        self.ended = False
+        self.token: str | None = None  # the uploaded file (its id) the staged rows come from, or were imported from
+        self.staged: Staged | None = None
+        self.profiles: list[Any] = []  # the column profiles of the staged rows
+
+    def hold(self, con: duckdb.DuckDBPyConnection, token: str, staged: Staged, profiles: Sequence[Any]) -> None:
+        """Keep `staged` (read from the file `token`) in place of the upload held before, which is freed."""
+        self.clear()
+        with self._lock:
+            ended = self.ended
+            if not ended:
+                self._cursor = con.cursor()
+                self.token, self.staged, self.profiles = token, staged, list(profiles)
+        if ended:  # the session ended while the file was being read
+            discard(con, staged)
+
+    def clear(self, *, keep_token: bool = False) -> None:
+        """Free the staged upload; `keep_token`: it was imported, so the same file is not read again by itself."""
+        with self._lock:
+            staged, cursor = self.staged, self._cursor
+            self.staged, self._cursor, self.profiles = None, None, []
+            if not keep_token:
+                self.token = None
+        if staged is None or cursor is None:
+            return
+        try:
+            discard(cursor, staged)
+        except duckdb.Error:  # the connection is closed: its in-memory databases went with it
+            if staged.workdir is not None:
+                shutil.rmtree(staged.workdir, ignore_errors=True)
+        finally:
+            with suppress(duckdb.Error):
+                cursor.close()
+
+    def release(self) -> None:
+        """The session ended: free the upload now, or when the import under way finishes. Safe from any thread."""
+        with self._lock:
+            self.ended = True
+            if self._busy:
+                return
+        self.clear()
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        """Keep the staged rows while the block runs (an import), even if the session ends meanwhile."""
+        with self._lock:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy -= 1
+                free = self.ended and not self._busy
+            if free:
+                self.clear()
+
+
 Progress = Callable[[float, str], None]
 
 
@@ -149,14 +222,21 @@ def _run_with_progress(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.Du
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
-        while thread.is_alive():
-            thread.join(0.25)
-            try:
-                done = worker.query_progress()
-            except duckdb.Error:
-                done = -1.0
-            if done >= 0:
-                progress(min(done / 100.0, 1.0), label)
+        try:
+            while thread.is_alive():
+                thread.join(0.25)
+                try:
+                    done = worker.query_progress()
+                except duckdb.Error:
+                    done = -1.0
+                if done >= 0:
+                    progress(min(done / 100.0, 1.0), label)
+        except BaseException:
+            # The caller stopped waiting (Streamlit stops a script whose session ended at its next element,
+            # here the progress bar): stop the query too instead of letting it run on unseen.
+            worker.interrupt()
+            thread.join()
+            raise
         if failure:
             raise failure[0]
         progress(1.0, label)
