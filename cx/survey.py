@@ -27,6 +27,7 @@ import logging
 import math
 import re
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,6 +56,7 @@ __all__ = [
     "MAX_SCALE_POINTS",
     "TOKEN_BYTES",
     "UNKNOWN_MESSAGE",
+    "XSRF_COOKIES",
     "AlreadyAnswered",
     "Answer",
     "LinkExpired",
@@ -96,7 +98,9 @@ TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters
 MAX_COMMENT = workshop.MAX_COMMENT
 CHANNEL_LINK = "link"  # single-use links
 CHANNEL_QR = "qr"  # shared links
-SEND_ATTEMPTS = 3
+SEND_ATTEMPTS = 8
+# Streamlit's XSRF cookie: `_streamlit_xsrf` on its Starlette server (1.5x), `_xsrf` on the older Tornado one.
+XSRF_COOKIES = ("_streamlit_xsrf", "_xsrf")
 
 UNKNOWN_MESSAGE = "This feedback link is not valid. Check that the whole link was copied."
 EXPIRED_MESSAGE = "This feedback link has expired, so it takes no more answers. Thank you for wanting to answer!"
@@ -237,11 +241,12 @@ def _digest(*parts: str) -> str:
 
 
 def sender_from_cookie(value: str | None) -> str | None:
-    """Return a sender id for a shared link from a browser's `_xsrf` cookie, or None when there is none.
+    """Return a sender id for a shared link from a browser's XSRF cookie (XSRF_COOKIES), or None without one.
 
     Streamlit's XSRF cookie holds a random per-browser token, masked afresh each time the cookie is
-    set (`2|mask|masked token|time`); the unmasked token is what stays the same. Only a hash of it
-    is used: the cookie (which guards the browser's uploads) is never stored.
+    set (`2|mask|masked token|time`, a new mask on every page load); the unmasked token is what
+    stays the same. Only a hash of it is used: the cookie (which guards the browser's uploads) is
+    never stored. It is a session cookie: it lasts until the browser is closed.
     """
     if not value:
         return None
@@ -507,7 +512,7 @@ def send(
     hashed = token_hash(token)
     cleaned = clean_comment(comment)
     answer: Answer | None = None
-    for _attempt in range(SEND_ATTEMPTS):
+    for attempt in range(SEND_ATTEMPTS):
         link = None
         try:
             with store.transaction(con):
@@ -540,8 +545,11 @@ def send(
             # of this one is stored. Any other conflict: try again.
             if link is not None and _answered(con, hashed, _sender(link, sender)):
                 raise AlreadyAnswered(ANSWERED_MESSAGE) from exc
-            _log.warning("A survey answer met a write conflict and is tried again: %s", exc)
+            # DuckDB also refuses a key another send holds but has not committed yet: wait for it
+            # to commit (then this one is "already answered") or roll back (then this one is stored).
+            _log.debug("A survey answer met a write conflict and is tried again: %s", exc)
             answer = None
+            time.sleep(min(0.2, 0.005 * 2 ** attempt))
     if answer is None:
         raise CxError("Your answer could not be saved just now: please press Send again.")
     _run_alerts(con, answer)

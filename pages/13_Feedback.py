@@ -32,7 +32,7 @@ def page_url() -> str | None:
 def browser_sender() -> str:
     """Return this browser's sender id for shared links: from its XSRF cookie, else one per session."""
     try:
-        cookie = st.context.cookies.get("_xsrf")
+        cookie = next((st.context.cookies[name] for name in survey.XSRF_COOKIES if name in st.context.cookies), None)
     except Exception:  # no browser behind this session
         cookie = None
     sender = survey.sender_from_cookie(cookie) or st.session_state.get("feedback_sender") or survey.session_sender()

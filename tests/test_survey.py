@@ -468,8 +468,11 @@ def _counts(db: Path) -> tuple[int, int]:
         con.close()
 
 
-def _open(token: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+def _open(token: str | None = None, *, url: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if url is not None:
+        at.context["url"] = url  # the address the browser shows (st.context.url)
+    at.run()
     at.switch_page(PAGE)
     if token is not None:
         at.query_params["t"] = token
@@ -633,6 +636,15 @@ def test_the_organiser_creates_a_shared_link_for_a_new_live_data_set_with_a_qr_c
             == [("live",)]
     finally:
         con.close()
+
+
+def test_the_base_url_defaults_to_the_address_the_organiser_page_is_open_at(page_db: Path) -> None:
+    at = _open(url="https://cx.example.org/shop/Feedback")
+    assert at.text_input(key="feedback_base").value == "https://cx.example.org/shop"
+    _button(at, "Create links").click().run()
+    url, token = at.dataframe[0].value[["url", "token"]].iloc[0]
+    assert url == f"https://cx.example.org/shop/Feedback?t={token}"
+    assert not any("point at this computer only" in c.value for c in at.caption)
 
 
 def test_the_organiser_sees_why_links_cannot_be_created(page_db: Path) -> None:
