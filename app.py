@@ -41,8 +41,8 @@ PAGES = (
     ("pages/9_Journey_builder.py", "Journey builder", "lay out journeys and their touchpoints"),
     ("pages/10_Workshop.py", "Workshop", "a room scores a journey live"),
     ("pages/11_Upload.py", "Upload", "bring your own CSV, map it, import it with nothing lost"),
-    ("pages/14_Alerts.py", "Alerts", "a rule per touchpoint: an alert (and a webhook) when it drops"),
     ("pages/13_Feedback.py", "Feedback", "survey links and a QR code: customers answer at the touchpoint"),
+    ("pages/14_Alerts.py", "Alerts", "a rule per touchpoint: an alert (and a webhook) when it drops"),
 )
 for path, label, what in PAGES:
     if (ROOT / path).exists():
