@@ -568,6 +568,24 @@ def test_a_hostile_touchpoint_name_is_shown_literally(page_db: Path) -> None:
     assert at.success[0].value == "Thank you! Your answer is saved."
 
 
+def test_an_answer_shows_at_once_on_a_page_already_open(page_db: Path) -> None:
+    link = _links(page_db, "Shop", "Checkout")[0]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/3_Touchpoints.py")
+    at.query_params["dataset"] = "Shop"
+    at.run()
+    no_exceptions(at)
+    row = at.dataframe[0].value.set_index("Touchpoint").loc["Checkout"]
+    assert (row["n"], row["Mean (original scale)"]) == (2, 3.0)  # the imported 2 and 4 on 1–5
+    phone = _open(link.token)
+    phone.get("button_group")[0].set_value(5)
+    _button(phone, "Send").click().run()
+    assert phone.success[0].value == "Thank you! Your answer is saved."
+    at.run()  # the same open page, its results cached by the data's version
+    row = at.dataframe[0].value.set_index("Touchpoint").loc["Checkout"]
+    assert (row["n"], row["Mean (original scale)"]) == (3, pytest.approx(11 / 3))
+
+
 def test_the_organiser_creates_links_and_downloads_them_as_a_safe_csv(page_db: Path) -> None:
     at = _open()
     assert at.title[0].value == "Feedback links" and at.sidebar.selectbox  # the settings, as on other pages
