@@ -52,6 +52,7 @@ __all__ = [
     "WHOLE_RESPONSE",
     "annotate",
     "answer_count",
+    "at_touchpoint",
     "band_counts",
     "band_names",
     "bands_of",
@@ -277,6 +278,14 @@ def comments(
     if readings is None:
         readings = dataset_readings(engine, dataset)
     return annotate(frame, readings)
+
+
+def at_touchpoint(frame: pd.DataFrame, touchpoint: str) -> pd.DataFrame:
+    """Return what `comments(..., touchpoint=touchpoint)` returns, taken from `frame` = `comments(...)` of all.
+
+    The same rows in the same order (respondent-level comments belong to no touchpoint), with no query.
+    """
+    return frame[frame["touchpoint"] == touchpoint].reset_index(drop=True)
 
 
 def annotate(frame: pd.DataFrame, readings: TextReadings | None = None) -> pd.DataFrame:

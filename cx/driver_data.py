@@ -102,9 +102,13 @@ def outcome_list(engine: Engine, dataset: str) -> list[OutcomeInfo]:
     return sorted(found, key=lambda o: (rank.get(o.kind, len(rank)), o.name))
 
 
-def find_outcome(engine: Engine, dataset: str, name: str) -> OutcomeInfo:
-    """Return one outcome of the data set, or raise UnknownOutcome listing the ones it has."""
-    known = outcome_list(engine, dataset)
+def find_outcome(engine: Engine, dataset: str, name: str,
+                 outcomes: Sequence[OutcomeInfo] | None = None) -> OutcomeInfo:
+    """Return one outcome of the data set, or raise UnknownOutcome listing the ones it has.
+
+    `outcomes`: the data set's `outcome_list` when the caller has it already (no second query).
+    """
+    known = outcome_list(engine, dataset) if outcomes is None else list(outcomes)
     for info in known:
         if info.name == name:
             return info
@@ -255,15 +259,17 @@ def analyse(
     filters: Sequence[Filter] = (),
     min_n: int = DEFAULT_MIN_N,
     rule: str = PAIRWISE,
+    outcomes: Sequence[OutcomeInfo] | None = None,
 ) -> DriverAnalysis:
     """Return the relative-weight driver analysis of `outcome` on a data set (with filters).
 
     Raises UnknownOutcome for an outcome the data set lacks, DriverInputError when the data
-    cannot support an analysis (the message says what to change).
+    cannot support an analysis (the message says what to change). `outcomes`: the data set's
+    `outcome_list`, when the caller has it already.
     """
     if rule not in drivers.RULES:
         raise DriverInputError(f"unknown missing-data rule '{rule}': use {' or '.join(drivers.RULES)}")
-    info = find_outcome(engine, dataset, outcome)
+    info = find_outcome(engine, dataset, outcome, outcomes)
     names = touchpoint_names(engine, dataset, filters)
     summary = correlation_summary(engine, dataset, outcome, names, filters, PAIRWISE)
     kept, left = drivers.usable_touchpoints(summary, min_n)
@@ -442,6 +448,7 @@ def moment_comparison(
     mode: str = LOW_HIGH,
     cut: float = 5.0,
     filters: Sequence[Filter] = (),
+    outcomes: Sequence[OutcomeInfo] | None = None,
 ) -> MomentComparison:
     """Return the outcome of two groups split by one touchpoint, with the difference and its test.
 
@@ -449,13 +456,14 @@ def moment_comparison(
     respondents who did not answer it are in neither group. `THROUGH`: respondents who
     answered it (went through it) vs those with the outcome who did not.
     NPS outcomes compare NPS (z-test with multinomial standard errors), yes/no outcomes the
-    share of yes (z-test on two proportions), others the mean (Welch z-test).
+    share of yes (z-test on two proportions), others the mean (Welch z-test). `outcomes`: the
+    data set's `outcome_list`, when the caller has it already.
     """
     if mode not in (LOW_HIGH, THROUGH):
         raise DriverInputError(f"unknown comparison '{mode}': use {LOW_HIGH} or {THROUGH}")
     if not 0.0 < cut <= 10.0 and mode == LOW_HIGH:
         raise DriverInputError(f"the cut {cut:g} is outside 0-10: pick a score between 0 and 10")
-    info = find_outcome(engine, dataset, outcome)
+    info = find_outcome(engine, dataset, outcome, outcomes)
     answers = with_score10(filtered_responses(engine, dataset, filters))
     answers = answers.filter((answers.touchpoint == touchpoint) & answers.score.notnull())
     per = answers.group_by("respondent").aggregate(s=answers.score10.mean())

@@ -8,9 +8,10 @@ import sys
 import weakref
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import duckdb
 import pandas as pd
@@ -34,8 +35,10 @@ __all__ = [
     "MIN_N_KEY",
     "SOURCE_KEY",
     "PageContext",
+    "Steps",
     "alert_actions",
     "cache_key",
+    "cached",
     "chart",
     "clv_settings",
     "clv_sidebar",
@@ -48,6 +51,8 @@ __all__ = [
     "dataset_names",
     "dataset_page",
     "dataset_path_label",
+    "dataset_scores",
+    "datasets",
     "db_path",
     "engine",
     "engine_caption",
@@ -66,6 +71,7 @@ __all__ = [
     "sidebar_filters",
     "sidebar_settings",
     "source_setting",
+    "stop",
     "stops_with_session",
     "table_download",
     "touchpoint_picker",
@@ -312,8 +318,9 @@ def _comment_readings(key: tuple[Any, ...], dataset: str) -> dict[str, tuple[str
 def _comments(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], touchpoint: str | None) -> pd.DataFrame:
     from cx import comments
 
-    return comments.comments(engine(), dataset, filters, touchpoint=touchpoint,
-                             readings=_comment_readings(key, dataset))
+    if touchpoint is not None:  # one touchpoint's comments are rows of everyone's: no second query
+        return comments.at_touchpoint(_comments(key, dataset, filters, None), touchpoint)
+    return comments.comments(engine(), dataset, filters, readings=_comment_readings(key, dataset))
 
 
 def comments(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = (), *,
@@ -340,6 +347,46 @@ def comment_themes(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequen
                    touchpoint: str | None = None, low_only: bool = True, k: int = DEFAULT_K) -> Themes:
     """Return the themes (cx.comments_themes.Themes) of the comments, or of their low-score ones, cached."""
     return _comment_themes(cache_key(con), dataset, tuple(filters), touchpoint, low_only, k)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _engine_call(key: tuple[Any, ...], name: str, _function: Callable[..., Any], args: tuple[Any, ...],
+                 kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    return _function(engine(), *args, **dict(kwargs))
+
+
+def cached(function: Callable[..., T], *args: Any, con: duckdb.DuckDBPyConnection, **kwargs: Any) -> T:
+    """Return function(engine(), *args, **kwargs), cached per data version and arguments.
+
+    For cx functions of the metric engine (metrics.operational_stats, comments.answer_count…): a rerun
+    that changes none of their arguments reads none of the rows again. Arguments must be hashable data.
+    """
+    name = f"{function.__module__}.{function.__qualname__}"
+    result: T = _engine_call(cache_key(con), name, function, args, tuple(sorted(kwargs.items())))
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _dataset_scores(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], min_n: int) -> Any:
+    from cx import journeys
+
+    return journeys.dataset_scores(connection(), dataset, engine=engine(), filters=filters, min_n=min_n)
+
+
+def dataset_scores(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = (),
+                   min_n: int = DEFAULT_MIN_N) -> Any:
+    """Return journeys.dataset_scores(...) (every touchpoint of the data set scored), cached per filter."""
+    return _dataset_scores(cache_key(con), dataset, tuple(filters), min_n)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _datasets(key: tuple[Any, ...]) -> pd.DataFrame:
+    return store.datasets(connection())
+
+
+def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return store.datasets(...) (each data set with its kind, answers and respondents), cached per data version."""
+    return _datasets(cache_key(con))
 
 
 class _SessionWork:
@@ -388,8 +435,7 @@ def run_safely(action: Callable[[], T], what: str) -> T:
         return action()
     except CxError as exc:
         st.error(escape_md(f"{what}: {exc}"))
-        st.stop()
-        raise
+        stop()
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
@@ -722,16 +768,11 @@ def touchpoints_weakest_first(con: duckdb.DuckDBPyConnection, dataset: str, filt
 
     Stops the page with a message when no scored answer matches the filters (saying why).
     """
-    from cx import journeys
-
-    scores = run_safely(
-        lambda: journeys.dataset_scores(con, dataset, engine=engine(), filters=filters, min_n=min_n),
-        "Could not score the touchpoints",
-    )
+    scores = run_safely(lambda: dataset_scores(con, dataset, filters, min_n), "Could not score the touchpoints")
     ranked = sorted(scores.touchpoints, key=lambda t: (t.score is None, t.low_n, t.score or 0.0, t.touchpoint))
     if not ranked:
         st.info(escape_md(metrics.why_no_scores(engine(), dataset)))
-        st.stop()
+        stop()
     return ranked
 
 
@@ -782,21 +823,36 @@ def alert_actions(con: duckdb.DuckDBPyConnection, *, key: str, dataset: str | No
     return len(waiting)
 
 
+_open_steps: ContextVar[tuple[Steps, ...]] = ContextVar("cx_open_steps", default=())
+
+
+def stop() -> NoReturn:
+    """Stop the page (st.stop) once every open `Steps` box says it stopped: after st.stop() nothing can."""
+    for box in _open_steps.get():
+        box.end("stopped")
+    st.stop()
+    raise AssertionError("unreachable: st.stop() raises")
+
+
 class Steps:
     """A status box that says which expensive step runs now, and ends complete when its block does.
 
     `with ui.Steps("Computing the drivers") as status: status.step("reading the outcomes") …` — the box
     shows "Computing the drivers: reading the outcomes…" while that step runs and "Computing the drivers:
-    done" after the block (each step listed inside), or "…: failed" when the block raised. Elements drawn in
-    the block go to the page, not into the box. Step labels are Markdown: no user text in them.
+    done" after the block (each step listed inside); "…: stopped" (complete) when the page stopped with its
+    own message through `ui.stop()` / `run_safely` (stop with those inside a block, not with st.stop(): after
+    st.stop() nothing can be drawn, so the box would spin on), "…: failed" (error) when the block raised.
+    Elements drawn in the block go to the page, not into the box. Step labels are Markdown: no user text.
     """
 
     def __init__(self, title: str) -> None:
         self.title = title
         self._box: Any = None
+        self._ended = False
 
     def __enter__(self) -> Steps:
         self._box = st.status(f"{self.title}…", expanded=False)
+        _open_steps.set((*_open_steps.get(), self))
         return self
 
     def step(self, label: str) -> None:
@@ -804,8 +860,17 @@ class Steps:
         self._box.update(label=f"{self.title}: {label}…", state="running")
         self._box.caption(label)
 
+    def end(self, ending: str, *, failed: bool = False) -> None:
+        """Close the box: "<title>: <ending>", complete (or error when `failed`)."""
+        if not self._ended:
+            self._ended = True
+            self._box.update(label=f"{self.title}: {ending}", state="error" if failed else "complete",
+                             expanded=False)
+
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        # st.stop() and st.rerun() are BaseExceptions, not Exceptions: the page stopped with its own message.
-        failed = isinstance(exc, Exception)
-        self._box.update(label=f"{self.title}: {'failed' if failed else 'done'}",
-                         state="error" if failed else "complete", expanded=False)
+        _open_steps.set(tuple(b for b in _open_steps.get() if b is not self))
+        if exc is None:
+            self.end("done")
+        elif isinstance(exc, Exception):
+            self.end("failed", failed=True)
+        # else st.stop() / st.rerun(): nothing can be drawn any more; ui.stop() ended the box before stopping.

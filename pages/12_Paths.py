@@ -22,7 +22,7 @@ engine = ui.engine()
 data_key = ui.cache_key(con)
 
 
-@st.cache_data(show_spinner="Following every customer's path…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def view_of(_engine: Engine, key: Any, dataset: str, outcome: str | None, journey: Journey | None,
             filters: tuple[metrics.Filter, ...], top: int, min_n: int) -> paths.PathsView:
     return paths.observed_paths(_engine, dataset, outcome=outcome, journey=journey, filters=filters, top=top,
@@ -33,8 +33,9 @@ def view_of(_engine: Engine, key: Any, dataset: str, outcome: str | None, journe
 journeys = {name: store.load_journey(con, name) for name in store.journey_names(con)}
 linked = [name for name, j in journeys.items() if j.dataset == dataset]
 journey_options = [*linked, NO_JOURNEY, *[name for name in journeys if name not in linked]]
-outcome_names = [name for name, _ in ui.filter_options(con, dataset)["outcomes"]]
-first_outcome = paths.default_outcome(ui.filter_options(con, dataset)["outcomes"])
+outcome_kinds = ui.filter_options(con, dataset)["outcomes"]
+outcome_names = [name for name, _ in outcome_kinds]
+first_outcome = paths.default_outcome(outcome_kinds)
 outcome_options = ([first_outcome] if first_outcome else []) + [n for n in outcome_names if n != first_outcome]
 
 left, middle, right = st.columns([3, 3, 2])
@@ -51,8 +52,10 @@ with right:
 
 journey = None if journey_choice in (None, NO_JOURNEY) else journeys[journey_choice]
 outcome = None if outcome_choice in (None, NO_OUTCOME) else outcome_choice
-view = ui.run_safely(lambda: view_of(engine, data_key, dataset, outcome, journey, tuple(filters), top, min_n),
-                     "Could not follow the paths")
+with ui.Steps("Following the paths") as status:
+    status.step("every customer's answers and events in time order, the paths and their outcome")
+    view = ui.run_safely(lambda: view_of(engine, data_key, dataset, outcome, journey, tuple(filters), top, min_n),
+                         "Could not follow the paths")
 
 tiles = st.columns(4)
 tiles[0].metric("Respondents", f"{view.respondents:,}", help="Respondents with at least one answer or event.")

@@ -9,33 +9,40 @@ page = ui.dataset_page("Overview", "📊")
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 clv = ui.clv_sidebar(con, dataset)  # margin, period, discount rate: the mapping's, or typed in the sidebar
 
-results = {r.metric: r for r in ui.compute(con, None, dataset, filters=filters, min_n=min_n)}
-if not any(r.n for r in results.values()):
-    st.info(metrics.why_no_scores(ui.engine(), dataset))
-    st.stop()
-if results["responses"].n == 0:
-    # Outcomes without touchpoint answers: the outcome metrics apply, the touchpoint ones show "—".
-    st.info("No scored touchpoint answers here: only the outcome metrics (NPS, churn…) apply.")
+with ui.Steps("Computing the metrics") as status:
+    status.step("every metric over the selection")
+    results = {r.metric: r for r in ui.compute(con, None, dataset, filters=filters, min_n=min_n)}
+    if not any(r.n for r in results.values()):
+        st.info(metrics.why_no_scores(ui.engine(), dataset))
+        ui.stop()
+    if results["responses"].n == 0:
+        # Outcomes without touchpoint answers: the outcome metrics apply, the touchpoint ones show "—".
+        st.info("No scored touchpoint answers here: only the outcome metrics (NPS, churn…) apply.")
 
-# Change against the previous month: the last month in the selected range vs the month before it.
-options = ui.filter_options(con, dataset)
-last = next((f.value for f in filters if f.column == "answered_at" and f.op == "<="), options["last"])
-windows = metrics.month_windows(last)
-current: dict[str, metrics.MetricResult] = {}
-previous: dict[str, metrics.MetricResult] = {}
-period = ""
-monthly_all: list[metrics.MetricResult] = []
-if windows is not None:
-    # One aggregation by month serves the change against last month and the trend.
-    monthly_all = ui.compute(con, None, dataset, by="month", filters=filters, min_n=min_n)
-    (cur_start, _, cur_label), (prev_start, _, prev_label) = windows
-    current = metrics.in_month(monthly_all, cur_start)
-    previous = metrics.in_month(monthly_all, prev_start)
-    period = f"{cur_label} vs {prev_label}"
+    # Change against the previous month: the last month in the selected range vs the month before it.
+    options = ui.filter_options(con, dataset)
+    last = next((f.value for f in filters if f.column == "answered_at" and f.op == "<="), options["last"])
+    windows = metrics.month_windows(last)
+    current: dict[str, metrics.MetricResult] = {}
+    previous: dict[str, metrics.MetricResult] = {}
+    period = ""
+    monthly_all: list[metrics.MetricResult] = []
+    if windows is not None:
+        status.step("every metric by month")
+        # One aggregation by month serves the change against last month and the trend.
+        monthly_all = ui.compute(con, None, dataset, by="month", filters=filters, min_n=min_n)
+        (cur_start, _, cur_label), (prev_start, _, prev_label) = windows
+        current = metrics.in_month(monthly_all, cur_start)
+        previous = metrics.in_month(monthly_all, prev_start)
+        period = f"{cur_label} vs {prev_label}"
+    status.step("the outcomes")
+    outcome_results = ui.outcomes(con, dataset, filters=filters, min_n=min_n)
+    status.step("CSAT and CES per touchpoint")
+    labels = ui.item_labels(con, dataset, filters)
 
 st.subheader("Outcome")
 st.caption("What the journey leads to, per respondent: first, before the touchpoint metrics.")
-ui.outcome_tiles(ui.outcomes(con, dataset, filters=filters, min_n=min_n))
+ui.outcome_tiles(outcome_results)
 
 st.subheader("Key metrics")
 if windows is None:
@@ -46,7 +53,6 @@ else:
                "have answers), with a two-sided z-test at 95 %.")
 headline = ["nps", "csat", "ces", "responses", "churn_rate"]
 more = [m for m in metrics.REGISTRY if m not in headline]
-labels = ui.item_labels(con, dataset, filters)
 for row in (headline, more):
     for column, name in zip(st.columns(len(row)), row, strict=True):
         ui.metric_tile(column, results[name], current=current.get(name), previous=previous.get(name), period=period,
@@ -89,7 +95,9 @@ left, right = st.columns(2)
 by = left.selectbox("Break down by", list(dimensions), format_func=lambda d: dimensions[d], key="breakdown_by")
 breakdown_metric = right.selectbox("Metric", available, format_func=lambda m: metrics.metric(m).label,
                                    key="breakdown_metric", index=available.index("nps") if "nps" in available else 0)
-groups = ui.compute(con, [breakdown_metric], dataset, by=by, filters=filters, min_n=min_n)
+with ui.Steps("Breaking down") as status:
+    status.step("the metric per group")
+    groups = ui.compute(con, [breakdown_metric], dataset, by=by, filters=filters, min_n=min_n)
 frame = views.breakdown(groups, results[breakdown_metric], min_n)
 if frame.empty:
     st.info("No group has answers for this metric under the current filters.")

@@ -7,21 +7,20 @@ from cx import charts, journeys, metrics, ui
 page = ui.dataset_page("Touchpoints", "📍")
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 
-engine = ui.engine()
-scores = ui.run_safely(lambda: journeys.dataset_scores(con, dataset, engine=engine, filters=filters, min_n=min_n),
-                       "Could not score the touchpoints")
-if not scores.touchpoints:
-    st.info(metrics.why_no_scores(engine, dataset))
-    st.stop()
-
-by_touchpoint = {
-    name: ui.compute(con, [name], dataset, by="touchpoint", filters=filters, min_n=min_n)
-    for name in ("csat", "ces", "nps")
-}
-table = charts.touchpoints_table(
-    scores, by_touchpoint, operational=metrics.operational_stats(engine, dataset, filters),
-    by_channel=metrics.touchpoint_stats(engine, dataset, filters, by="channel"),
-)
+with ui.Steps("Scoring the touchpoints") as status:
+    status.step("scores and intervals per touchpoint")
+    scores = ui.run_safely(lambda: ui.dataset_scores(con, dataset, filters, min_n), "Could not score the touchpoints")
+    if not scores.touchpoints:
+        st.info(metrics.why_no_scores(ui.engine(), dataset))
+        ui.stop()
+    status.step("CSAT, CES and NPS per touchpoint")
+    # One computation of the three: CSAT and CES share one scan of the answers.
+    results = ui.compute(con, ["csat", "ces", "nps"], dataset, by="touchpoint", filters=filters, min_n=min_n)
+    by_touchpoint = {name: [r for r in results if r.metric == name] for name in ("csat", "ces", "nps")}
+    status.step("operational metrics and channels")
+    operational = ui.cached(metrics.operational_stats, dataset, tuple(filters), con=con)
+    by_channel = ui.cached(metrics.touchpoint_stats, dataset, tuple(filters), by="channel", con=con)
+table = charts.touchpoints_table(scores, by_touchpoint, operational=operational, by_channel=by_channel)
 if scores.weak:
     st.warning(ui.escape_md(journeys.hides_sentence(scores)), icon="⚠️")
 else:

@@ -14,21 +14,25 @@ if not options["unit"]:
     st.info("These answers name no local unit. Map a store/branch column at import to rank units.")
     st.stop()
 
-totals = {r.metric: r for r in ui.compute(con, None, dataset, filters=filters, min_n=min_n)}
-available = [m for m in metrics.REGISTRY if totals[m].value is not None and m != "responses"]
-left, right = st.columns(2)
-chosen = left.selectbox("Rank by", available, format_func=lambda m: metrics.metric(m).label, key="unit_metric",
-                        index=available.index("mean_score") if "mean_score" in available else 0)
-touchpoint = right.selectbox("At touchpoint", ["(all touchpoints)", *options["touchpoint"]], key="unit_touchpoint")
-unit_filters = list(filters)
-if touchpoint != "(all touchpoints)":
-    unit_filters.append(metrics.Filter("touchpoint", "in", (touchpoint,)))
-definition = metrics.metric(chosen)
-results = [r for r in ui.compute(con, [chosen], dataset, by="unit", filters=unit_filters, min_n=min_n)
-           if r.group is not None and r.value is not None]
-if not results:
-    st.info("No local unit has answers for this metric under the current filters.")
-    st.stop()
+with ui.Steps("Ranking the local units") as status:
+    status.step("every metric over the selection")
+    totals = {r.metric: r for r in ui.compute(con, None, dataset, filters=filters, min_n=min_n)}
+    available = [m for m in metrics.REGISTRY if totals[m].value is not None and m != "responses"]
+    left, right = st.columns(2)
+    chosen = left.selectbox("Rank by", available, format_func=lambda m: metrics.metric(m).label, key="unit_metric",
+                            index=available.index("mean_score") if "mean_score" in available else 0)
+    touchpoint = right.selectbox("At touchpoint", ["(all touchpoints)", *options["touchpoint"]],
+                                 key="unit_touchpoint")
+    unit_filters = list(filters)
+    if touchpoint != "(all touchpoints)":
+        unit_filters.append(metrics.Filter("touchpoint", "in", (touchpoint,)))
+    definition = metrics.metric(chosen)
+    status.step("the chosen metric per unit")
+    results = [r for r in ui.compute(con, [chosen], dataset, by="unit", filters=unit_filters, min_n=min_n)
+               if r.group is not None and r.value is not None]
+    if not results:
+        st.info("No local unit has answers for this metric under the current filters.")
+        ui.stop()
 
 table = views.unit_ranking(results, higher_is_better=definition.higher_is_better)
 ranked, small = table[table["status"] == views.RANKED], table[table["status"] != views.RANKED]
@@ -63,8 +67,7 @@ if picked is None and not ranked.empty:
     picked = ranked.iloc[-1]["unit"]  # start with the unit that needs attention most
 picked = st.selectbox("Journey of unit", units, index=units.index(picked) if picked in units else 0,
                       key=f"unit_pick_{picked}")
-scores = journeys.dataset_scores(con, dataset, engine=ui.engine(),
-                                 filters=[*filters, metrics.Filter("unit", "in", (picked,))], min_n=min_n)
+scores = ui.dataset_scores(con, dataset, [*filters, metrics.Filter("unit", "in", (picked,))], min_n)
 st.subheader(f"Journey at {ui.escape_md(str(picked))}")
 if scores.weak:
     st.warning(ui.escape_md(journeys.hides_sentence(scores)), icon="⚠️")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -22,6 +22,14 @@ filters = ui.sidebar_filters(con, dataset)
 engine = ui.engine()
 # Results are cached per database, feedback source, data version, data set, outcome and filters.
 data_key = ui.cache_key(con)
+T = TypeVar("T")
+
+
+def ok(found: T | CxError) -> T:
+    """Return a cached result, or raise the refusal cached in its place (a rerun does not query to refuse again)."""
+    if isinstance(found, CxError):
+        raise found
+    return found
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -29,21 +37,27 @@ def outcome_list(_engine: Engine, key: Any, dataset: str) -> list[driver_data.Ou
     return driver_data.outcome_list(_engine, dataset)
 
 
-@st.cache_data(show_spinner="Computing drivers…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def analysis_of(_engine: Engine, key: Any, dataset: str, outcome: str, filters: tuple[metrics.Filter, ...],
-                min_n: int, rule: str) -> drivers.DriverAnalysis:
-    return driver_data.analyse(_engine, dataset, outcome, filters=filters, min_n=min_n, rule=rule)
+                min_n: int, rule: str) -> drivers.DriverAnalysis | CxError:
+    try:
+        return driver_data.analyse(_engine, dataset, outcome, filters=filters, min_n=min_n, rule=rule,
+                                   outcomes=outcome_list(_engine, key, dataset))
+    except CxError as exc:
+        return exc
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def intervals_of(_engine: Engine, key: Any, analysis: drivers.DriverAnalysis, filters: tuple[metrics.Filter, ...],
-                 resamples: int) -> driver_data.Intervals:
+                 resamples: int) -> driver_data.Intervals | CxError:
     # The progress bar is made (and cleared) in here: a cache hit replays it, ending empty.
     text = f"Bootstrap: {resamples} resamples of respondents…"
     bar = st.progress(0.0, text=text)
     try:
         return driver_data.bootstrap_intervals(_engine, analysis, filters=filters, resamples=resamples,
                                                progress=lambda done: bar.progress(done, text=text))
+    except CxError as exc:
+        return exc
     finally:
         bar.empty()
 
@@ -55,8 +69,12 @@ def segments_of(_engine: Engine, key: Any, dataset: str) -> dict[str, list[str]]
 
 @st.cache_data(show_spinner="Comparing…", max_entries=64)
 def moment_of(_engine: Engine, key: Any, dataset: str, outcome: str, touchpoint: str, mode: str, cut: float,
-              filters: tuple[metrics.Filter, ...]) -> driver_data.MomentComparison:
-    return driver_data.moment_comparison(_engine, dataset, outcome, touchpoint, mode=mode, cut=cut, filters=filters)
+              filters: tuple[metrics.Filter, ...]) -> driver_data.MomentComparison | CxError:
+    try:
+        return driver_data.moment_comparison(_engine, dataset, outcome, touchpoint, mode=mode, cut=cut,
+                                             filters=filters, outcomes=outcome_list(_engine, key, dataset))
+    except CxError as exc:
+        return exc
 
 
 outcomes = ui.run_safely(lambda: outcome_list(engine, data_key, dataset), "Could not read the outcomes")
@@ -84,8 +102,10 @@ with right:
 
 assert outcome is not None  # the outcome list is not empty
 frozen = tuple(filters)
-analysis = ui.run_safely(lambda: analysis_of(engine, data_key, dataset, outcome, frozen, min_n, rule),
-                         "Could not run the driver analysis")
+with ui.Steps("Computing the drivers") as status:
+    status.step("correlating each touchpoint with the outcome, then the relative weights")
+    analysis = ui.run_safely(lambda: ok(analysis_of(engine, data_key, dataset, outcome, frozen, min_n, rule)),
+                             "Could not run the driver analysis")
 
 tiles = st.columns(4)
 tiles[0].metric(analysis.r2_label, f"{analysis.r2:.2f}",
@@ -158,11 +178,13 @@ def draw_table(found: driver_data.Intervals | None) -> Any:
 
 
 frame = draw_table(None)
-try:
-    intervals: driver_data.Intervals | None = intervals_of(engine, data_key, analysis, frozen, resamples)
-except CxError as exc:
-    intervals = None
-    st.warning(f"No bootstrap intervals: {md(str(exc))}")
+with ui.Steps("Bootstrap intervals") as status:
+    status.step(f"{resamples} resamples of the respondents")
+    try:
+        intervals: driver_data.Intervals | None = ok(intervals_of(engine, data_key, analysis, frozen, resamples))
+    except CxError as exc:
+        intervals = None
+        st.warning(f"No bootstrap intervals: {md(str(exc))}")
 if intervals is not None:
     frame = draw_table(intervals)
     st.caption(intervals.note)
@@ -217,12 +239,14 @@ else:
         st.info("Pick two different values to compare.")
     else:
         results: dict[str, drivers.DriverAnalysis] = {}
-        for value in (value_a, value_b):
-            extra = (*frozen, metrics.Filter(f"segment:{segment}", "in", (value,)))
-            try:
-                results[value] = analysis_of(engine, data_key, dataset, outcome, extra, min_n, rule)
-            except CxError as exc:
-                st.warning(f"{md(segment)} = {md(value)}: {md(str(exc))}")
+        with ui.Steps("Comparing the segments") as status:
+            for side, value in (("A", value_a), ("B", value_b)):
+                status.step(f"the drivers of {side}")
+                extra = (*frozen, metrics.Filter(f"segment:{segment}", "in", (value,)))
+                try:
+                    results[value] = ok(analysis_of(engine, data_key, dataset, outcome, extra, min_n, rule))
+                except CxError as exc:
+                    st.warning(f"{md(segment)} = {md(value)}: {md(str(exc))}")
         if len(results) == 2:
             a, b = results[value_a], results[value_b]
             cols = st.columns(2)
@@ -246,7 +270,7 @@ mode = m_cols[1].radio("Compare", [driver_data.LOW_HIGH, driver_data.THROUGH], h
 cut = m_cols[2].slider("Low is below (0–10)", 0.5, 10.0, 5.0, 0.5, key="drivers_cut",
                        disabled=mode != driver_data.LOW_HIGH)
 try:
-    moment = moment_of(engine, data_key, dataset, outcome, touchpoint, mode, float(cut), frozen)
+    moment = ok(moment_of(engine, data_key, dataset, outcome, touchpoint, mode, float(cut), frozen))
 except CxError as exc:
     st.warning(f"No comparison: {md(str(exc))}")
 else:

@@ -1,11 +1,23 @@
 """Comments page: what customers say, in their language — score, sentiment, themes, and the terms behind low scores."""
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-from cx import comments, comments_text, comments_themes, exports, store, ui
+from cx import comments, comments_text, comments_themes, exports, ui
+from cx.metrics import Filter
 
 ALL = "(all touchpoints)"
 TERM_KEY = "comments_term"  # (touchpoint, term) picked from "What people talk about"
+
+
+@st.cache_data(show_spinner="Finding the terms behind low and high scores…", max_entries=64)
+def terms_of(_frame: pd.DataFrame, key: Any, dataset: str, filters: tuple[Filter, ...],
+             touchpoint: str | None) -> pd.DataFrame:
+    # `_frame` is ui.comments(...) of exactly these arguments: the key, not the frame, is hashed.
+    return comments.distinctive_terms(_frame)
+
 
 st.set_page_config(page_title="Comments · cx", page_icon="💬", layout="wide")
 min_n = ui.sidebar_settings()
@@ -14,15 +26,17 @@ st.title("Comments")
 con = ui.connection()
 dataset = ui.require_dataset(con)
 filters = ui.sidebar_filters(con, dataset)
-engine = ui.engine()
 
-kinds = store.datasets(con).set_index("dataset")["kind"]
+kinds = ui.datasets(con).set_index("dataset")["kind"]
 if kinds.get(dataset) == "reviews":
     st.info("Public reviews: an uncontrolled touchpoint source — the company does not run the site these "
             "ratings and texts come from, so read them beside (not instead of) the survey answers.", icon="🌐")
 
-ranked = ui.touchpoints_weakest_first(con, dataset, filters, min_n)
-everything = ui.run_safely(lambda: ui.comments(con, dataset, filters), "Could not read the comments")
+with ui.Steps("Reading the comments") as status:
+    status.step("scoring the touchpoints")
+    ranked = ui.touchpoints_weakest_first(con, dataset, filters, min_n)
+    status.step("language and sentiment of every comment (once per data set), score bands")
+    everything = ui.run_safely(lambda: ui.comments(con, dataset, filters), "Could not read the comments")
 whole_n = int(everything["touchpoint"].isna().sum())  # respondent-level comments (one per respondent)
 options = [t.touchpoint for t in ranked]
 # A wide file's comments belong to whole responses, not to a touchpoint: open on all touchpoints then.
@@ -35,7 +49,7 @@ chosen = next((t for t in ranked if t.touchpoint == touchpoint), None)
 
 frame = everything if touchpoint is None else ui.run_safely(
     lambda: ui.comments(con, dataset, filters, touchpoint=touchpoint), "Could not read the comments")
-answers = comments.answer_count(engine, dataset, filters, touchpoint=touchpoint)
+answers = ui.cached(comments.answer_count, dataset, tuple(filters), touchpoint=touchpoint, con=con)
 whole_note = (f"{whole_n:,} comments belong to whole responses, one per respondent (the same text on each of a "
               f"respondent's answers, as a wide file gives): they are compared with the respondent's outcome or "
               f"overall score, not with a touchpoint.") if whole_n else ""
@@ -68,7 +82,7 @@ st.caption(f"Sentiment: {comments.SENTIMENT_METHOD}.")
 st.subheader("What people talk about")
 st.caption(f"Terms typical of comments from {low_label} versus {high_label}. Pick one to read the comments "
            "that contain it.")
-terms = comments.distinctive_terms(frame)
+terms = terms_of(frame, ui.cache_key(con), dataset, tuple(filters), touchpoint)
 picked = st.session_state.get(TERM_KEY)
 current_term = picked[1] if isinstance(picked, tuple) and picked[0] == touchpoint_choice else None
 
@@ -184,7 +198,10 @@ themes_of = theme_col.radio("Themes of", ["low-score comments", "all comments"],
                             key="comments_themes_of", help=f"Low-score comments: those from {low_label}.")
 k = int(k_col.number_input("Themes (at most)", min_value=2, max_value=12, value=comments_themes.DEFAULT_K,
                            step=1, key="comments_themes_k"))
-found = ui.comment_themes(con, dataset, filters, touchpoint=touchpoint, low_only=themes_of != "all comments", k=k)
+with ui.Steps("Finding the themes") as status:
+    status.step("topic model of the comments (TF-IDF and NMF)")
+    found = ui.comment_themes(con, dataset, filters, touchpoint=touchpoint, low_only=themes_of != "all comments",
+                              k=k)
 if found.reason:
     st.info(found.reason + (" Try all comments." if themes_of != "all comments" else ""))
 else:
