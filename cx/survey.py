@@ -559,7 +559,8 @@ def send(
 def _run_alerts(con: duckdb.DuckDBPyConnection, answer: Answer) -> int:
     """Return how many alerts fired; a failing rule is logged, never raised (the answer is stored)."""
     try:
-        return alerts.on_answers(con, answer.dataset, [answer.touchpoint])
+        # The respondent names this answer exactly: under concurrent Sends "the answer stored last" may be another's.
+        return alerts.on_answers(con, answer.dataset, [answer.touchpoint], respondents=[answer.respondent])
     except Exception:  # whatever the alerts do, the answer stays stored and acknowledged
         _log.exception("Alerts after a survey answer in %r failed; the answer is stored.", answer.dataset)
         return 0

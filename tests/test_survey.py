@@ -261,17 +261,19 @@ def test_alerts_run_after_the_commit_with_the_data_set_and_touchpoint(
     con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     link = _one(con)
-    calls: list[tuple[str, list[str], int]] = []
+    calls: list[tuple[str, list[str], list[str], int]] = []
 
-    def on_answers(cursor: duckdb.DuckDBPyConnection, dataset: str, touchpoints: list[str]) -> int:
+    def on_answers(cursor: duckdb.DuckDBPyConnection, dataset: str, touchpoints: list[str], *,
+                   respondents: list[str]) -> int:
         other = con.cursor()  # another session sees the answer: it is committed
-        calls.append((dataset, list(touchpoints), _count(other, "responses")))
+        calls.append((dataset, list(touchpoints), list(respondents), _count(other, "responses")))
         other.close()
         return 1
 
     monkeypatch.setattr(alerts, "on_answers", on_answers)
-    survey.send(con, link.token, 2)
-    assert calls == [("Shop live", ["Checkout"], 1)]
+    answer = survey.send(con, link.token, 2)
+    # the answer is named by its respondent: under concurrent Sends the last one stored may be another's
+    assert calls == [("Shop live", ["Checkout"], [answer.respondent], 1)]
 
 
 @pytest.mark.parametrize("error", [CxError("webhook rule broken"), RuntimeError("bug in a rule")])
