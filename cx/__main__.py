@@ -304,6 +304,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from cx import ingest
 
     mapping = ingest.read_mapping_file(args.mapping)
+    if args.sheet is not None:  # over the mapping's "sheet"
+        import dataclasses
+
+        _workbook_only(args.file, args.sheet)
+        mapping = dataclasses.replace(mapping, sheet=args.sheet)
     con = store.connect(args.db)
     ingest.limit_memory(con, args.memory_limit)
     result, report, rejects = ingest.ingest_file(con, args.file, mapping, name=args.dataset, replace=args.replace,
@@ -337,20 +342,36 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workbook_only(file: str, sheet: str) -> None:
+    """Refuse --sheet for a file that is not an Excel workbook (one line, exit 2)."""
+    from cx.ingest import workbook
+
+    try:
+        with open(file, "rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return  # the import says what is wrong with the path
+    if not workbook.looks_like_workbook(file, head):
+        raise InvalidInput(f"--sheet {sheet!r}: {file} is not an Excel workbook (.xlsx); leave --sheet out.")
+
+
 def cmd_guess(args: argparse.Namespace) -> int:
     import duckdb
 
     from cx import ingest
 
     con = duckdb.connect()  # staging only: the store is not opened
-    staged = ingest.stage(con, args.file)
+    if args.sheet is not None:
+        _workbook_only(args.file, args.sheet)
+    staged = ingest.stage(con, args.file, sheet=args.sheet)
     try:
         proposal = ingest.propose(con, staged)
     finally:
         ingest.discard(con, staged)
     m = proposal.mapping
+    file_notes = [*staged.fmt.notes, *staged.notes]  # how the file was read: the Upload page's first notes
     if args.json:
-        for note in proposal.notes:
+        for note in [*file_notes, *proposal.notes]:
             print(f"cx guess: note: {note}", file=sys.stderr)
         _print(m.to_dict(), True, [])
         return 0
@@ -364,7 +385,7 @@ def cmd_guess(args: argparse.Namespace) -> int:
                                            for o in m.outcomes) or "none"))
     lines.append("segments: " + (", ".join(m.segments) or "none"))
     lines += [f"{role}: {getattr(m, role)}" for role in maps.ROW_ROLES if getattr(m, role)]
-    lines += [f"note: {note}" for note in proposal.notes]
+    lines += [f"note: {note}" for note in [*file_notes, *proposal.notes]]
     lines.append(f"Save it with `python -m cx guess {args.file} --json > mapping.json`, check it, then "
                  f"`python -m cx ingest {args.file} --mapping mapping.json`.")
     _print(m.to_dict(), False, lines)
@@ -555,11 +576,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="data set name (default: the file name without extension)")
     p.add_argument("--rejects", help="where to write rejected rows (default: FILE.rejected.csv beside the input)")
     p.add_argument("--replace", action="store_true", help="replace a data set of the same name")
+    p.add_argument("--sheet", help="the Excel sheet to read (default: the mapping's \"sheet\", else the sheet that "
+                                   "was open when the workbook was saved, never a hidden one)")
     p.add_argument("--memory-limit", default="1GB",
                    help="DuckDB's memory for the import, e.g. 1GB or 4GB; beyond it, it spills to disk (default 1GB)")
     p.set_defaults(run=cmd_ingest)
     p = command("guess", "Print the mapping the Upload page would propose for a file (--json: the mapping JSON).")
     p.add_argument("file", help="the CSV/TSV/Excel/Parquet file to read")
+    p.add_argument("--sheet", help="the Excel sheet to read (default: the sheet that was open when the workbook was "
+                                   "saved, never a hidden one)")
     p.set_defaults(run=cmd_guess)
     p = command("touchpoints", "Score each touchpoint of a journey (or a data set) in order.")
     p.add_argument("--journey", help="journey name, e.g. 'Product launch'")

@@ -191,6 +191,7 @@ class Mapping:
     encoding: str | None = None
     header: bool | None = None
     skip_rows: int | None = None
+    sheet: str | None = None  # an Excel workbook's sheet (None: the active visible one)
     clv: ClvSettings = ClvSettings()  # margin, period and discount rate of CLV
     derived: tuple[Derived, ...] = ()  # columns computed on import (days between two dates, bands)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -434,7 +435,7 @@ class Mapping:
             data["date_order"] = self.date_order
         if self.decimal != ".":
             data["decimal"] = self.decimal
-        for key in ("delimiter", "encoding", "header", "skip_rows"):
+        for key in ("delimiter", "encoding", "header", "skip_rows", "sheet"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         if self.derived:
@@ -443,9 +444,11 @@ class Mapping:
             data["clv"] = {"margin": self.clv.margin, "period": self.clv.period, "discount": self.clv.discount}
         return {**self.extra, **data}
 
-    def with_file(self, *, delimiter: str, encoding: str, header: bool, skip_rows: int) -> Mapping:
+    def with_file(self, *, delimiter: str, encoding: str, header: bool, skip_rows: int,
+                  sheet: str | None = None) -> Mapping:
         """Return a copy that records how the file was read (so a reuse reads it the same way)."""
-        return replace(self, delimiter=delimiter, encoding=encoding, header=header, skip_rows=skip_rows)
+        return replace(self, delimiter=delimiter, encoding=encoding, header=header, skip_rows=skip_rows,
+                       sheet=sheet or self.sheet)
 
 
 def _missing_columns(missing: Sequence[str], available: Sequence[str]) -> str:
@@ -469,7 +472,7 @@ def _shown(available: Sequence[str]) -> str:
 KNOWN_KEYS = {
     "format", "respondent", "touchpoints", "touchpoint", "score", "scale_columns", "per_touchpoint",
     "scale", "not_applicable", "reversed", "segments", "outcome", "outcomes", "operational", "derived", *ROW_ROLES,
-    "timestamp_format", "date_order", "decimal", "delimiter", "encoding", "header", "skip_rows", "clv",
+    "timestamp_format", "date_order", "decimal", "delimiter", "encoding", "header", "skip_rows", "sheet", "clv",
 }
 CLV_KEYS = ("margin", "period", "discount")
 
@@ -529,6 +532,7 @@ def from_dict(data: Any) -> Mapping:
         encoding=_column(data, "encoding"),
         header=header,
         skip_rows=skip,
+        sheet=_text_value(data.get("sheet"), "sheet", "", '"Responses" (the name of an Excel sheet)'),
         clv=clv_from_json(data.get("clv")),
         extra=extra,
     )

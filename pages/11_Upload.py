@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,7 @@ import streamlit as st
 from cx import exports, guesses, ingest, mapping_form, store, ui
 from cx import mapping as maps
 from cx.errors import CxError
+from cx.ingest import workbook
 
 st.set_page_config(page_title="Upload · cx", page_icon="📥", layout="wide")
 ui.sidebar_settings()
@@ -29,7 +31,7 @@ def _state(key: str, default: object) -> object:
     return st.session_state.setdefault(key, default)
 
 
-def _stage_upload(uploaded: object) -> None:
+def _stage_upload(uploaded: object, token: str, sheet: str | None) -> None:
     """Save and stage a newly uploaded file (with progress); keep it in the session's upload slot."""
     slot.clear()  # the previous file's rows go before the next one is read
     bar = st.progress(0.0, text="Saving the upload…")
@@ -41,13 +43,34 @@ def _stage_upload(uploaded: object) -> None:
 
     try:
         staged = ui.run_safely(lambda: ingest.stage(con, path, source=uploaded.name, progress=progress,  # type: ignore
-                                                    max_bytes=LIMIT_MB * 1024 * 1024),
+                                                    max_bytes=LIMIT_MB * 1024 * 1024, sheet=sheet),
                                f"Could not read {uploaded.name}")  # type: ignore[attr-defined]
     finally:
         ingest.remove_upload(path)  # the staging database holds the rows now
     bar.empty()
-    slot.hold(con, uploaded.file_id, staged, [])  # type: ignore[attr-defined]
+    slot.hold(con, token, staged, [])
     slot.profiles = ingest.profile(con, staged)
+
+
+def _sheet_choice(uploaded: object) -> str | None:
+    """Return the sheet picked in a workbook of several visible sheets (a select box), else None (the default)."""
+    data = uploaded.getvalue()  # type: ignore[attr-defined]
+    if not workbook.looks_like_workbook(uploaded.name, data[:4]):  # type: ignore[attr-defined]
+        return None
+    known = st.session_state.get("upload_sheets")
+    if known is None or known[0] != uploaded.file_id:  # type: ignore[attr-defined]
+        found = ui.run_safely(lambda: workbook.sheets(io.BytesIO(data), uploaded.name),  # type: ignore[attr-defined]
+                              f"Could not read {uploaded.name}")  # type: ignore[attr-defined]
+        known = st.session_state["upload_sheets"] = (uploaded.file_id, found)  # type: ignore[attr-defined]
+    found = known[1]
+    if len(found.visible) < 2:
+        return None
+    picked = st.selectbox(
+        "Sheet", found.visible, index=found.visible.index(found.default) if found.default in found.visible else 0,
+        key=f"upload_sheet-{uploaded.file_id}",  # type: ignore[attr-defined]
+        help="The workbook has several visible sheets: the one open when it was saved is read first. Hidden sheets "
+             "are not offered (the command line reads one: --sheet NAME).")
+    return None if picked == found.default else str(picked)
 
 
 # ------------------------------------------------------------------ 1. the file
@@ -64,11 +87,16 @@ with right:
 
 if uploaded is None:
     slot.clear()
+    st.session_state.pop("upload_sheets", None)
     st.info("Choose a file to see how it is read. Long format (one row per answer) and wide format (one row per "
             "respondent, one column per touchpoint) both work.")
-elif slot.token != uploaded.file_id:  # a new file (or the session's slot was freed when its connection dropped)
-    _stage_upload(uploaded)
-    st.session_state.pop("upload_result", None)
+else:
+    with left:
+        sheet = _sheet_choice(uploaded)
+    file_token = uploaded.file_id if sheet is None else f"{uploaded.file_id}-{sheet}"
+    if slot.token != file_token:  # a new file or sheet (or the session's slot was freed when its connection dropped)
+        _stage_upload(uploaded, file_token, sheet)
+        st.session_state.pop("upload_result", None)
 
 staged: ingest.Staged | None = slot.staged if uploaded is not None else None
 saved_mapping: maps.Mapping | None = None
@@ -343,7 +371,7 @@ if staged is not None:
         st.warning(ui.escape_md(str(exc)))
         st.stop()
     to_save = mapping.with_file(delimiter=fmt.delimiter, encoding=fmt.encoding, header=fmt.header,
-                                skip_rows=fmt.skip_rows)
+                                skip_rows=fmt.skip_rows, sheet=fmt.sheet)
     st.download_button("Download this mapping (JSON)", json.dumps(to_save.to_dict(), indent=2, ensure_ascii=False),
                        file_name=f"{Path(staged.source).stem}.mapping.json", mime="application/json",
                        key=f"{key}-mapping-download")

@@ -66,7 +66,8 @@ def load(
     plan = prepare(con, staged, mapping)
     sql, params = plan.checked()
     saved = mapping.with_file(delimiter=staged.fmt.delimiter, encoding="utf-8" if staged.fmt.kind != "csv"
-                              else staged.fmt.encoding, header=staged.fmt.header, skip_rows=staged.fmt.skip_rows)
+                              else staged.fmt.encoding, header=staged.fmt.header, skip_rows=staged.fmt.skip_rows,
+                              sheet=staged.fmt.sheet)
     with store.transaction(con):
         store.record_dataset(
             con, name, source=staged.source, kind="import", rows_read=report.rows_read,

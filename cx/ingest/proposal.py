@@ -22,5 +22,5 @@ def propose(con: duckdb.DuckDBPyConnection, staged: Staged,
     found = guesses.propose(profile(con, staged) if profiles is None else profiles)
     fmt = staged.fmt
     mapping = found.mapping.with_file(delimiter=fmt.delimiter, encoding=fmt.encoding, header=fmt.header,
-                                      skip_rows=fmt.skip_rows)
+                                      skip_rows=fmt.skip_rows, sheet=fmt.sheet)
     return replace(found, mapping=mapping)

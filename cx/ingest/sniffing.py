@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from cx.errors import EmptyFile, FileTooLarge, IngestError
+from cx.ingest import workbook
 from cx.ingest.number_rule import parse_number
 
 __all__ = [
@@ -42,6 +43,12 @@ class FileFormat:
     line_endings: str  # "LF", "CRLF", "CR", "mixed" or "" (not text)
     columns: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    sheet_layout: workbook.SheetLayout | None = None  # xlsx: the sheet read and where its table is
+
+    @property
+    def sheet(self) -> str | None:
+        """Return the name of the workbook sheet read (None for a file that is not a workbook)."""
+        return self.sheet_layout.name if self.sheet_layout else None
 
     @property
     def delimiter_label(self) -> str:
@@ -57,6 +64,8 @@ class FileFormat:
     def facts(self) -> list[tuple[str, str]]:
         """Return (what, detected) pairs for the preview."""
         facts = [("File type", self.kind.upper()), ("Size", _size_label(self.size))]
+        if self.sheet:
+            facts.append(("Sheet", self.sheet))
         if self.kind == "csv":
             facts += [("Encoding", self.encoding_label), ("Delimiter", self.delimiter_label),
                       ("Line endings", self.line_endings)]
@@ -241,8 +250,9 @@ def sniff(
     encoding: str | None = None,
     header: bool | None = None,
     skip_rows: int | None = None,
+    sheet: str | None = None,
 ) -> FileFormat:
-    """Return how to read the file, detected from its first megabyte (given values win)."""
+    """Return how to read the file, detected from its first megabyte (given values win; `sheet`: a workbook's)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -256,7 +266,7 @@ def sniff(
             f"or import it from a terminal with `python -m cx ingest {path.name} --mapping MAPPING.json`.")
     kind = _file_kind(path, raw[:8])
     if kind == "xlsx":
-        return _sniff_xlsx(path, size)
+        return _sniff_xlsx(path, size, sheet=sheet, header=header, skip_rows=skip_rows)
     if kind == "parquet":
         return _sniff_parquet(path, size)
     if size == 0:
@@ -316,58 +326,23 @@ def sniff(
                       notes=tuple(notes))
 
 
-def _sniff_xlsx(path: Path, size: int) -> FileFormat:
-    header, sheets, title = _xlsx_header(path)
-    columns, notes = unique_names([_cell_text(v) for v in header])
-    if not columns:
-        raise EmptyFile(f"The first sheet of {path.name} is empty: put the table on the first sheet.")
-    if len(sheets) > 1:
-        notes.insert(0, f"The workbook has {len(sheets)} sheets: the first one, '{title}', is read.")
+def _sniff_xlsx(path: Path, size: int, *, sheet: str | None, header: bool | None,
+                skip_rows: int | None) -> FileFormat:
+    found = workbook.find_table(path, sheet=sheet, header=header, skip_rows=skip_rows)
+    layout = found.layout
+    names = found.names if found.header else [f"column {i}" for i in range(1, layout.width + 1)]
+    columns, renamed = unique_names(names)
     return FileFormat(kind="xlsx", size=size, encoding="utf-8", encoding_label="(Excel workbook)", delimiter=",",
-                      header=True, skip_rows=0, line_endings="", columns=tuple(columns), notes=tuple(notes))
+                      header=found.header, skip_rows=layout.header_row - 1, line_endings="", columns=tuple(columns),
+                      notes=(*found.notes, *renamed), sheet_layout=layout)
 
 
-def _xlsx_header(path: Path) -> tuple[list[Any], list[str], str]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise IngestError(f"{path.name} cannot be read as an Excel workbook ({type(exc).__name__}): save it "
-                          "again as .xlsx, or export it as CSV.") from exc
-    try:
-        sheet = book.worksheets[0]
-        first = next(sheet.iter_rows(values_only=True), ())
-        return list(first), list(book.sheetnames), str(sheet.title)
-    finally:
-        book.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat())
-    return str(value)
-
-
-def xlsx_to_csv(path: Path, target: Path) -> None:
-    """Write the first sheet of a workbook as a UTF-8 CSV of text cells (blank rows left out)."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        with target.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out, lineterminator="\n")
-            for row in book.worksheets[0].iter_rows(values_only=True):
-                if any(v is not None and str(v).strip() for v in row):
-                    writer.writerow([_cell_text(v) for v in row])
-    finally:
-        book.close()
+def xlsx_to_csv(path: Path, target: Path, fmt: FileFormat, *, source: str | None = None) -> list[str]:
+    """Write the table of the workbook sheet `fmt` read as a UTF-8 CSV from its header on (blank rows left out);
+    return the notes on what the reader met."""
+    if fmt.sheet_layout is None:
+        raise IngestError(f"{source or path.name} was not read as an Excel workbook: export it as CSV.")
+    return workbook.to_csv(path, target, fmt.sheet_layout, source=source)
 
 
 def _sniff_parquet(path: Path, size: int) -> FileFormat:

@@ -249,7 +249,8 @@ def _reader_sql(fmt: FileFormat, width: int) -> tuple[str, list[Any]]:
     sql = ("SELECT * FROM read_csv(?, delim = ?, quote = '\"', escape = '\"', header = ?, skip = ?, columns = ?, "
            "auto_detect = false, strict_mode = true, null_padding = false, store_rejects = true, "
            "rejects_table = ?, rejects_scan = ?, max_line_size = ?)")
-    return sql, [fmt.delimiter, fmt.header, fmt.skip_rows, columns]
+    skip = 0 if fmt.kind == "xlsx" else fmt.skip_rows  # a workbook's CSV starts at its header
+    return sql, [fmt.delimiter, fmt.header, skip, columns]
 
 
 def stage(
@@ -261,13 +262,16 @@ def stage(
     source: str | None = None,
     progress: Progress | None = None,
     max_bytes: int | None = None,
+    sheet: str | None = None,
 ) -> Staged:
-    """Return the file read into a staging database (store untouched); raise IngestError when it cannot be."""
+    """Return the file read into a staging database (store untouched); raise IngestError when it cannot be.
+
+    `sheet`: the workbook sheet to read (else the mapping's "sheet", else the active visible one)."""
     path = Path(path)
     if fmt is None:
-        fmt = sniff(path, max_bytes=max_bytes) if mapping is None else sniff(
+        fmt = sniff(path, max_bytes=max_bytes, sheet=sheet) if mapping is None else sniff(
             path, max_bytes=max_bytes, delimiter=mapping.delimiter, encoding=mapping.encoding, header=mapping.header,
-            skip_rows=mapping.skip_rows)
+            skip_rows=mapping.skip_rows, sheet=sheet or mapping.sheet)
     workdir = Path(tempfile.mkdtemp(prefix="cx-stage-"))
     alias = _attach(con)
     staged = Staged(alias=alias, source=source or path.name, fmt=fmt, columns=fmt.columns, rows_parsed=0,
@@ -281,7 +285,7 @@ def stage(
                 source_path = workdir / "sheet.csv"
                 if progress:
                     progress(0.0, "Reading the workbook")
-                xlsx_to_csv(path, source_path)
+                staged.notes += xlsx_to_csv(path, source_path, fmt, source=staged.source)
             _stage_csv(con, staged, source_path, progress)
     except BaseException:
         discard(con, staged)
