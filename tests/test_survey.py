@@ -283,7 +283,7 @@ def test_failing_alerts_never_undo_or_block_an_answer(
 ) -> None:
     link = _one(con)
 
-    def on_answers(*_: object) -> int:
+    def on_answers(*_: object, **__: object) -> int:
         raise error
 
     monkeypatch.setattr(alerts, "on_answers", on_answers)
