@@ -125,7 +125,7 @@ if staged is not None:
             "min": p.lo, "max": p.hi, "most frequent": " | ".join(p.top[:5]),
         } for p in profiles]), hide_index=True, width="stretch",
             column_config={"most frequent": st.column_config.TextColumn(width="large")})
-        st.caption(f"From the first {min(staged.rows_parsed, ingest.PROFILE_ROWS):,} rows.")
+        st.caption(f"From the first {min(staged.rows_parsed, ingest.profile_rows(staged)):,} rows.")
 
     # -------------------------------------------------------------- 2. mapping
     st.subheader("2. Map the columns")

@@ -36,7 +36,7 @@ from cx.ingest.loading import (
     unused_name,
 )
 from cx.ingest.number_rule import parse_number
-from cx.ingest.profiling import NA_TOKENS, PROFILE_ROWS, distinct_values, profile
+from cx.ingest.profiling import NA_TOKENS, PROFILE_ROWS, distinct_values, profile, profile_rows
 from cx.ingest.proposal import propose
 from cx.ingest.sniffing import (
     DELIMITER_CANDIDATES,
@@ -50,6 +50,7 @@ from cx.ingest.sniffing import (
     unique_names,
 )
 from cx.ingest.staging import (
+    MAX_COLUMNS,
     MAX_LINE_BYTES,
     STAGE_MAX_AGE_S,
     STAGE_PREFIX,
@@ -74,10 +75,11 @@ __all__ = [
     "DELIMITER_CANDIDATES", "SAMPLE_BYTES", "TEXT_TYPES", "FileFormat", "detect_delimiter", "detect_encoding",
     "rewrite_utf8", "sniff", "unique_names",
     # 2. staging
+    "MAX_COLUMNS",
     "MAX_LINE_BYTES", "STAGE_MAX_AGE_S", "STAGE_PREFIX", "Progress", "Staged", "UploadSlot", "discard", "limit_memory",
     "preview", "remove_upload", "save_upload", "stage",
     # 3. profiling
-    "NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile", "propose",
+    "NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile", "profile_rows", "propose",
     # 4. checks and verdicts
     "PARSE_PROBLEMS", "ROW_WORD", "Problem", "Report", "check", "na_condition", "problems_text", "rejected_rows",
     "rejects_csv",

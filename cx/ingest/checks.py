@@ -16,7 +16,7 @@ from cx.dates import DateReading, date_fields_sql, date_from_fields_sql, decide_
 from cx.errors import MappingError
 from cx.ingest.number_rule import decimal_comma_sql, number_sql
 from cx.ingest.staging import Staged
-from cx.mapping import Mapping, Outcome, ScoreRule, scale_label
+from cx.mapping import ROW_ROLES, Mapping, Outcome, ScoreRule, scale_label
 
 __all__ = [
     "MAX_SURVEYED", "ROW_WORD", "CheckPlan", "ProblemDef", "changed_names", "na_condition", "name_columns",
@@ -121,7 +121,15 @@ class CheckPlan:
         self.m = mapping
         self.clean = set(name_columns(mapping) if clean is None else clean)
         self.defs: list[ProblemDef] = []
-        self.conds: list[tuple[str, list[Any]]] = []  # (condition SQL, params), one per problem code
+        self.conds: dict[int, tuple[str, list[Any]]] = {}  # problem code -> (condition SQL, params), row by row
+        # A wide file's touchpoint columns are checked as lists (cx_tv: texts, cx_tn: numbers, one item per
+        # touchpoint, in mapping order) by one expression each, whatever their number; their problems take the
+        # codes tp_first … tp_first + tp_per * K - 1 (per touchpoint: [decimal comma,] not a number, out of scale).
+        self.tp_columns = [t.column for t in mapping.touchpoints] if mapping.format == "wide" else []
+        self.tp_first = 0
+        self.tp_per = 3 if mapping.decimal == "." else 2
+        self._tp_index = {c: k for k, c in reversed(list(enumerate(self.tp_columns, start=1)))}
+        self._tp_only = self._touchpoints_only()
         self.ok_conds: list[tuple[str, list[Any]]] = []  # what makes a row bad, cheap to evaluate on every row
         # Optional cells that cannot be read: the row loads without them (one condition per kind of cell).
         self.empties: list[tuple[ProblemDef, str, list[Any]]] = []
@@ -131,14 +139,28 @@ class CheckPlan:
     # -------------------------------------------------------------- helpers
 
     def v(self, column: str) -> str:
-        """Return the typed text column of a file column (v1…) or of a derived column (dv1…)."""
+        """Return the typed text column of a file column (v1…, a touchpoint's cx_tv[k]) or of a derived column
+        (dv1…)."""
         index = self._derived_index(column)
+        if not index and column in self._tp_only:
+            return f"cx_tv[{self._tp_index[column]}]"
         return f"dv{index}" if index else "v" + self.staged.col(column)[1:]
 
     def n(self, column: str) -> str:
-        """Return the typed number column of a file column (n1…) or of a derived column (dn1…)."""
+        """Return the typed number column of a file column (n1…, a touchpoint's cx_tn[k]) or of a derived column
+        (dn1…)."""
         index = self._derived_index(column)
+        if not index and column in self._tp_only:
+            return f"cx_tn[{self._tp_index[column]}]"
         return f"dn{index}" if index else "n" + self.staged.col(column)[1:]
+
+    def _touchpoints_only(self) -> set[str]:
+        """Return the touchpoint columns read by nothing else (they live only in the cx_tv / cx_tn lists)."""
+        m = self.m
+        others = {m.respondent, m.touchpoint, m.score, *(m.scale_columns or ()), *(getattr(m, r) for r in ROW_ROLES),
+                  *m.segments, *(o.column for o in m.outcomes), *(o.column for o in m.operational),
+                  *(c for d in m.derived for c in d.inputs)}
+        return set(self.tp_columns) - others
 
     def _derived_index(self, column: str) -> int:
         return next((i for i, d in enumerate(self.m.derived, start=1) if d.name == column), 0)
@@ -149,7 +171,7 @@ class CheckPlan:
         (True: the same as `cond`; None: covered by another problem's condition)."""
         code = len(self.defs) + 1
         self.defs.append(ProblemDef(code, kind, column, fix, value))
-        self.conds.append((cond, list(params)))
+        self.conds[code] = (cond, list(params))
         if ok is True:
             self.ok_conds.append((cond, list(params)))
         elif isinstance(ok, tuple):
@@ -201,9 +223,14 @@ class CheckPlan:
                 return col
             return f"nullif(trim({names.strip_nul_sql(col) if c == m.respondent else col}), '')"
 
-        texts = [f"{text(c)} AS {self.v(c)}" for c in used]
+        listed = self._tp_only
+        texts = [f"{text(c)} AS {self.v(c)}" for c in used if c not in listed]
         # Every numeric column read by the number rule (NULL: the cell holds no number), beside its text.
-        nums = [f"{number_sql(s.col(c), m.decimal)} AS {self.n(c)}" for c in used if c in numeric]
+        nums = [f"{number_sql(s.col(c), m.decimal)} AS {self.n(c)}" for c in used if c in numeric and c not in listed]
+        if self.tp_columns:  # the touchpoint columns as two lists: one expression each, whatever their number
+            cells = "[" + ", ".join(s.col(c) for c in self.tp_columns) + "]"
+            texts.append(f"list_transform({cells}, lambda x: nullif(trim(x), '')) AS cx_tv")
+            nums.append(f"list_transform({cells}, lambda x: {number_sql('x', m.decimal)}) AS cx_tn")
         all_blank = "coalesce(" + ", ".join(f"c{i}" for i in range(1, len(s.columns) + 1)) + ") IS NULL"
         self.base = (f"SELECT rowid + 1 AS cx_row, {all_blank} AS cx_empty"
                      + "".join(f", {t}" for t in (*texts, *nums, *self._date_fields())) + f" FROM {s.raw}")
@@ -224,20 +251,55 @@ class CheckPlan:
         comma = decimal_comma_sql(v)
         not_number = f"{v} IS NOT NULL AND {n} IS NULL AND NOT {na_sql}"
         if self.m.decimal == ".":
-            self._problem("decimal comma", label,
-                          "The score uses a decimal comma: set the decimal separator to ',' (or type 4.5).",
-                          f"{not_number} AND {comma}", na_params, value=v, ok=None)
-        self._problem(
-            "not a number", label,
-            "Type the score as a number (e.g. 4), or add this text to the not-applicable codes if it means "
-            "'not applicable'.",
-            not_number + (f" AND NOT {comma}" if self.m.decimal == "." else ""), na_params, value=v,
-            ok=(not_number, na_params))
-        self._problem(
-            "out of scale", label,
-            "Pick the right scale, add the value to the not-applicable codes, or fix the cell.",
-            f"{n} IS NOT NULL AND NOT {na_sql} AND {guard} AND ({n} < {lo} OR {n} > {hi})",
-            [*na_params, *bound_params], value=v)
+            self._problem("decimal comma", label, _COMMA_FIX, f"{not_number} AND {comma}", na_params, value=v, ok=None)
+        self._problem("not a number", label, _NUMBER_FIX,
+                      not_number + (f" AND NOT {comma}" if self.m.decimal == "." else ""), na_params, value=v,
+                      ok=(not_number, na_params))
+        self._problem("out of scale", label, _SCALE_FIX,
+                      f"{n} IS NOT NULL AND NOT {na_sql} AND {guard} AND ({n} < {lo} OR {n} > {hi})",
+                      [*na_params, *bound_params], value=v)
+
+    def tp_sql(self) -> tuple[list[str], list[Any]]:
+        """Return the SQL of the touchpoint lists' verdicts (cx_tna: the cell holds a not-applicable code;
+        cx_tprob: the cell's problem, 0… within its touchpoint's codes, NULL when none) and their params.
+
+        The same checks as `_score_checks`, per cell, with each touchpoint's scale and codes taken from lists.
+        """
+        if not self.tp_columns:
+            return [], []
+        rules = [self.m.wide_rule(t) for t in self.m.touchpoints]
+        texts = [[str(c).strip().lower() for c in r.not_applicable if isinstance(c, str)] for r in rules]
+        nums = [[float(c) for c in r.not_applicable if isinstance(c, float)] for r in rules]
+        lows = [r.scale[0] if r.scale else None for r in rules]
+        highs = [r.scale[1] if r.scale else None for r in rules]
+        na = ("(coalesce(list_contains((?::VARCHAR[][])[i], lower(v)), false) "
+              "OR coalesce(list_contains((?::DOUBLE[][])[i], cx_tn[i]), false))")
+        not_number = f"v IS NOT NULL AND cx_tn[i] IS NULL AND NOT {na}"
+        offset = f"CASE WHEN {decimal_comma_sql('v')} THEN 0 ELSE 1 END" if self.m.decimal == "." else "0"
+        problem = (f"CASE WHEN {not_number} THEN {offset} WHEN cx_tn[i] IS NOT NULL AND NOT {na} AND "
+                   f"(cx_tn[i] < (?::DOUBLE[])[i] OR cx_tn[i] > (?::DOUBLE[])[i]) THEN {self.tp_per - 1} END")
+        return ([f"list_transform(cx_tv, lambda v, i: {na}) AS cx_tna",
+                 f"list_transform(cx_tv, lambda v, i: {problem}) AS cx_tprob"],
+                [texts, nums, texts, nums, texts, nums, lows, highs])
+
+    def tp_codes_sql(self) -> str:
+        """Return the SQL of a row's touchpoint problem codes (a list, in touchpoint order)."""
+        return (f"list_filter(list_transform(cx_tprob, lambda p, i: {self.tp_first} + (i - 1) * {self.tp_per} + p), "
+                "lambda x: x IS NOT NULL)")
+
+    def value_sql(self, code: str) -> str:
+        """Return the SQL of the cell shown as an example of problem `code` (an SQL expression) in a bad row."""
+        tp = ""
+        if self.tp_columns:
+            last = self.tp_first + self.tp_per * len(self.tp_columns) - 1
+            tp = f"WHEN {code} BETWEEN {self.tp_first} AND {last} THEN cx_tv[({code} - {self.tp_first}) // " \
+                 f"{self.tp_per} + 1] "
+        others = "".join(f"WHEN {code} = {d.code} THEN CAST({d.value_column} AS VARCHAR) "
+                         for d in problem_defs(self) if d.value_column and not self._in_tp(d.code))
+        return f"CASE {tp}{others}END" if tp or others else "NULL"
+
+    def _in_tp(self, code: int) -> bool:
+        return bool(self.tp_columns) and self.tp_first <= code < self.tp_first + self.tp_per * len(self.tp_columns)
 
     def _checks(self) -> None:
         m = self.m
@@ -247,12 +309,13 @@ class CheckPlan:
                           "Fill in the respondent id, or map no respondent column (rows are then numbered).",
                           f"{self.v(m.respondent)} IS NULL AND NOT cx_empty")
         if m.format == "wide":
-            for item in m.touchpoints:
-                rule = m.wide_rule(item)
-                assert rule.scale is not None
-                v, n = self.v(item.column), self.n(item.column)
-                self._score_checks(item.column, v, n, self.na_sql(v, n, rule),
-                                   ("?", "?", [rule.scale[0], rule.scale[1]]))
+            self.tp_first = len(self.defs) + 1
+            for item in m.touchpoints:  # the problems each touchpoint column can have (checked as lists: tp_sql)
+                v = self.v(item.column)
+                if m.decimal == ".":
+                    self.defs.append(ProblemDef(len(self.defs) + 1, "decimal comma", item.column, _COMMA_FIX, v))
+                self.defs.append(ProblemDef(len(self.defs) + 1, "not a number", item.column, _NUMBER_FIX, v))
+                self.defs.append(ProblemDef(len(self.defs) + 1, "out of scale", item.column, _SCALE_FIX, v))
         else:
             tp, v, n = self.v(m.touchpoint or ""), self.v(m.score or ""), self.n(m.score or "")
             self._problem("missing touchpoint", m.touchpoint, "Fill in the touchpoint name, or delete the row.",
@@ -447,6 +510,9 @@ class CheckPlan:
         outcome_cells, outcome_params = self._outcome_cells()
         extra += outcome_cells
         params += outcome_params
+        tp_cells, tp_params = self.tp_sql()
+        extra += tp_cells
+        params += tp_params
         params += join_params
         base = self.base
         if only_rejected:
@@ -466,6 +532,8 @@ class CheckPlan:
         """Return (SQL, params) of the boolean over the typed columns: the row passes every check."""
         bad_parts = [f"coalesce({cond}, false)" for cond, _ in self.ok_conds]
         ok_params = [x for _, p in self.ok_conds for x in p]
+        if self.tp_columns:  # a touchpoint cell with a problem
+            bad_parts.append("list_count(cx_tprob) > 0")
         return ("NOT (" + " OR ".join(bad_parts) + ")" if bad_parts else "TRUE"), ok_params
 
     def count_columns(self) -> tuple[str, list[Any]]:
@@ -482,14 +550,8 @@ class CheckPlan:
                     "AS cx_blank_n"), []
         if not m.touchpoints:  # an outcome-only data set: outcomes and segments, no answers
             return ", 0 AS cx_answers, 0 AS cx_na_n, 0 AS cx_blank_n", []
-        answers = " + ".join(f"({self.v(t.column)} IS NOT NULL)::INTEGER" for t in m.touchpoints)
-        blank = " + ".join(f"({self.v(t.column)} IS NULL)::INTEGER" for t in m.touchpoints)
-        na_parts, params = [], []
-        for t in m.touchpoints:
-            cond, cond_params = self.na_sql(self.v(t.column), self.n(t.column), m.wide_rule(t))
-            na_parts.append(f"({cond})::INTEGER")
-            params += cond_params
-        return (f", {answers} AS cx_answers, {' + '.join(na_parts)} AS cx_na_n, {blank} AS cx_blank_n", params)
+        return (", list_count(cx_tv) AS cx_answers, len(list_filter(cx_tna, lambda x: x)) AS cx_na_n, "
+                "len(cx_tv) - list_count(cx_tv) AS cx_blank_n"), []
 
     def checked(self) -> tuple[str, list[Any]]:
         """Return (SQL, params): every staged row, typed, with `cx_ok` and `cx_dup_of` (needs `verdicts.prepare`)."""
@@ -501,11 +563,18 @@ class CheckPlan:
         typed, params = self.typed(only_rejected=True)
         sql = (f"SELECT t.*, k.cx_ok, k.cx_dup_of FROM ({typed}) t "
                f"JOIN (SELECT cx_row, cx_ok, cx_dup_of FROM {self.verdicts} WHERE NOT cx_ok) k USING (cx_row)")
-        cases = [f"CASE WHEN coalesce({cond}, false) THEN {d.code} END" for (cond, _), d in zip(self.conds, self.defs,
-                                                                                                 strict=True)]
-        case_params = [x for _, p in self.conds for x in p]
-        cases.append(f"CASE WHEN cx_dup_of IS NOT NULL THEN {len(self.defs) + 1} END")
-        problems = "list_filter([" + ", ".join(cases) + "], lambda x: x IS NOT NULL)"
+        before = [(code, c) for code, c in self.conds.items() if code < self.tp_first or not self.tp_columns]
+        after = [(code, c) for code, c in self.conds.items() if (code, c) not in before]
+        case_params = [x for _, (_, p) in (*before, *after) for x in p]
+
+        def listed(items: list[tuple[int, tuple[str, list[Any]]]]) -> str:
+            cases = [f"CASE WHEN coalesce({cond}, false) THEN {code} END" for code, (cond, _) in items]
+            return "list_filter([" + ", ".join(cases) + "], lambda x: x IS NOT NULL)" if cases else "[]::INTEGER[]"
+
+        dup = f"list_filter([CASE WHEN cx_dup_of IS NOT NULL THEN {len(self.defs) + 1} END], lambda x: x IS NOT NULL)"
+        # Codes in order: the row's problems before the touchpoints', the touchpoints', the rest, the duplicate.
+        problems = " || ".join([listed(before), *([self.tp_codes_sql()] if self.tp_columns else []), listed(after),
+                                dup])
         return f"SELECT *, {problems} AS cx_problems FROM ({sql})", case_params + params
 
     def dup_keys(self) -> list[str]:
@@ -518,6 +587,12 @@ class CheckPlan:
         keys = [self.v(m.respondent), self.v(m.touchpoint or "")]
         keys += [self.v(c) for c in (m.channel, m.unit, m.timestamp) if c]
         return keys
+
+
+_COMMA_FIX = "The score uses a decimal comma: set the decimal separator to ',' (or type 4.5)."
+_NUMBER_FIX = ("Type the score as a number (e.g. 4), or add this text to the not-applicable codes if it means "
+               "'not applicable'.")
+_SCALE_FIX = "Pick the right scale, add the value to the not-applicable codes, or fix the cell."
 
 
 def problem_defs(plan: CheckPlan) -> list[ProblemDef]:

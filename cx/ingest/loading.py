@@ -106,17 +106,21 @@ def _insert_responses(
     if m.format == "wide" and not m.touchpoints:  # outcome-only: the outcomes and segments are the data
         return 0
     if m.format == "wide":
-        for item in m.touchpoints:
-            rule = m.wide_rule(item)
-            assert rule.scale is not None
-            v, n = plan.v(item.column), plan.n(item.column)
-            na, na_params = plan.na_sql(v, n, rule)
-            selects.append(
-                f"SELECT ?, cx_respondent, ?, CASE WHEN {na} THEN NULL ELSE {n} END, ?, ?, ?, "
-                f"coalesce({_opt(plan, m.channel)}, ?), coalesce({_opt(plan, m.stage)}, ?), {_opt(plan, m.unit)}, "
-                f"{ts}, {_opt(plan, m.comment)} FROM ({sql}) WHERE cx_ok AND {v} IS NOT NULL")
-            args += [name, _name(item.name), *na_params, rule.scale[0], rule.scale[1], rule.reversed, rule.channel,
-                     rule.stage, *params]
+        # One pass for every touchpoint: each valid row's touchpoint lists unnested to one answer per filled cell
+        # (k = the touchpoint), each touchpoint's rule taken from lists; stored touchpoint by touchpoint.
+        rules = [m.wide_rule(item) for item in m.touchpoints]
+        cells = (f"SELECT cx_row, cx_respondent, {_opt(plan, m.channel)} AS cx_channel, {_opt(plan, m.stage)} AS "
+                 f"cx_stage, {_opt(plan, m.unit)} AS cx_unit, {ts} AS cx_ts, {_opt(plan, m.comment)} AS cx_comment, "
+                 "unnest(range(1, len(cx_tv) + 1)) AS k, unnest(cx_tv) AS v, unnest(cx_tn) AS n, "
+                 f"unnest(cx_tna) AS na FROM ({sql}) WHERE cx_ok")
+        selects.append(
+            "SELECT ?, cx_respondent, (?::VARCHAR[])[k], CASE WHEN na THEN NULL ELSE n END, (?::DOUBLE[])[k], "
+            "(?::DOUBLE[])[k], (?::BOOLEAN[])[k], coalesce(cx_channel, (?::VARCHAR[])[k]), "
+            f"coalesce(cx_stage, (?::VARCHAR[])[k]), cx_unit, cx_ts, cx_comment FROM ({cells}) WHERE v IS NOT NULL "
+            "ORDER BY k, cx_row")
+        args += [name, [_name(item.name) for item in m.touchpoints], [r.scale[0] if r.scale else None for r in rules],
+                 [r.scale[1] if r.scale else None for r in rules], [r.reversed for r in rules],
+                 [r.channel for r in rules], [r.stage for r in rules], *params]
     else:
         n = plan.n(m.score or "")
         selects.append(

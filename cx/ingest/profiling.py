@@ -9,43 +9,51 @@ from cx.guesses import ColumnProfile
 from cx.ingest.number_rule import decimal_comma_sql, number_sql
 from cx.ingest.staging import Staged, preview
 
-__all__ = ["MAX_UNIQUE_CHECKS", "NA_TOKENS", "PROFILE_ROWS", "distinct_values", "profile"]
+__all__ = ["MAX_UNIQUE_CHECKS", "NA_TOKENS", "PROFILE_CELLS", "PROFILE_ROWS", "distinct_values", "profile",
+           "profile_rows"]
 
 PROFILE_ROWS = 200_000
+PROFILE_CELLS = 4_000_000  # a wide file's profile reads fewer rows: 200,000 rows of 20 columns
 MAX_UNIQUE_CHECKS = 20  # columns whose values are counted exactly to find a unique one (the respondent)
 NA_TOKENS = ("n/a", "na", "n.a.", "not applicable", "-", "–", "?", "dk", "don't know", "none", "null", "#n/a")
 
 
+def profile_rows(staged: Staged, rows: int = PROFILE_ROWS) -> int:
+    """Return how many first rows the profile reads: `rows`, fewer for a wide file (at most PROFILE_CELLS cells),
+    so that profiling costs about the same whatever the file's shape."""
+    return max(1, min(rows, PROFILE_CELLS // max(len(staged.columns), 1)))
+
+
 def profile(con: duckdb.DuckDBPyConnection, staged: Staged, *, rows: int = PROFILE_ROWS) -> list[ColumnProfile]:
-    """Return what each column holds (type, range, distinct values…), from its first `rows` rows."""
+    """Return what each column holds (type, range, distinct values…), from its first rows (`profile_rows`)."""
     width = len(staged.columns)
-    # Each column as trimmed text (v1…) and, by the number rule, as a number (n1…, NULL when none).
-    cells = ", ".join(f"nullif(trim(c{i}), '') AS v{i}, {number_sql(f'c{i}')} AS n{i}" for i in range(1, width + 1))
-    parts: list[str] = []
-    for i in range(1, width + 1):
-        v, n = f"v{i}", f"n{i}"
-        parts.append(
-            f"count({v}), count({n}), count(CASE WHEN {decimal_comma_sql(v)} THEN 1 END), "
-            f"count(CASE WHEN {n} = round({n}) THEN 1 END), min({n}), max({n}), "
-            f"approx_count_distinct({v}), coalesce(max(length({v})), 0), coalesce(avg(length({v})), 0), "
-            f"count(TRY_CAST({v} AS TIMESTAMP)), approx_top_k({v}, 12), "
-            f"list_distinct(list(lower({v})) FILTER (WHERE list_contains(?::VARCHAR[], lower({v}))))"
-        )
-    params = [list(NA_TOKENS)] * width
-    row = con.execute(
-        f"SELECT count(*), {', '.join(parts)} FROM (SELECT {cells} FROM {staged.raw} WHERE rowid < ?)",
-        [*params, rows],
-    ).fetchall()[0]
-    total = int(row[0])
+    rows = profile_rows(staged, rows)
+    # One pass for every column: each row's cells unnested to (column k, cell), grouped by column. Each cell as
+    # trimmed text (v) and, by the number rule, as a number (n, NULL when none).
+    cells = ", ".join(f"c{i}" for i in range(1, width + 1))
+    found = con.execute(
+        f"""WITH cells AS (SELECT unnest(range(1, {width + 1})) AS k, unnest([{cells}]) AS c
+                           FROM {staged.raw} WHERE rowid < ?),
+                 typed AS (SELECT k, nullif(trim(c), '') AS v, {number_sql('c')} AS n FROM cells)
+            SELECT k, count(*), count(v), count(n), count(CASE WHEN {decimal_comma_sql('v')} THEN 1 END),
+                   count(CASE WHEN n = round(n) THEN 1 END), min(n), max(n), approx_count_distinct(v),
+                   coalesce(max(length(v)), 0), coalesce(avg(length(v)), 0), count(TRY_CAST(v AS TIMESTAMP)),
+                   approx_top_k(v, 12),
+                   list_distinct(list(lower(v)) FILTER (WHERE list_contains(?::VARCHAR[], lower(v))))
+            FROM typed GROUP BY k ORDER BY k""",
+        [rows, list(NA_TOKENS)]).fetchall()
+    by_column = {int(r[0]) - 1: r[2:] for r in found}
+    total = int(found[0][1]) if found else 0
     samples = preview(con, staged, 200)
     # Respondent candidates: nearly all values different (approximately), whole numbers or short texts; an exact
     # count for the first MAX_UNIQUE_CHECKS of them only, so a file of thousands of columns costs no more.
-    candidates = [i for i in range(width) if row[1 + 12 * i] and row[7 + 12 * i] >= 0.9 * row[1 + 12 * i]
-                  and row[4 + 12 * i] == row[2 + 12 * i] and row[8 + 12 * i] <= 64]
+    candidates = [i for i, vals in sorted(by_column.items()) if vals[0] and vals[6] >= 0.9 * vals[0]
+                  and vals[3] == vals[1] and vals[7] <= 64]
     unique = _unique_columns(con, staged, candidates[:MAX_UNIQUE_CHECKS], rows)
     profiles = []
+    nothing = (0, 0, 0, 0, None, None, 0, 0, 0.0, 0, None, None)  # no row was read (every line rejected)
     for i, name in enumerate(staged.columns):
-        vals = row[1 + 12 * i: 1 + 12 * (i + 1)]
+        vals = by_column.get(i, nothing)
         first = [str(v) for v in samples[name].tolist() if v is not None and str(v).strip()][:200]
         profiles.append(ColumnProfile(
             name=name, rows=total, filled=int(vals[0]), numbers=int(vals[1]), comma_numbers=int(vals[2]),

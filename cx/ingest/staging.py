@@ -24,11 +24,12 @@ import duckdb
 import pandas as pd
 
 from cx import db_file, store
-from cx.errors import EmptyFile, IngestError
+from cx.errors import EmptyFile, FileTooLarge, IngestError
 from cx.ingest.sniffing import FileFormat, is_clean_utf8, rewrite_utf8, sniff, xlsx_to_csv
 from cx.mapping import Mapping
 
 __all__ = [
+    "MAX_COLUMNS", "check_width",
     "MAX_LINE_BYTES", "STAGE_MAX_AGE_S", "STAGE_PREFIX", "Progress", "Staged", "UploadSlot", "discard", "limit_memory",
     "preview", "remove_upload", "save_upload", "stage",
 ]
@@ -36,6 +37,9 @@ __all__ = [
 MAX_LINE_BYTES = 8 << 20  # one row may hold this much text (a long comment is fine)
 STAGE_PREFIX = "cx_upload_"
 STAGE_MAX_AGE_S = 6 * 3600  # staged uploads older than this are dropped when a new one arrives
+# Columns a file may have: past this, every query over its rows costs more per cell (bench/wide.py), so a file
+# this wide is refused before any row is read.
+MAX_COLUMNS = 2_000
 
 
 @dataclass
@@ -272,6 +276,7 @@ def stage(
         fmt = sniff(path, max_bytes=max_bytes, sheet=sheet) if mapping is None else sniff(
             path, max_bytes=max_bytes, delimiter=mapping.delimiter, encoding=mapping.encoding, header=mapping.header,
             skip_rows=mapping.skip_rows, sheet=sheet or mapping.sheet)
+    check_width(fmt, source or path.name)
     workdir = Path(tempfile.mkdtemp(prefix="cx-stage-"))
     alias = _attach(con)
     staged = Staged(alias=alias, source=source or path.name, fmt=fmt, columns=fmt.columns, rows_parsed=0,
@@ -296,6 +301,16 @@ def stage(
         what = f"a header row ({shown}) but no data rows" if fmt.header else "no data rows"
         raise EmptyFile(f"{staged.source} has {what}: export it again with its data.")
     return staged
+
+
+def check_width(fmt: FileFormat, source: str) -> None:
+    """Raise FileTooLarge when the file has more than MAX_COLUMNS columns (nothing is read past its header)."""
+    if len(fmt.columns) > MAX_COLUMNS:
+        raise FileTooLarge(
+            f"{source} has {len(fmt.columns):,} columns, over the {MAX_COLUMNS:,} columns cx reads from one file: "
+            "keep only the columns you need (the respondent id, the ratings, the outcomes and segments you will use) "
+            "and import that file, or export the answers in long format (one row per answer: respondent, touchpoint, "
+            "score), which has no column limit.")
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, progress: Progress | None) -> None:

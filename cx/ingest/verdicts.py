@@ -188,20 +188,22 @@ def check(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping, *, e
     rows = con.execute(
         f"""SELECT p, count(*), list(cx_row ORDER BY cx_row)[1:?]
             FROM (SELECT cx_row, unnest(cx_problems) AS p FROM {bad_table})
-            GROUP BY p ORDER BY min(cx_row)""",
+            GROUP BY p ORDER BY min(cx_row), p""",
         [examples]).fetchall()
+    # The example cells of every problem's first rows, in one query (a wide file can have thousands of problems).
+    pairs = [(int(code), int(r)) for code, _, first in rows for r in first]
+    cells = {(int(p), int(r)): (value, dup) for p, r, value, dup in con.execute(
+        f"SELECT x.p, b.cx_row, {plan.value_sql('x.p')}, b.cx_dup_of FROM {bad_table} b "
+        "JOIN (SELECT unnest(?::BIGINT[]) AS p, unnest(?::BIGINT[]) AS r) x ON b.cx_row = x.r",
+        [[p for p, _ in pairs], [r for _, r in pairs]]).fetchall()} if pairs else {}
     for code, count, first in rows:
         d = defs[int(code)]
         values: tuple[str, ...] = ()
         if d.value_column:
-            found = dict(con.execute(
-                f"SELECT cx_row, {d.value_column} FROM {bad_table} WHERE cx_row IN (SELECT unnest(?::BIGINT[]))",
-                [list(first)]).fetchall())
-            values = tuple(str(found.get(r)) if found.get(r) is not None else "" for r in first)
+            shown = [cells.get((int(code), int(r)), (None, None))[0] for r in first]
+            values = tuple(str(v) if v is not None else "" for v in shown)
         if d.kind in ("duplicate respondent", "duplicate answer"):
-            dup_of = dict(con.execute(
-                f"SELECT cx_row, cx_dup_of FROM {bad_table} WHERE cx_row IN (SELECT unnest(?::BIGINT[]))",
-                [list(first)]).fetchall())
+            dup_of = {r: cells.get((int(code), int(r)), (None, None))[1] for r in first}
             values = tuple(f"{v} (as row {dup_of.get(r)})" for r, v in zip(first, values, strict=False))
         problems.append(Problem(kind=d.kind, column=d.column, rows=int(count), first_rows=tuple(int(r) for r in first),
                                 examples=values, fix=d.fix))
@@ -327,8 +329,10 @@ def rejected_rows(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mappi
     plan = prepare(con, staged, mapping)
     table = _bad_table(con, plan)
     defs = problem_defs(plan)
-    reasons = "CASE " + " ".join(f"WHEN p = {d.code} THEN ?" for d in defs) + " END"
-    reason_params = [(f"{d.column}: " if d.column else "") + d.kind for d in defs]
+    # Problem codes are 1, 2, … in the order of `defs`: a row's reason is its codes' entries of one list.
+    assert [d.code for d in defs] == list(range(1, len(defs) + 1))
+    reasons = "(?::VARCHAR[])[p]"
+    reason_params = [[(f"{d.column}: " if d.column else "") + d.kind for d in defs]]
     cells = ", ".join(f"r.c{i}" for i in range(1, len(staged.columns) + 1))
     frame = con.execute(
         f"""WITH bad AS (SELECT cx_row, cx_problems FROM {table}),
