@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from cx import guesses, ingest, mapping, store
 from cx.__main__ import main
-from cx.errors import CxError
+from cx.errors import CxError, DiskFull
 from cx.ingest import loading, sniffing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,17 +241,22 @@ def test_operational_values_are_stored_per_touchpoint(tmp_path: Path, con: duckd
     assert rows == [("1", "Delivery", "delay_min", 10.0), ("2", "Delivery", "delay_min", 45.0)]
 
 
+@pytest.mark.parametrize(("message", "raised"), [
+    ("read error (simulated)", duckdb.IOException),
+    ("No space left on device (simulated)", DiskFull),  # told as the disk being full, not as a crash
+])
 def test_a_failed_import_leaves_the_database_as_it_was(tmp_path: Path, con: duckdb.DuckDBPyConnection,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                                      monkeypatch: pytest.MonkeyPatch, message: str,
+                                                      raised: type[Exception]) -> None:
     staged = ingest.stage(con, write(tmp_path, AIRLINE))
     m = mapping.from_dict(WIDE)
     before = store.table_counts(con)
 
     def boom(*args: object) -> None:
-        raise duckdb.IOException("disk full (simulated)")
+        raise duckdb.IOException(message)
 
     monkeypatch.setattr(loading, "_insert_outcomes", boom)  # fails after responses and segments were inserted
-    with pytest.raises(duckdb.IOException):
+    with pytest.raises(raised):
         ingest.load(con, staged, m, "Half")
     assert store.table_counts(con) == before and not store.has_dataset(con, "Half")
     ingest.discard(con, staged)
