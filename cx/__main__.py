@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,27 @@ def _min_n(text: str) -> int:
 
 
 _min_n.__name__ = "int"  # argparse says "invalid int value: 'many'" for text that is not a number
+
+
+def _window_days(text: str) -> int:
+    """Return --window-days as a whole number of days of at least 1 (else one line, exit 2)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a window of days before and after an action: give a "
+                                         "whole number of at least 1, e.g. 90")
+    return value
+
+
+def _finite(text: str) -> float:
+    """Return a number flag such as --max-score, refusing nan and infinities (else one line, exit 2)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a score: give a number on the answers' scale, e.g. 2")
+    return value
+
+
+_window_days.__name__ = "int"
+_finite.__name__ = "float"
 
 
 def _print(payload: Any, as_json: bool, lines: Sequence[str]) -> None:
@@ -636,7 +658,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="only this data set's actions (and those tied to none)")
     p.add_argument("--touchpoint", help="only this touchpoint's actions")
     p.add_argument("--effect", action="store_true", help="add the before/after test of each action")
-    p.add_argument("--window-days", type=int, default=90, help="days before and after each action (default 90)")
+    p.add_argument("--window-days", type=_window_days, default=90,
+                   help="days before and after each action (default 90)")
     p.add_argument("--min-n", type=_min_n, default=30, help="fewer answers than this are flagged (default 30)")
     p.set_defaults(run=cmd_actions)
     alerts_parser = sub.add_parser("alerts", help="Alert rules on touchpoints and outcomes, and the alerts fired.",
@@ -677,7 +700,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="data set to read (without --journey: every touchpoint of it)")
     p.add_argument("--format", choices=("html", "md"), default="html", help="html (with charts, default) or md")
     p.add_argument("--out", help="file to write (default: print to stdout)")
-    p.add_argument("--window-days", type=int, default=90, help="days before and after each action (default 90)")
+    p.add_argument("--window-days", type=_window_days, default=90,
+                   help="days before and after each action (default 90)")
     p.add_argument("--min-n", type=_min_n, default=30, help="fewer answers than this are flagged (default 30)")
     p.add_argument("--no-quotes", action="store_true", help="leave example comments out")
     p.set_defaults(run=cmd_report)
@@ -690,7 +714,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, help_text)
         p.add_argument("--dataset", required=True, help="data set name")
         p.add_argument("--touchpoint", help="only comments at this touchpoint (default: all, whole responses too)")
-        p.add_argument("--max-score", type=float, help="only comments scored at most this, on their own scale")
+        p.add_argument("--max-score", type=_finite, help="only comments scored at most this, on their own scale")
         if name == "themes":
             p.add_argument("--k", type=int, default=5, help="at most this many themes (default 5)")
         p.set_defaults(run=run)

@@ -176,3 +176,92 @@ def test_hostile_file_names_columns_and_names_are_shown_literally(app: AppTest) 
     _ok(app)
     assert rendered_markup(app) == []
     assert store.dataset_names(store.connect(app.session_state["cx_db_path"])) == ["Survey **bold** :red[x] March"]
+
+
+def test_a_300_character_file_name_imports_under_a_shortened_name(app: AppTest) -> None:
+    long_name = "Customer satisfaction survey export " * 8 + "final.csv"  # 297 characters: too long for a disk
+    _upload(app, SURVEY, name=long_name)
+    name = next(t for t in app.text_input if t.label == "Data set name").value
+    assert name == "Customer satisfaction survey export Customer satisfaction survey export…"  # at a word break
+    _button(app, "Import").click().run()
+    _ok(app)
+    listing = app.dataframe[-1].value
+    assert listing[["dataset", "source"]].values.tolist() == [[name, long_name]]  # the whole name stays the source
+
+
+def test_a_deeply_nested_mapping_file_is_explained_and_the_file_still_reads(app: AppTest) -> None:
+    app.file_uploader(key="upload_mapping").upload("m.json", b"[" * 100_000 + b"]" * 100_000, "application/json")
+    _upload(app, SURVEY)
+    assert app.error[0].value.startswith("The mapping file cannot be used: The mapping file nests brackets more "
+                                         "than 20 deep")
+    assert app.multiselect[0].value == ["Seat comfort", "Online boarding"]  # the guesses stand in for it
+
+
+def _import_racing_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every import find, just before it commits, the same name committed by another import."""
+    record = store.record_dataset
+
+    def racing(con, name, **kwargs):  # noqa: ANN001, ANN202 - store.record_dataset's own signature
+        record(con, name, **kwargs)  # this import's row, not yet committed
+        other = con.cursor()  # another browser tab, or the command line, committing first
+        try:
+            record(other, name, **{**kwargs, "source": "the other import"})
+        finally:
+            other.close()
+
+    monkeypatch.setattr(store, "record_dataset", racing)
+
+
+def test_two_imports_of_one_name_at_once_leave_the_first_and_explain_the_second(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _upload(app, SURVEY)
+    _import_racing_another(monkeypatch)
+    _button(app, "Import").click().run()
+    _ok(app)
+    assert app.error[0].value == ("The import failed and nothing was written: Another import named 'survey' finished "
+                                  "while this one ran, so nothing of this one was written: pick another name and "
+                                  "import again (or delete that data set first).")
+    listing = store.datasets(store.connect(app.session_state["cx_db_path"]))  # the page stopped at the message
+    assert listing[["dataset", "source", "answers"]].values.tolist() == [["survey", "the other import", 0]]
+
+
+def test_two_threads_importing_one_name_one_wins_the_other_is_told(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from cx import ingest, mapping
+
+    con = store.connect(tmp_path / "cx.duckdb")
+    (tmp_path / "survey.csv").write_bytes(SURVEY)
+    m = mapping.from_dict({"format": "wide", "respondent": "id", "touchpoints": ["Seat comfort"], "scale": [1, 5]})
+    both_checked = threading.Barrier(2, timeout=30)
+    record = store.record_dataset
+
+    def record_then_wait(cursor, name, **kwargs):  # noqa: ANN001, ANN202
+        record(cursor, name, **kwargs)
+        both_checked.wait()  # both found the name free and wrote their row: one commit must lose
+
+    outcomes: list[str] = []
+
+    def run() -> None:
+        cursor = con.cursor()  # a cursor per session, as the app has
+        staged = ingest.stage(cursor, tmp_path / "survey.csv")
+        try:
+            outcomes.append(ingest.load(cursor, staged, m, "Survey").dataset)
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever escaped
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            ingest.discard(cursor, staged)
+            cursor.close()
+
+    monkeypatch.setattr(store, "record_dataset", record_then_wait)
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["InvalidInput: Another import named 'Survey' finished while this one ran, so "
+                                "nothing of this one was written: pick another name and import again (or delete "
+                                "that data set first).", "Survey"]
+    assert store.table_counts(con)["responses"] == 3 and store.dataset_names(con) == ["Survey"]  # once, not twice

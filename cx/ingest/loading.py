@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 
 from cx import names, store
-from cx.errors import CxError, IngestError, MappingError, NothingLoaded
+from cx.errors import CxError, IngestError, InvalidInput, MappingError, NothingLoaded
 from cx.ingest.checks import CheckPlan
 from cx.ingest.staging import Staged, discard, stage
 from cx.ingest.verdicts import Report, check, prepare, rejected_rows, rejects_csv
@@ -68,16 +68,24 @@ def load(
     saved = mapping.with_file(delimiter=staged.fmt.delimiter, encoding="utf-8" if staged.fmt.kind != "csv"
                               else staged.fmt.encoding, header=staged.fmt.header, skip_rows=staged.fmt.skip_rows,
                               sheet=staged.fmt.sheet)
-    with store.transaction(con):
-        store.record_dataset(
-            con, name, source=staged.source, kind="import", rows_read=report.rows_read,
-            rows_loaded=report.rows_valid, rows_rejected=report.rows_rejected, mapping=saved.to_dict(),
-            replace=replace,
-        )
-        answers = _insert_responses(con, plan, sql, params, name)
-        _insert_segments(con, plan, sql, params, name)
-        _insert_outcomes(con, plan, sql, params, name)
-        _insert_operational(con, plan, sql, params, name)
+    try:
+        with store.transaction(con):
+            store.record_dataset(
+                con, name, source=staged.source, kind="import", rows_read=report.rows_read,
+                rows_loaded=report.rows_valid, rows_rejected=report.rows_rejected, mapping=saved.to_dict(),
+                replace=replace,
+            )
+            answers = _insert_responses(con, plan, sql, params, name)
+            _insert_segments(con, plan, sql, params, name)
+            _insert_outcomes(con, plan, sql, params, name)
+            _insert_operational(con, plan, sql, params, name)
+    except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
+        # Another import (another browser tab, the command line) wrote the same name between this one's
+        # check and its commit: the database keeps the other one, this one wrote nothing.
+        if not store.has_dataset(con, name):
+            raise
+        raise InvalidInput(f"Another import named '{name}' finished while this one ran, so nothing of this one was "
+                           "written: pick another name and import again (or delete that data set first).") from exc
     from cx import alerts
 
     alerts.on_answers(con, name)  # the whole data set arrived: one alert per rule at most, never raises
@@ -193,9 +201,20 @@ def nothing_loaded_message(source: str, report: Report) -> str:
             f"{listed}")
 
 
+MAX_DEFAULT_NAME = 80  # a proposed data set name; the file's whole name stays in the data set's `source`
+
+
 def default_name(source: str) -> str:
-    """Return a data set name from a file name: 'lounge-reviews.csv' -> 'lounge-reviews'."""
-    return names.clean_name(Path(source).stem) or "Import"
+    """Return a data set name from a file name: 'lounge-reviews.csv' -> 'lounge-reviews'.
+
+    A name longer than MAX_DEFAULT_NAME characters is cut at a word break near there, with '…'.
+    """
+    name = names.clean_name(Path(source).stem) or "Import"
+    if len(name) <= MAX_DEFAULT_NAME:
+        return name
+    cut = name[:MAX_DEFAULT_NAME - 1]
+    space = max(cut.rfind(c) for c in " -_.")
+    return (cut[:space] if space >= MAX_DEFAULT_NAME // 2 else cut).rstrip(" -_.") + "…"
 
 
 def ingest_file(

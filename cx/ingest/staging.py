@@ -37,6 +37,7 @@ __all__ = [
 MAX_LINE_BYTES = 8 << 20  # one row may hold this much text (a long comment is fine)
 STAGE_PREFIX = "cx_upload_"
 STAGE_MAX_AGE_S = 6 * 3600  # staged uploads older than this are dropped when a new one arrives
+MAX_SAVED_NAME = 120  # characters of an upload's name on disk
 # Columns a file may have: past this, every query over its rows costs more per cell (bench/wide.py), so a file
 # this wide is refused before any row is read.
 MAX_COLUMNS = 2_000
@@ -117,6 +118,9 @@ def save_upload(data: bytes, filename: str) -> Path:
     """Write uploaded bytes to a fresh private temporary folder; return the file's path."""
     folder = Path(tempfile.mkdtemp(prefix="cx-upload-"))
     safe = re.sub(r"[^A-Za-z0-9._ -]+", "_", Path(filename).name).strip(" .") or "upload.csv"
+    if len(safe) > MAX_SAVED_NAME:  # file systems take 255 bytes; the page keeps the whole name as the source
+        suffix = Path(safe).suffix[:16]
+        safe = safe[:MAX_SAVED_NAME - len(suffix)].rstrip(" .") + suffix
     target = folder / safe
     try:
         target.write_bytes(data)
@@ -400,6 +404,7 @@ def preview(con: duckdb.DuckDBPyConnection, staged: Staged, rows: int = 20) -> p
     return frame.astype(object).where(frame.notna(), None)
 
 
+MIN_MEMORY_BYTES = 64 << 20
 _MEMORY = re.compile(r"\s*([0-9]+(\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
 
@@ -408,5 +413,9 @@ def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     match = _MEMORY.fullmatch(limit)
     if not match:
         raise IngestError(f"--memory-limit {limit!r}: write a size such as 1GB, 512MB or 4GB.")
+    unit = match.group(3).upper().replace("I", "")
+    size = float(match.group(1)) * 1024 ** ("KMGT".index(unit[0]) + 1)
+    if size < MIN_MEMORY_BYTES:  # below this DuckDB cannot even read a file's first block
+        raise IngestError(f"--memory-limit {limit!r} is too little for an import: give at least 64MB (default 1GB).")
     # SET takes no bound parameters: the value is validated above and rebuilt from its parts.
     con.execute(f"SET memory_limit = '{match.group(1)}{match.group(3)}'")
