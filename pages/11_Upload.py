@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -116,7 +115,7 @@ if staged is not None:
                  column_config={"value": st.column_config.TextColumn(width="large")})
     for note in [*fmt.notes, *staged.notes]:
         st.info(ui.escape_md(note))
-    st.caption(f"First rows of {ui.escape_md(staged.source)}, as read (text exactly as in the file):")
+    st.caption(f"First rows of {ui.escape_md(staged.shown_source)}, as read (text exactly as in the file):")
     st.dataframe(ingest.preview(con, staged, 10), hide_index=True, width="stretch")
     with st.expander("Column types and ranges"):
         st.dataframe(pd.DataFrame([{
@@ -373,7 +372,7 @@ if staged is not None:
     to_save = mapping.with_file(delimiter=fmt.delimiter, encoding=fmt.encoding, header=fmt.header,
                                 skip_rows=fmt.skip_rows, sheet=fmt.sheet)
     st.download_button("Download this mapping (JSON)", json.dumps(to_save.to_dict(), indent=2, ensure_ascii=False),
-                       file_name=f"{Path(staged.source).stem}.mapping.json", mime="application/json",
+                       file_name=f"{ingest.default_name(staged.source)}.mapping.json", mime="application/json",
                        key=f"{key}-mapping-download")
 
     # -------------------------------------------------------------- 3. validation report
@@ -405,7 +404,8 @@ if staged is not None:
         st.download_button(
             f"Download the {report.rows_rejected:,} rejected rows (CSV with a reason column)",
             ingest.rejects_csv(rejected, staged.source, report),
-            file_name=f"{Path(staged.source).stem}.rejected.csv", mime="text/csv", key=f"{key}-rejects-download",
+            file_name=f"{ingest.default_name(staged.source)}.rejected.csv", mime="text/csv",
+            key=f"{key}-rejects-download",
         )
 
     # -------------------------------------------------------------- 4. import

@@ -181,6 +181,8 @@ def test_hostile_file_names_columns_and_names_are_shown_literally(app: AppTest) 
 def test_a_300_character_file_name_imports_under_a_shortened_name(app: AppTest) -> None:
     long_name = "Customer satisfaction survey export " * 8 + "final.csv"  # 297 characters: too long for a disk
     _upload(app, SURVEY, name=long_name)
+    assert ("First rows of Customer satisfaction survey export Customer satisfa…ion survey export final.csv, as "
+            "read (text exactly as in the file):") in [c.value for c in app.caption]  # its start and its end
     name = next(t for t in app.text_input if t.label == "Data set name").value
     assert name == "Customer satisfaction survey export Customer satisfaction survey export…"  # at a word break
     _button(app, "Import").click().run()

@@ -69,6 +69,11 @@ class Staged:
         return self.rows_parsed + self.parse_rejected
 
     @property
+    def shown_source(self) -> str:
+        """Return the file's name to show: a name over 80 characters keeps its start and its end ('…' between)."""
+        return self.source if len(self.source) <= 80 else f"{self.source[:52].rstrip()}…{self.source[-27:].lstrip()}"
+
+    @property
     def raw(self) -> str:
         return f"{store.quote_ident(self.alias)}.raw"
 
