@@ -75,6 +75,7 @@ __all__ = [
     "links_frame",
     "lookup",
     "new_token",
+    "score_columns",
     "send",
     "sender_from_cookie",
     "session_sender",
@@ -298,6 +299,15 @@ def base_url_of(page_url: str | None) -> str | None:
 def link_url(base_url: str, token: str) -> str:
     """Return the link a customer opens: BASE/Feedback?t=TOKEN."""
     return f"{clean_base_url(base_url)}/{FEEDBACK_PAGE}?{urlencode({'t': token})}"
+
+
+def score_columns(count: int) -> int:
+    """Return how many score buttons a phone shows per row: all in one row up to 7, else two even rows (0–5, 6–10).
+
+    Eleven buttons in one row of a 390 px phone are 30 px wide, under the 44 px a thumb needs;
+    two rows keep every button at least 48 px wide and the scale in order, never one score alone.
+    """
+    return count if count <= 7 else math.ceil(count / 2)
 
 
 def clean_comment(text: str | None) -> str | None:

@@ -20,6 +20,20 @@ if not answering:  # customers get the question only, never the server's setting
     ui.sidebar_settings()
 con = ui.connection()
 THANKS = "Thank you! Your answer is saved."
+# The customer view is the question only: no sidebar (its page list leads into the organiser's dashboards), and
+# score buttons a thumb can hit (at least 48 px, in even rows: survey.score_columns). Constant CSS, no user text.
+NO_SIDEBAR_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"]
+  { display: none !important; }
+</style>"""
+SCORES_CSS = """<style>
+[data-testid="stButtonGroup"] [role="radiogroup"]
+  {{ display: grid; grid-template-columns: repeat({columns}, minmax(0, 1fr)); gap: 0.5rem; width: 100%;
+     max-width: none; }}
+[data-testid="stButtonGroup"] [role="radio"]
+  {{ width: 100%; max-width: none; min-height: 3rem; border-radius: 0.75rem; font-size: 1.2rem;
+     justify-content: center; }}
+</style>"""
 
 
 def page_url() -> str | None:
@@ -60,6 +74,7 @@ def send_answer(token: str, sender: str, keys: dict[str, str]) -> None:
 
 
 def answer_view(token: str) -> None:
+    st.html(NO_SIDEBAR_CSS)
     sender = browser_sender()
     # Session keys from the link's hash: the token itself stays out of the page's state.
     tag = survey.token_hash(token)[:16] if survey.is_token(token) else "none"
@@ -76,11 +91,11 @@ def answer_view(token: str) -> None:
         st.warning(found.message)
         return
     link = found.link
+    st.html(SCORES_CSS.format(columns=survey.score_columns(len(link.scores))))
     st.header(ui.escape_md(link.question))
     lo, hi = link.scores[0], link.scores[-1]
     with st.form(f"feedback_{tag}", border=False):
-        st.pills("Your score", link.scores, key=keys["score"],
-                 help=f"{lo} = very poor, {hi} = excellent")
+        st.pills("Your score", link.scores, key=keys["score"], width="stretch")
         st.caption(f"{lo} = very poor · {hi} = excellent")
         st.text_area("Comment (optional)", key=keys["comment"], max_chars=survey.MAX_COMMENT,
                      placeholder="What made it so?")

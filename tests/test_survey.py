@@ -672,3 +672,8 @@ def test_the_organiser_sees_why_links_cannot_be_created(page_db: Path) -> None:
     at.selectbox(key="feedback_dataset").set_value("New live data set…").run()
     _button(at, "Create links").click().run()
     assert at.error[0].value.startswith("Could not create the links: Survey links need a data set")
+
+
+@pytest.mark.parametrize(("count", "columns"), [(5, 5), (7, 7), (10, 5), (11, 6)])
+def test_score_buttons_sit_in_one_row_up_to_seven_else_two_even_rows(count: int, columns: int) -> None:
+    assert survey.score_columns(count) == columns

@@ -38,6 +38,25 @@ def phones(browser: Browser) -> Iterator[Callable[[], Page]]:
             context.close()
 
 
+def _assert_thumb_sized(phone: Page, rows: list[list[str]]) -> None:
+    """Assert the score buttons are at least 44 px each way, laid out in `rows` in order, and Send is on screen."""
+    boxes = {}
+    for radio in phone.get_by_test_id("stButtonGroup").get_by_role("radio").all():
+        box = radio.bounding_box()
+        assert box is not None
+        boxes[radio.inner_text()] = box
+    small = {label: (round(b["width"]), round(b["height"])) for label, b in boxes.items()
+             if b["width"] < 44 or b["height"] < 44}
+    assert not small, f"score buttons smaller than a thumb (44 px): {small}"
+    tops = [sorted({round(boxes[label]["y"]) for label in row}) for row in rows]
+    assert all(len(t) == 1 for t in tops) and tops == sorted(tops), f"score rows are not {rows}: {boxes}"
+    for row in rows:
+        xs = [boxes[label]["x"] for label in row]
+        assert xs == sorted(xs)
+    send = phone.get_by_role("button", name="Send").bounding_box()
+    assert send is not None and send["y"] + send["height"] <= PHONE["height"], "Send is below the first screen"
+
+
 def _answer(phone: Page, score: str, comment: str | None = None) -> None:
     phone.get_by_test_id("stButtonGroup").get_by_role("radio", name=score, exact=True).click()
     if comment is not None:
@@ -68,6 +87,10 @@ def test_a_customer_answers_a_link_on_a_phone_once(
     expect(scores).to_have_count(7)
     assert scores.all_inner_texts() == [str(i) for i in range(1, 8)]
     expect(phone.get_by_label("Database")).to_have_count(0)  # no settings for customers
+    # ... and no sidebar: its page list would lead customers into the organiser's dashboards.
+    expect(phone.get_by_test_id("stSidebarNav")).to_be_hidden()
+    expect(phone.get_by_test_id("stExpandSidebarButton")).to_be_hidden()
+    _assert_thumb_sized(phone, rows=[[str(i) for i in range(1, 8)]])
     _answer(phone, "5", "quick, but the card reader failed twice")
     expect(phone.get_by_test_id("stButtonGroup")).to_have_count(0)
     phone.reload()
@@ -77,6 +100,7 @@ def test_a_customer_answers_a_link_on_a_phone_once(
     # A shared link: one answer per browser, kept across a reload; another browser answers too.
     open_app(phone, f"{server.url}/Feedback?t={poster.token}", expect_text="How would you rate Store visit?")
     expect(phone.get_by_test_id("stButtonGroup").get_by_role("radio")).to_have_count(11)
+    _assert_thumb_sized(phone, rows=[[str(i) for i in range(6)], [str(i) for i in range(6, 11)]])
     _answer(phone, "9")
     phone.reload()
     open_app(phone, phone.url, expect_text="Already answered — thank you!")
