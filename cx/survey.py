@@ -426,14 +426,16 @@ def link_summary(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> 
     """Return the links created so far, one row per data set, touchpoint and kind: links, answers, expiry.
 
     Columns: dataset, touchpoint, kind, links, answers, open (single-use links that can still be
-    answered), first_created, last_expires, last_answer.
+    answered; empty for shared links), first_created, last_expires, last_answer.
     """
     frame = con.execute(
         """
         SELECT l.dataset, l.touchpoint, CASE WHEN l.shared THEN 'shared' ELSE 'single-use' END AS kind,
                count(DISTINCT l.token_hash) AS links, count(s.token_hash) AS answers,
-               count(DISTINCT l.token_hash) FILTER (WHERE NOT l.shared AND s.token_hash IS NULL
-                                                    AND (l.expires_at IS NULL OR l.expires_at > ?)) AS open,
+               CASE WHEN bool_and(l.shared) THEN NULL  -- a shared link is never used up: no count to show
+                    ELSE count(DISTINCT l.token_hash) FILTER (WHERE s.token_hash IS NULL
+                                                              AND (l.expires_at IS NULL OR l.expires_at > ?))
+               END AS open,
                min(l.created_at) AS first_created, max(l.expires_at) AS last_expires, max(s.sent_at) AS last_answer
         FROM survey_links l LEFT JOIN survey_sends s ON s.token_hash = l.token_hash
         WHERE ? IS NULL OR l.dataset = ?
@@ -441,7 +443,7 @@ def link_summary(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> 
         """,
         [store.now(), dataset, dataset],
     ).df()
-    return frame.astype({"links": "int64", "answers": "int64", "open": "int64"})
+    return frame.astype({"links": "int64", "answers": "int64", "open": "Int64"})
 
 
 # ---------------------------------------------------------------- opening and answering

@@ -135,13 +135,14 @@ def scale_choice(dataset: str, touchpoint: str) -> tuple[float, float] | None:
 def show_links(links: Sequence[survey.NewLink]) -> None:
     first = links[0]
     st.subheader(f"{len(links)} {'shared' if first.shared else 'single-use'} link{'s' if len(links) != 1 else ''}")
-    expiry = f"expire {first.expires_at:%Y-%m-%d %H:%M} UTC" if first.expires_at else "never expire"
+    expiry = f"expire on {first.expires_at:%Y-%m-%d %H:%M} UTC" if first.expires_at else "never expire"
     st.caption(ui.escape_md(f"Data set '{first.dataset}' · touchpoint '{first.touchpoint}' · "
-                            f"scale {first.scale_min:g}–{first.scale_max:g} · {expiry}"))
+                            f"scale {first.scale_min:g}–{first.scale_max:g} · the links {expiry}"))
     st.warning("Copy or download these links now: cx keeps only a fingerprint of each token, so it cannot show "
                "them again.")
     frame = survey.links_frame(links)
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+    # On screen the link itself, whole (the caption says the rest); the CSV has every column.
+    st.dataframe(frame, hide_index=True, width="stretch", column_order=("url",), column_config={
         "url": st.column_config.TextColumn("Link", width="large"), "token": "Token", "dataset": "Data set",
         "touchpoint": "Touchpoint", "kind": "Kind", "scale": "Scale",
         "expires_at": st.column_config.DatetimeColumn("Expires (UTC)", format="YYYY-MM-DD HH:mm")})
@@ -150,10 +151,14 @@ def show_links(links: Sequence[survey.NewLink]) -> None:
     if workshop.is_local_link(first.url):
         st.caption("These links point at this computer only: customers' phones cannot open them. Set the base "
                    "URL to the address the app is reached at from outside.")
-    for link in [n for n in links if n.shared][:10]:
+    for number, link in enumerate([n for n in links if n.shared][:10], start=1):
         left, right = st.columns([3, 1])
         left.code(link.url, language=None)
-        right.image(workshop.join_qr_png(link.url), caption="Scan to answer", width=200)
+        qr = workshop.join_qr_png(link.url)
+        right.image(qr, caption="Scan to answer", width=200)
+        right.download_button("Download QR code (PNG)", qr, file_name=f"feedback-qr-{number}.png", mime="image/png",
+                              key=f"feedback_qr_{number}", help="For a poster or a receipt: print it large enough "
+                              "to scan from a step away (5 cm or more).")
 
 
 def organiser_view() -> None:
@@ -195,7 +200,9 @@ def organiser_view() -> None:
     st.dataframe(summary, hide_index=True, width="stretch", column_config={
         "dataset": "Data set", "touchpoint": "Touchpoint", "kind": "Kind",
         "links": st.column_config.NumberColumn("Links"), "answers": st.column_config.NumberColumn("Answers"),
-        "open": st.column_config.NumberColumn("Single-use still open"),
+        "open": st.column_config.NumberColumn("Single-use still open",
+                                              help="Single-use links not answered and not expired (a shared link "
+                                                   "takes answers until it expires)"),
         "first_created": st.column_config.DatetimeColumn("First created (UTC)", format="YYYY-MM-DD HH:mm"),
         "last_expires": st.column_config.DatetimeColumn("Last expiry (UTC)", format="YYYY-MM-DD HH:mm"),
         "last_answer": st.column_config.DatetimeColumn("Last answer (UTC)", format="YYYY-MM-DD HH:mm")})

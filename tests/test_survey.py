@@ -250,8 +250,9 @@ def test_answers_appear_in_the_data_sets_scores_at_once(con: duckdb.DuckDBPyConn
     assert (scores["Checkout"].n, scores["Checkout"].mean, scores["Checkout"].score) == (3, 7.0, 7.0)
     assert (scores["Delivery"].n, scores["Delivery"].mean, scores["Delivery"].score) == (2, 3.0, 5.0)
     summary = survey.link_summary(con)
-    assert summary[["touchpoint", "kind", "links", "answers", "open"]].values.tolist() == [
-        ["Checkout", "single-use", 3, 3, 0], ["Delivery", "shared", 1, 2, 0]]
+    assert summary[["touchpoint", "kind", "links", "answers"]].values.tolist() == [
+        ["Checkout", "single-use", 3, 3], ["Delivery", "shared", 1, 2]]
+    assert summary["open"].tolist() == [0, pd.NA]  # a shared link is never used up: no count
 
 
 # ---------------------------------------------------------------- alerts after the commit
@@ -643,7 +644,12 @@ def test_the_organiser_creates_a_shared_link_for_a_new_live_data_set_with_a_qr_c
     url, token = table["url"][0], table["token"][0]
     assert url == f"{survey.DEFAULT_BASE_URL}/Feedback?t={token}"  # no browser behind AppTest: the default
     assert at.code[0].value == url
-    assert len(at.get("image")) == 1  # the QR code
+    assert len(at.get("image")) == 1  # the QR code, ready to print
+    qr = next(b.proto for b in at.get("download_button") if b.proto.label == "Download QR code (PNG)")
+    assert qr.url  # served by the app, as the image is
+    summary = at.dataframe[1].value  # a shared link is never used up: no "still open" count
+    assert summary[["kind", "links", "answers"]].values.tolist() == [["shared", 1, 0]]
+    assert summary["open"].isna().tolist() == [True]
     assert any("point at this computer only" in c.value for c in at.caption)
     # The download holds the same rows, every formula-looking cell neutralised.
     lines = downloads[-1].decode("utf-8").splitlines()
