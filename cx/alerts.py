@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -61,7 +61,9 @@ __all__ = [
     "alerts_frame",
     "base_url",
     "delete_rule",
+    "default_threshold",
     "deliver",
+    "failed_webhooks_message",
     "fired_alerts",
     "get_alert",
     "get_rule",
@@ -165,20 +167,34 @@ class Alert:
     webhook_attempts: int
     webhook_error: str | None
     action_id: int | None
+    scale: tuple[float, float] | None = None  # the target's scale (None: any number, or not known)
 
     @property
     def target(self) -> str:
         return self.touchpoint if self.touchpoint is not None else str(self.outcome)
 
     def message(self) -> str:
-        """Return what happened in words, e.g. "Checkout: 3 answers at or below 6 (the lowest 2)"."""
+        """Return what happened in words, e.g. "Checkout: 3 answers at or below 6 on 0–10 (the lowest 2)"."""
         value = "—" if self.value is None else f"{self.value:.2f}" if self.kind == BELOW else f"{self.value:g}"
+        on = "" if self.scale is None else f" on {self.scale[0]:g}–{self.scale[1]:g}"
         if self.kind == AT_MOST and self.threshold is not None:
             many = "1 answer" if self.n == 1 else f"{self.n:,} answers"
-            return f"{self.target}: {many} at or below {self.threshold:g} (the lowest {value})"
+            return f"{self.target}: {many} at or below {self.threshold:g}{on} (the lowest {value})"
         if self.kind == BELOW and self.threshold is not None:
-            return f"{self.target}: the mean of the last {self.n:,} answers is {value}, below {self.threshold:g}"
-        return f"{self.target}: value {value}, n = {self.n:,} (its rule #{self.rule_id} was deleted)"
+            return (f"{self.target}: the mean of the last {self.n:,} answers is {value}{on}, "
+                    f"below {self.threshold:g}")
+        return f"{self.target}: value {value}{on}, n = {self.n:,} (its rule #{self.rule_id} was deleted)"
+
+    def webhook_text(self) -> str:
+        """Return the webhook delivery in words: no webhook, sent, being sent, or failed with its error."""
+        if self.webhook_status is None:
+            return "no webhook"
+        if self.webhook_status == SENT:
+            return "sent"
+        tries = f"{self.webhook_attempts} attempt{'s' if self.webhook_attempts != 1 else ''}"
+        if self.webhook_status == FAILED:
+            return f"failed after {tries}: {self.webhook_error or 'no error recorded'}"
+        return "being sent" + (f" (after {tries}: {self.webhook_error})" if self.webhook_attempts else "")
 
     def action_title(self) -> str:
         """Return the title an action made from this alert starts with."""
@@ -251,8 +267,9 @@ def fired_alerts(con: duckdb.DuckDBPyConnection, *, dataset: str | None = None, 
         clauses.append("a.action_id IS NULL")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     tail = "" if limit is None else " LIMIT ?"
-    return [_alert(r) for r in store.rows(con, f"{_ALERT_SQL} {where} ORDER BY a.fired_at DESC, a.alert_id DESC"
-                                          + tail, [*params, *([] if limit is None else [int(limit)])])]
+    return _with_scales(con, [_alert(r) for r in store.rows(
+        con, f"{_ALERT_SQL} {where} ORDER BY a.fired_at DESC, a.alert_id DESC" + tail,
+        [*params, *([] if limit is None else [int(limit)])])])
 
 
 def get_alert(con: duckdb.DuckDBPyConnection, alert_id: int) -> Alert:
@@ -260,7 +277,20 @@ def get_alert(con: duckdb.DuckDBPyConnection, alert_id: int) -> Alert:
     found = store.rows(con, f"{_ALERT_SQL} WHERE a.alert_id = ?", [int(alert_id)])
     if not found:
         raise NotFound(f"No alert #{alert_id}: list them with `python -m cx alerts list` or on the Alerts page.")
-    return _alert(found[0])
+    return _with_scales(con, [_alert(found[0])])[0]
+
+
+def _with_scales(con: duckdb.DuckDBPyConnection, listed: list[Alert]) -> list[Alert]:
+    """Return the alerts with their target's scale (one look-up per data set and target)."""
+    scales: dict[tuple[str, str | None, str | None], tuple[float, float] | None] = {}
+    for alert in listed:
+        where = (alert.dataset, alert.touchpoint, alert.outcome)
+        if where not in scales:
+            try:
+                scales[where] = target_scale(con, alert.dataset, touchpoint=alert.touchpoint, outcome=alert.outcome)
+            except NotFound:  # the outcome's answers were deleted since
+                scales[where] = None
+    return [replace(a, scale=scales[(a.dataset, a.touchpoint, a.outcome)]) for a in listed]
 
 
 def rule_targets(con: duckdb.DuckDBPyConnection, dataset: str) -> tuple[list[str], list[str]]:
@@ -307,6 +337,17 @@ def target_scale(con: duckdb.DuckDBPyConnection, dataset: str, *, touchpoint: st
         return _outcome_scale(con, dataset, outcome)
     scales = _touchpoint_scales(con, dataset, str(touchpoint))
     return scales[-1] if scales else DEFAULT_SCALE
+
+
+def default_threshold(scale: tuple[float, float] | None, kind: str) -> float:
+    """Return the X a new rule starts from on a scale: a detractor (6) on 0–10, else the bottom two scores;
+    for a `below` rule the scale's middle (5 on 0–10, 3 on 1–5). Any number (None): 0."""
+    if scale is None:
+        return 0.0
+    lo, hi = scale
+    if kind == BELOW:
+        return (lo + hi) / 2
+    return 6.0 if (lo, hi) == (0.0, 10.0) else lo + 1
 
 
 # ---------------------------------------------------------------- writing rules
@@ -713,23 +754,51 @@ def wait_for_deliveries(timeout: float = 30.0) -> bool:
     return not any(t.is_alive() for t in running)
 
 
+def failed_webhooks_message(con: duckdb.DuckDBPyConnection, listed: Sequence[Alert]) -> str | None:
+    """Return what failed webhooks need from the user (how many, where to, the error, the fix), or None."""
+    failed = [a for a in listed if a.webhook_status == FAILED]
+    if not failed:
+        return None
+    hooks = {r.rule_id: r.webhook for r in rules(con)}
+    groups: dict[tuple[str, str], int] = {}
+    for alert in failed:
+        where = hooks.get(alert.rule_id) or f"the webhook of the deleted rule #{alert.rule_id}"
+        key = (where, alert.webhook_error or "no error recorded")
+        groups[key] = groups.get(key, 0) + 1
+    many = f"{len(failed):,} webhook deliver{'y' if len(failed) == 1 else 'ies'}"
+    causes = "; ".join(f"{url}: {error}" + (f" ({count:,}×)" if len(groups) > 1 else "")
+                       for (url, error), count in groups.items())
+    return (f"{many} failed after {WEBHOOK_ATTEMPTS} attempts — {causes}. Check that the receiver is running and "
+            "reachable from this server (or delete the rule and add it with the right webhook), then retry. The "
+            "alerts themselves are kept.")
+
+
 # ---------------------------------------------------------------- tables for the page
 
 
 def rules_frame(listed: Sequence[Rule]) -> pd.DataFrame:
     """Return rules as a table: id, data set, what it watches, kind, X, N, webhook, firing, created."""
-    columns = ["rule_id", "dataset", "watches", "rule", "threshold", "window", "webhook", "firing", "created_at"]
+    columns = ["rule_id", "dataset", "watches", "rule", "threshold", "window", "webhook", "firing", "state",
+               "created_at"]
     return pd.DataFrame([{"rule_id": r.rule_id, "dataset": r.dataset, "watches": r.target, "rule": r.describe(),
                           "threshold": r.threshold, "window": r.window, "webhook": r.webhook, "firing": r.firing,
-                          "created_at": r.created_at} for r in listed], columns=columns)
+                          "state": _state(r), "created_at": r.created_at} for r in listed], columns=columns)
+
+
+def _state(rule: Rule) -> str:
+    if rule.kind == AT_MOST:
+        return "fires on each low answer"
+    if rule.firing:
+        return "mean below X now: fires again after it recovers"
+    return "watching the mean"
 
 
 def alerts_frame(listed: Sequence[Alert]) -> pd.DataFrame:
     """Return fired alerts as a table, newest first as given: what fired, value, n, webhook delivery, action."""
-    columns = ["alert_id", "fired_at", "dataset", "message", "value", "n", "webhook_status", "webhook_attempts",
-               "webhook_error", "action_id", "rule_id"]
+    columns = ["alert_id", "fired_at", "dataset", "message", "value", "n", "webhook", "webhook_status",
+               "webhook_attempts", "webhook_error", "action_id", "rule_id"]
     return pd.DataFrame([{"alert_id": a.alert_id, "fired_at": a.fired_at, "dataset": a.dataset,
-                          "message": a.message(), "value": a.value, "n": a.n,
+                          "message": a.message(), "value": a.value, "n": a.n, "webhook": a.webhook_text(),
                           "webhook_status": a.webhook_status or "no webhook", "webhook_attempts": a.webhook_attempts,
                           "webhook_error": a.webhook_error, "action_id": a.action_id, "rule_id": a.rule_id}
                          for a in listed], columns=columns)

@@ -110,8 +110,8 @@ def test_an_outcome_rule_reads_the_outcome_on_its_scale(con: duckdb.DuckDBPyConn
     assert alerts.on_answers(con, "Shop") == 1
     assert fired(con) == [(rule.rule_id, 6.0, 1), (rule.rule_id, 3.0, 2)]
     alert = alerts.fired_alerts(con)[0]
-    assert (alert.touchpoint, alert.outcome, alert.message()) == (None, "Recommend",
-                                                                  "Recommend: 2 answers at or below 6 (the lowest 3)")
+    assert (alert.touchpoint, alert.outcome, alert.message()) == (
+        None, "Recommend", "Recommend: 2 answers at or below 6 on 0–10 (the lowest 3)")
 
 
 # ---------------------------------------------------------------- where answers arrive
@@ -335,8 +335,8 @@ def test_an_alert_becomes_an_action_once(con: duckdb.DuckDBPyConnection) -> None
     action_id = alerts.make_action(con, alert.alert_id, owner="Store ops")
     made = actions.get_action(con, action_id)
     assert (made.dataset, made.touchpoint, made.owner, made.status, made.title) == (
-        "Shop", "Checkout", "Store ops", "planned", "Follow up alert #1 — Checkout: 1 answer at or below 6 (the "
-                                                    "lowest 2)")
+        "Shop", "Checkout", "Store ops", "planned", "Follow up alert #1 — Checkout: 1 answer at or below 6 on "
+                                                    "0–10 (the lowest 2)")
     assert alerts.get_alert(con, alert.alert_id).action_id == action_id
     assert alerts.fired_alerts(con, open_only=True) == []
     with pytest.raises(InvalidInput, match=f"Alert #1 is already action #{action_id}"):
@@ -349,7 +349,7 @@ def test_deleting_a_rule_keeps_its_alerts(con: duckdb.DuckDBPyConnection) -> Non
     alerts.on_answers(con, "Shop")
     alerts.delete_rule(con, rule.rule_id)
     (alert,) = alerts.fired_alerts(con)
-    assert (alert.kind, alert.message()) == (None, "Checkout: value 2, n = 1 (its rule #1 was deleted)")
+    assert (alert.kind, alert.message()) == (None, "Checkout: value 2 on 0–10, n = 1 (its rule #1 was deleted)")
     with pytest.raises(NotFound, match="No alert rule #1"):
         alerts.delete_rule(con, rule.rule_id)
 
@@ -400,7 +400,7 @@ def test_cli_adds_lists_and_deletes_rules_and_lists_alerts(tmp_path: Path, capsy
     assert code == 0 and [set(a) for a in fired_alerts] == [ALERT_FIELDS, ALERT_FIELDS]
     assert [(a["rule_id"], a["value"], a["n"], a["action_id"]) for a in fired_alerts] == [(2, 2.0, 1, None),
                                                                                           (1, 5.5, 2, None)]
-    assert fired_alerts[0]["message"] == "Checkout: 1 answer at or below 6 (the lowest 2)"
+    assert fired_alerts[0]["message"] == "Checkout: 1 answer at or below 6 on 0–10 (the lowest 2)"
     assert fired_alerts[0]["webhook_status"] is None and fired_alerts[1]["webhook_status"] == "failed"
     code, _, _ = _cli(capsys, "alerts", "delete", "--rule", "1", "--db", db)
     code, listed, _ = _cli(capsys, "alerts", "rules", "--json", "--db", db)
@@ -476,7 +476,9 @@ def test_alerts_page_adds_a_rule_shows_its_alert_and_makes_an_action(shop_db: Pa
         assert "No rule yet: add one below." in infos
         assert at.selectbox(key="alert_target_Touchpoint_Shop").value == "Checkout"
         assert "Its scale: 0–10. X is on this scale." in [c.value for c in at.caption]
-        at.number_input(key="alert_x").set_value(6.0)
+        x = at.number_input(key=X_AT_MOST)
+        assert (x.label, x.value) == ("X (0–10)", 6.0)  # a detractor on 0–10
+        at.number_input(key=X_AT_MOST).set_value(5.0)
         at.text_input(key="alert_webhook").input("ftp://hooks.example.com")
         at.button(key="alert_add").click().run()
         assert [e.value for e in at.error] == [ui_escaped(
@@ -484,19 +486,22 @@ def test_alerts_page_adds_a_rule_shows_its_alert_and_makes_an_action(shop_db: Pa
             "most 2,000 characters), e.g. https://hooks.example.com/cx.")]
         at.text_input(key="alert_webhook").input("")
         at.button(key="alert_add").click().run()
-        assert [s.value for s in at.success] == ["Rule added: it is checked whenever answers arrive."]
-        assert at.dataframe[0].value["rule"].tolist() == ["Checkout: an answer at or below 6"]
+        assert [s.value for s in at.success] == [ui_escaped(
+            "Rule #1 added — Shop: Checkout: an answer at or below 5. It is checked whenever answers arrive.")]
+        rules_table = at.dataframe[0].value
+        assert rules_table[["rule", "state"]].values.tolist() == [["Checkout: an answer at or below 5",
+                                                                  "fires on each low answer"]]
 
         con = store.connect(shop_db)
         assert answer(con, "Shop", "Checkout", 1, "r3") == 1
         con.close()
         at.run()
         table = at.dataframe[0].value
-        assert table[["message", "value", "n", "webhook_status"]].values.tolist() == [
-            ["Checkout: 1 answer at or below 6 (the lowest 1)", 1.0, 1, "no webhook"]]
+        assert table[["message", "value", "n", "webhook"]].values.tolist() == [
+            ["Checkout: 1 answer at or below 5 on 0–10 (the lowest 1)", 1.0, 1, "no webhook"]]
         assert "Fired alerts waiting for an action: 1" in [c.value for c in at.caption]
         assert at.text_input(key="alerts_page_title_1").value == \
-            "Follow up alert #1 — Checkout: 1 answer at or below 6 (the lowest 1)"
+            "Follow up alert #1 — Checkout: 1 answer at or below 5 on 0–10 (the lowest 1)"
         at.text_input(key="alerts_page_owner_1").input("Store ops")
         at.button(key="alerts_page_make_1").click().run()
         no_exceptions(at)
@@ -504,7 +509,15 @@ def test_alerts_page_adds_a_rule_shows_its_alert_and_makes_an_action(shop_db: Pa
         assert at.dataframe[0].value["action_id"].tolist() == [1]
         assert "No fired alert is waiting for an action." in [c.value for c in at.caption]
 
+        # Deleting asks first; "Keep it" keeps it.
         at.button(key="alerts_rule_delete").click().run()
+        assert [w.value for w in at.warning] == [
+            "Delete rule #1? It stops watching; the alerts it fired and their actions stay."]
+        assert len(at.dataframe[1].value) == 1
+        at.button(key="alerts_rule_delete_no").click().run()
+        assert not at.warning and len(at.dataframe[1].value) == 1
+        at.button(key="alerts_rule_delete").click().run()
+        at.button(key="alerts_rule_delete_yes").click().run()
         assert [s.value for s in at.success] == [ui_escaped("Rule #1 deleted; the alerts it fired stay.")]
         assert "No rule yet: add one below." in [i.value for i in at.info]
 
@@ -514,22 +527,57 @@ def test_alerts_page_adds_a_rule_shows_its_alert_and_makes_an_action(shop_db: Pa
     con.close()
 
 
+X_AT_MOST = "alert_x_Shop_Touchpoint_Checkout_at_most"
+
+
+def test_alerts_page_starts_x_on_the_scale_of_the_target_picked(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    con = store.connect(tmp_path / "two.duckdb")
+    store.set_setting(con, "seeded_at", "test")
+    store.save_dataset(con, "Five", long_rows("Delivery", [1, 5], 1, 5))
+    store.save_dataset(con, "Ten", long_rows("Checkout", [2, 9], 0, 10))
+    con.close()
+    with app_test_on(tmp_path / "two.duckdb", monkeypatch) as at:
+        _open(at, "pages/14_Alerts.py")
+        assert at.selectbox(key="alert_dataset").value == "Five"
+        x = at.number_input(key="alert_x_Five_Touchpoint_Delivery_at_most")
+        assert (x.label, x.value) == ("X (1–5)", 2.0)  # the bottom two scores
+        at.selectbox(key="alert_dataset").set_value("Ten").run()
+        x = at.number_input(key="alert_x_Ten_Touchpoint_Checkout_at_most")
+        assert (x.label, x.value) == ("X (0–10)", 6.0)  # not the 2 of the 1–5 touchpoint
+        at.radio(key="alert_kind").set_value(alerts.BELOW).run()
+        assert at.number_input(key="alert_x_Ten_Touchpoint_Checkout_below").value == 5.0  # the middle
+        at.number_input(key="alert_n").set_value(2)
+        at.button(key="alert_add").click().run()
+        no_exceptions(at)
+        assert [s.value for s in at.success] == [ui_escaped(
+            "Rule #1 added — Ten: Checkout: the mean of the last 2 answers below 5. It is checked whenever answers "
+            "arrive.")]
+        assert at.dataframe[0].value["state"].tolist() == ["watching the mean"]
+
+
 def ui_escaped(text: str) -> str:
     from cx import exports
 
     return exports.escape_markdown(text)
 
 
-def test_alerts_page_shows_a_failed_webhook(shop_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _fire(shop_db, webhook=f"http://127.0.0.1:{unused_port()}/hook")
+def test_alerts_page_shows_a_failed_webhook_with_its_address_error_and_fix(shop_db: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    port = unused_port()
+    _fire(shop_db, webhook=f"http://127.0.0.1:{port}/hook")
     with app_test_on(shop_db, monkeypatch) as at:
         at.query_params["alert"] = "1"
         _open(at, "pages/14_Alerts.py")
         table = at.dataframe[0].value
         assert table[["webhook_status", "webhook_attempts"]].values.tolist() == [["failed", 3]]
         assert table["webhook_error"].iloc[0].startswith("cannot connect: ")
-        assert [w.value for w in at.warning] == [
-            "1 webhook delivery failed after 3 attempts: the error is in the table. The alerts themselves are kept."]
+        assert table["webhook"].iloc[0] == f"failed after 3 attempts: {table['webhook_error'].iloc[0]}"
+        (warning,) = [w.value for w in at.warning]
+        assert warning == ui_escaped(
+            f"1 webhook delivery failed after 3 attempts — http://127.0.0.1:{port}/hook: "
+            f"{table['webhook_error'].iloc[0]}. Check that the receiver is running and reachable from this server "
+            "(or delete the rule and add it with the right webhook), then retry. The alerts themselves are kept.")
         assert at.button(key="alerts_retry")
 
 
@@ -546,7 +594,8 @@ def test_actions_page_turns_a_fired_alert_into_an_action(shop_db: Path, monkeypa
     con = store.connect(shop_db)
     (made,) = actions.list_actions(con)
     assert (made.owner, made.title) == ("Front of store",
-                                        "Follow up alert #1 — Checkout: 1 answer at or below 6 (the lowest 1)")
+                                        "Follow up alert #1 — Checkout: 1 answer at or below 6 on 0–10 (the "
+                                        "lowest 1)")
     assert alerts.get_alert(con, 1).action_id == made.action_id
     con.close()
 
