@@ -5,17 +5,21 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
+from time import monotonic
 from typing import Any, NoReturn, TypeVar
 
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cx import data_folder, db_file, exports, formats, metrics, seed, store
 from cx import mapping as maps
@@ -395,6 +399,9 @@ class _SessionWork:
     def __init__(self) -> None:
         self.upload = UploadSlot()
         self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+        ctx = get_script_run_ctx()
+        self._session = None if ctx is None else ctx.session_id
+        self._files = None if ctx is None else ctx.uploaded_file_mgr
 
     def watch(self, cursor: duckdb.DuckDBPyConnection) -> None:
         self._cursors.add(cursor)
@@ -406,6 +413,36 @@ class _SessionWork:
             with suppress(duckdb.Error):  # a cursor already closed
                 cursor.interrupt()
         self.upload.release()
+        self._forget_files_later()
+
+    def _forget_files_later(self) -> None:
+        # Streamlit (1.67) never shuts down a session it drops from its disconnected-session storage, so
+        # the uploaded bytes stay in its file manager for good (streamlit/streamlit#12506). Once the time a
+        # session may come back has passed and it has not, remove them as its shutdown would.
+        if self._session is None or self._files is None or not runtime.exists():
+            return
+        _SESSION_ENDS[self._session] = monotonic()
+        timer = threading.Timer(_reconnect_window() + 5, self._forget_files)
+        timer.daemon = True
+        timer.start()
+
+    def _forget_files(self) -> None:
+        session, files = self._session, self._files
+        if session is None or files is None or not runtime.exists():
+            return
+        ended = _SESSION_ENDS.get(session)
+        if ended is None or monotonic() - ended < _reconnect_window() or runtime.get_instance().is_active_session(
+                session):
+            return  # it came back (and may have left again since: the later timer decides)
+        _SESSION_ENDS.pop(session, None)
+        files.remove_session_files(session)
+
+
+_SESSION_ENDS: dict[str, float] = {}  # session id -> when its connection last dropped (monotonic s)
+
+
+def _reconnect_window() -> float:
+    return float(st.get_option("server.disconnectedSessionTTL"))
 
 
 # Session scope: Streamlit calls on_release when the session's connection drops (tab closed, network lost)

@@ -152,6 +152,49 @@ def test_a_query_under_way_is_interrupted_when_the_session_ends(con: duckdb.Duck
     assert work.upload.ended
 
 
+class _Files:
+    def __init__(self) -> None:
+        self.removed: list[str] = []
+
+    def remove_session_files(self, session_id: str) -> None:
+        self.removed.append(session_id)
+
+
+class _Runtime:
+    def __init__(self, active: set[str]) -> None:
+        self.active = active
+
+    def exists(self) -> bool:
+        return True
+
+    def get_instance(self) -> _Runtime:
+        return self
+
+    def is_active_session(self, session_id: str) -> bool:
+        return session_id in self.active
+
+
+@pytest.mark.parametrize(("ended_ago_s", "active", "removed"), [
+    (130.0, set(), ["s1"]),  # gone for longer than the 120 s it may come back in: Streamlit's copy goes
+    (130.0, {"s1"}, []),  # it came back
+    (30.0, set(), []),  # it came back and left again 30 s ago: the later timer decides
+])
+def test_uploaded_bytes_of_a_session_that_never_came_back_are_removed(
+        monkeypatch: pytest.MonkeyPatch, ended_ago_s: float, active: set[str], removed: list[str]) -> None:
+    from time import monotonic
+
+    from cx import ui
+
+    monkeypatch.setattr(ui, "runtime", _Runtime(active))
+    monkeypatch.setattr(ui, "_reconnect_window", lambda: 120.0)
+    work = ui._SessionWork()
+    files = _Files()
+    work._session, work._files = "s1", files  # type: ignore[assignment]
+    monkeypatch.setitem(ui._SESSION_ENDS, "s1", monotonic() - ended_ago_s)
+    work._forget_files()
+    assert files.removed == removed
+
+
 # ------------------------------------------------------------------ the Upload page
 @pytest.fixture
 def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AppTest, duckdb.DuckDBPyConnection]]:
