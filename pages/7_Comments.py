@@ -188,7 +188,8 @@ else:
     notes += [f"Bands: {', '.join(bands)}"] if bands else []
     notes += ["Only comments that contradict their score"] if contradicting else []
     notes += [f"Term: {current_term}"] if current_term else []
-    st.download_button("Download these comments (CSV)", exports.safe_csv(view, notes=notes),
+    # Written when the button is pressed, not on every rerun (a large selection takes seconds to make safe).
+    st.download_button("Download these comments (CSV)", lambda: exports.safe_csv(view, notes=notes),
                        file_name=f"comments-{dataset}.csv", mime="text/csv", key="comments_download")
 
 # ------------------------------------------------------------ themes

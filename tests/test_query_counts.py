@@ -10,13 +10,14 @@ segments or operational values (the aggregations: every one costs a scan at 10 M
 ones. Those are, per rerun: the data-set list; the data version (one query per cache key built: it is what every
 cached result is keyed by); the data set's mapping (CLV settings); the stored journey over the data set (name,
 id, head, steps: 4); and, for each metric engine a computation opens, ibis's two SETs and a DESCRIBE per table it
-reads. When a count changes, say why in the comment beside it: a second query for a number the page already has
-is the waste this test is here to catch.
+reads. No feedback query may be sent twice in one rerun (the same aggregation twice). When a count changes, say
+why in the comment beside it: a second query for a number the page already has is the waste this test catches.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,9 @@ SAMPLE: dict[str, Counts] = {
     # (1); the paths with their outcome (1). Every journey is loaded one by one to list the linked ones first (two
     # on the sample: 7 store queries per rerun).
     "pages/12_Paths.py": ((FILTER_OPTIONS + 4, 32), (0, 15)),
+    # The workshop's start view: the journeys and the running and closed workshops (store only). Pages 8, 9, 11,
+    # 13 and 14 were being reworked when these counts were taken: add theirs once they settle.
+    "pages/10_Workshop.py": ((0, 3), (0, 3)),
 }
 
 # Two shapes of tests/shapes.py (one database, 9 data sets, a journey each): dated long answers with a channel,
@@ -179,6 +183,12 @@ def summary(queries: list[str]) -> tuple[int, int]:
     return sum(map(is_feedback, queries)), len(queries)
 
 
+def repeated(queries: list[str]) -> list[str]:
+    """Return the feedback queries sent more than once (the same aggregation twice in one rerun)."""
+    counts = Counter(q for q in queries if is_feedback(q))
+    return [q for q, n in counts.items() if n > 1]
+
+
 def explain(cold: list[str], warm: list[str]) -> str:
     """Return the queries of both reruns, one a line, feedback queries marked, for a failing assertion."""
     def lines(queries: list[str]) -> str:
@@ -192,6 +202,7 @@ def test_queries_per_rerun_on_the_sample(seeded_db: Path, monkeypatch: pytest.Mo
     with app_test_on(seeded_db, monkeypatch) as at:
         cold, warm = rerun_counts(at, counted, page, None)
     assert (summary(cold), summary(warm)) == SAMPLE[page], explain(cold, warm)
+    assert repeated(cold) == [], explain(cold, warm)
 
 
 @pytest.mark.parametrize(("shape", "page"), list(SHAPES))
@@ -200,6 +211,7 @@ def test_queries_per_rerun_on_shapes(shapes_file: Path, monkeypatch: pytest.Monk
     with app_test_on(shapes_file, monkeypatch) as at:
         cold, warm = rerun_counts(at, counted, page, shapes.BY_KEY[shape].dataset)
     assert (summary(cold), summary(warm)) == SHAPES[shape, page], explain(cold, warm)
+    assert repeated(cold) == [], explain(cold, warm)
 
 
 def test_the_log_counts_what_the_app_sends(tmp_path: Path, counted: QueryLog) -> None:
@@ -212,6 +224,8 @@ def test_the_log_counts_what_the_app_sends(tmp_path: Path, counted: QueryLog) ->
     con.cursor().execute("SELECT dataset FROM datasets").fetchall()
     assert counted.take() == ["SELECT count(*) FROM responses", 'DESCRIBE "outcomes"', "SELECT dataset FROM datasets"]
     assert counted.take() == []
+    assert repeated(["SELECT 1 FROM responses", "SELECT 2 FROM responses", "SELECT 1 FROM responses", 'DESCRIBE "t"',
+                     'DESCRIBE "t"']) == ["SELECT 1 FROM responses"]
     assert [is_feedback(q) for q in ("SELECT count(*) FROM responses", 'DESCRIBE "outcomes"',
                                      "SELECT dataset FROM datasets", VERSION_QUERY + ", 1",
                                      'SELECT * FROM "segments" AS "t0"', "SELECT name FROM journeys")] == [
@@ -232,3 +246,12 @@ def test_one_touchpoints_comments_are_the_rows_of_everyones(seeded_db: Path) -> 
                     engine, "Retail sample", filters, touchpoint=touchpoint))
     finally:
         con.close()
+
+
+def test_a_comments_rerun_builds_no_csv_until_the_download_is_asked_for(app: AppTest) -> None:
+    # Making every cell of a large selection spreadsheet-safe took seconds on each rerun; now only on a click.
+    app.run()
+    app.switch_page("pages/7_Comments.py").run()
+    no_exceptions(app)
+    button = next(b.proto for b in app.get("download_button") if b.proto.label == "Download these comments (CSV)")
+    assert button.deferred_file_id and not button.url
