@@ -851,7 +851,9 @@ def alert_actions(con: duckdb.DuckDBPyConnection, *, key: str, dataset: str | No
     st.caption(f"Fired alerts waiting for an action: {len(waiting):,}" + (" (the 20 newest below)"
                                                                             if len(waiting) > 20 else ""))
     for alert in waiting[:20]:
-        with st.expander(f"Alert #{alert.alert_id} · fired {alert.fired_at:%Y-%m-%d %H:%M} UTC"):
+        # The label says what happened (escaped: touchpoint names are user text), so no alert must be opened to see.
+        with st.expander(escape_md(f"Alert #{alert.alert_id} · {alert.message()} · {alert.fired_at:%Y-%m-%d %H:%M} "
+                                   "UTC")):
             st.text(f"{alert.dataset}: {alert.message()}")  # user text: shown as text
             left, right = st.columns([1, 3])
             left.text_input("Owner", key=f"{key}_owner_{alert.alert_id}", placeholder="team or person")

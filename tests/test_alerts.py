@@ -500,6 +500,9 @@ def test_alerts_page_adds_a_rule_shows_its_alert_and_makes_an_action(shop_db: Pa
         assert table[["message", "value", "n", "webhook"]].values.tolist() == [
             ["Checkout: 1 answer at or below 5 on 0–10 (the lowest 1)", 1.0, 1, "no webhook"]]
         assert "Fired alerts waiting for an action: 1" in [c.value for c in at.caption]
+        (waiting,) = [e for e in at.expander if e.label.startswith("Alert #")]
+        assert waiting.label.startswith(ui_escaped("Alert #1 · Checkout: 1 answer at or below 5 on 0–10 (the lowest "
+                                                   "1) · "))
         assert at.text_input(key="alerts_page_title_1").value == \
             "Follow up alert #1 — Checkout: 1 answer at or below 5 on 0–10 (the lowest 1)"
         at.text_input(key="alerts_page_owner_1").input("Store ops")
