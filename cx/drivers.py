@@ -23,6 +23,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cx import driver_bootstrap
 from cx.correlations import (
     consistent_correlations,
     nearest_correlation,
@@ -369,7 +370,8 @@ def bootstrap_importance(
     resample that cannot be analysed (a touchpoint that happens not to vary, a pair nobody
     answered) is skipped; if more than half are skipped the data are too thin and a
     DriverInputError says so. ``progress`` receives the fraction done (0-1) about a hundred
-    times, ending with exactly 1.0.
+    times, ending with exactly 1.0. Each resample is analysed from its sums, not its rows
+    (`cx.driver_bootstrap`): the same draws and intervals as re-analysing the rows, far faster.
     """
     if resamples < 2:
         raise DriverInputError(f"resamples must be at least 2 (got {resamples}); 300 or more is usual")
@@ -377,26 +379,33 @@ def bootstrap_importance(
     if rule == LISTWISE:
         xa, ya, names = _complete_rows(x, y, predictors)
         _relative_weights_complete(xa, ya, names)  # fail early, with the full data's message
+        data = np.column_stack([xa, ya])
+        k = len(names)
+        resampled = driver_bootstrap.listwise_resamples(data, resamples, seed)
 
-        def shares_of(idx: NDArray[np.int64]) -> tuple[float, ...]:
-            return _relative_weights_complete(xa[idx], ya[idx], names).shares
+        def shares_of(counts: NDArray[np.floating[Any]], corr: FloatArray | None) -> tuple[float, ...]:
+            if corr is None:  # a score may not vary in this resample: its rows decide, exactly
+                idx = driver_bootstrap.drawn_rows(counts)
+                return _relative_weights_complete(xa[idx], ya[idx], names).shares
+            return relative_weights(corr[:k, :k], corr[:k, k], names).shares
     else:
         xa, ya, names = _pairwise_rows(x, y, predictors)
         data = np.column_stack([xa, ya])
         _relative_weights_pairwise(data, names)  # fail early, with the full data's message
+        resampled = driver_bootstrap.pairwise_resamples(data, resamples, seed)
 
-        def shares_of(idx: NDArray[np.int64]) -> tuple[float, ...]:
-            return _relative_weights_pairwise(data[idx], names).shares
+        def shares_of(counts: NDArray[np.floating[Any]], corr: FloatArray | None) -> tuple[float, ...]:
+            if corr is None:  # a score may not vary in this resample: its rows decide, exactly
+                return _relative_weights_pairwise(data[driver_bootstrap.drawn_rows(counts)], names).shares
+            return _pairwise_weights(corr, names).shares
 
-    n = xa.shape[0]
-    rng = np.random.default_rng(seed)
+    # Each resample's correlations come from its k x k sums (cx.driver_bootstrap), not its rows.
     draws: list[tuple[float, ...]] = []
     step = max(1, resamples // 100)
-    for i in range(resamples):
-        idx: IntArray = rng.integers(0, n, size=(n,), dtype=np.int64)
+    for i, (counts, corr) in enumerate(resampled):
         # A resample where some touchpoint happens not to vary cannot be analysed: skip it.
         with contextlib.suppress(DriverInputError):
-            draws.append(shares_of(idx))
+            draws.append(shares_of(counts, corr))
         if progress is not None and ((i + 1) % step == 0 or i + 1 == resamples):
             progress((i + 1) / resamples)
     if len(draws) * 2 < resamples:
@@ -538,6 +547,11 @@ def _pairwise_rows(
 def _relative_weights_pairwise(data: FloatArray, names: tuple[str, ...]) -> RelativeWeights:
     """Return relative weights from rows (touchpoints then outcome) by pairwise deletion, made consistent."""
     corr, _ = pairwise_correlations(data)
+    return _pairwise_weights(corr, names)
+
+
+def _pairwise_weights(corr: FloatArray, names: tuple[str, ...]) -> RelativeWeights:
+    """Return relative weights from pairwise correlations (touchpoints then outcome), made consistent."""
     k = len(names)
     rxx, rxy = corr[:k, :k], corr[:k, k]
     if np.isfinite(corr).all():  # otherwise relative_weights says what is missing
