@@ -2,6 +2,7 @@
 
     python bench/drivers.py                      # 1 M respondents x 20 touchpoints
     python bench/drivers.py --respondents 100000 --touchpoints 10 --repeat 5
+    python bench/drivers.py --bootstrap            # bootstrap: row by row vs from sums, 2k / 26k / 100k x 10
 
 Long-format answers are generated directly in DuckDB (about 85 % of touchpoints answered per
 respondent, so pairwise deletion has work to do) with a 0-10 recommend outcome. The baseline is
@@ -12,11 +13,18 @@ spreads), left-out checks, the consistency check and relative weights. Printed: 
 wall-clock and CPU times (CPU of this process, DuckDB's threads included: steadier when other
 work shares the machine), the ratio analysis / baseline (target <= 2), and the largest
 difference between the two correlation matrices (they must agree).
+
+``--bootstrap`` times the bootstrap intervals alone (`cx.drivers.bootstrap_importance`, from
+each resample's sums) against the row-by-row bootstrap cx ran before (the reference copy in
+tests/test_bootstrap_summary.py), on numpy rows generated like the store above, for both
+missing-data rules, and prints the ratio old / new and the largest difference of the intervals.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import statistics
 import sys
 import time
@@ -27,7 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cx import driver_data, store  # noqa: E402
+from cx import driver_data, drivers, store  # noqa: E402
 from cx.engines import store_engine  # noqa: E402
 
 DATASET = "Bench"
@@ -110,12 +118,65 @@ def interleaved(actions: dict[str, Callable[[], object]], repeat: int) -> dict[s
             for name, rs in runs.items()}
 
 
+def survey_rows(respondents: int, touchpoints: int, seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
+    """Return 0-10 scores (NaN = not answered, about 15 %) and a 0-10 outcome, like `generate`."""
+    rng = np.random.default_rng(seed)
+    mood = rng.normal(size=(respondents, 1))
+    x = np.round(np.clip(6 + 1.2 * mood + 1.6 * rng.normal(size=(respondents, touchpoints)), 0, 10))
+    x[rng.random(x.shape) >= 0.85] = np.nan
+    weights = touchpoints - np.arange(touchpoints, dtype=float)
+    answered = np.isfinite(x)
+    lean = np.where(answered, x, 0.0) @ weights / np.maximum(answered @ weights, 1.0)
+    y = np.round(np.clip(lean + 1.2 * rng.normal(size=respondents), 0, 10))
+    return x, y
+
+
+def bootstrap_bench(sizes: list[int], touchpoints: int, resamples: int, repeat: int) -> None:
+    """Print old (row by row) vs new (from sums) bootstrap times and their ratio, per size and rule."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from test_bootstrap_summary import reference_bootstrap  # the row-by-row bootstrap, kept as the reference
+
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"bootstrap of {resamples} resamples, {touchpoints} touchpoints; median of {repeat} run(s) taking turns; "
+          f"BLAS threads: {blas}")
+    print("respondents  rule      resampled   old wall s  new wall s  ratio   old CPU s  new CPU s  ratio   max diff")
+    names = tuple(f"TP{t:02d}" for t in range(touchpoints))
+    for size in sizes:
+        x, y = survey_rows(size, touchpoints)
+        for rule in drivers.RULES:
+            runs: dict[str, list[tuple[float, float, object]]] = {"old": [], "new": []}
+            old_run = functools.partial(reference_bootstrap, x, y, names, resamples, 0, rule)
+            new_run = functools.partial(drivers.bootstrap_importance, x, y, names, resamples=resamples, seed=0,
+                                        rule=rule)
+            reference_bootstrap(x, y, names, 2, 0, rule)  # warm-up: first calls into BLAS and LAPACK
+            drivers.bootstrap_importance(x, y, names, resamples=2, seed=0, rule=rule)
+            for _ in range(repeat):
+                runs["old"].append(timed(lambda f=old_run: f()[0]))
+                runs["new"].append(timed(new_run))
+            (ow, oc), (nw, nc) = ((statistics.median(t[0] for t in runs[k]), statistics.median(t[1] for t in runs[k]))
+                                  for k in ("old", "new"))
+            old, new = runs["old"][-1][2], runs["new"][-1][2]
+            assert isinstance(old, dict) and isinstance(new, dict)
+            diff = max(abs(a - b) for name in names for a, b in zip(old[name], new[name], strict=True))
+            used = drivers.respondents_resampled(x, y, names, rule)
+            print(f"{size:>11,}  {rule:<8}  {used:>9,}   {ow:10.3f}  {nw:10.3f}  {ow / nw:5.1f}   "
+                  f"{oc:9.3f}  {nc:9.3f}  {oc / nc:5.1f}   {diff:.1e}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--respondents", type=int, default=1_000_000)
-    parser.add_argument("--touchpoints", type=int, default=20)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--touchpoints", type=int, help="default 20 (10 with --bootstrap)")
+    parser.add_argument("--repeat", type=int, help="default 3 (1 with --bootstrap)")
+    parser.add_argument("--bootstrap", action="store_true", help="time the bootstrap intervals only: old vs new")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 26_000, 100_000],
+                        help="respondents per run with --bootstrap")
+    parser.add_argument("--resamples", type=int, default=100, help="bootstrap resamples with --bootstrap")
     args = parser.parse_args()
+    if args.bootstrap:
+        bootstrap_bench(args.sizes, args.touchpoints or 10, args.resamples, args.repeat or 1)
+        return
+    args.touchpoints, args.repeat = args.touchpoints or 20, args.repeat or 3
 
     con = store.connect(":memory:")
     start = time.perf_counter()
