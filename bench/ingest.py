@@ -1,6 +1,6 @@
 """Ingest benchmark: `cx ingest` against a bare DuckDB `read_csv` of the same long-format file.
 
-    python bench/ingest.py [--rows 1000000 10000000] [--workdir DIR] [--keep]
+    python bench/ingest.py [--rows 1000000 10000000] [--repeat 1] [--code DIR ...] [--workdir DIR] [--keep]
 
 For each size it writes a long-format CSV (respondent, touchpoint, score on 1–5, channel, unit,
 answered_at; a few hundred rows carry problems: "N/A", out-of-scale 9, a decimal comma), then, each
@@ -10,9 +10,12 @@ in a fresh process and from the same run:
 - cx: `python -m cx ingest FILE --mapping M.json --db NEW.duckdb --json` (sniff, stage, check, load
   in one transaction, rejected rows written with reasons).
 
-It prints the wall-time ratio cx / baseline (target ≤ 1.5 at 10 M rows) and each process's peak
-memory (target ≤ 2 GiB for the import), and checks rows read = loaded + rejected. No assertions on
-time: the numbers are for reading.
+It prints the wall-time ratio cx / baseline (target ≤ 1.5 at 10 M rows), the same ratio of CPU
+seconds (user + system, all threads: steadier than wall time on a shared machine) and each
+process's peak memory (target ≤ 2 GiB for the import), and checks rows read = loaded + rejected.
+`--code DIR` (repeatable) runs the same file through other checkouts' cx as well (e.g. one made
+with `git worktree add /tmp/before HEAD~3`), each beside the same baseline; `--repeat N` alternates
+the runs N times and reports medians. No assertions on time: the numbers are for reading.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +40,8 @@ MAPPING = {"format": "long", "respondent": "respondent", "touchpoint": "touchpoi
 # Measures a child's peak RSS from a fresh parent (RUSAGE_CHILDREN covers only the one child).
 PEAK = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
         "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
-        "print(code, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(code, time.perf_counter() - t, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)")
 BASELINE = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); "
             "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]]); con.close()")
 
@@ -61,14 +66,14 @@ def write_file(path: Path, rows: int) -> None:
     con.close()
 
 
-def measure(command: list[str]) -> tuple[int, float, int]:
-    """Return (exit code, seconds, peak RSS in KiB) of one command in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", PEAK, *command], capture_output=True, text=True, check=True)
-    code, seconds, peak = out.stdout.split()
-    return int(code), float(seconds), int(peak)
+def measure(command: list[str], cwd: Path = REPO) -> tuple[int, float, int, float]:
+    """Return (exit code, wall seconds, peak RSS in KiB, CPU seconds) of one command in a fresh process."""
+    out = subprocess.run([sys.executable, "-c", PEAK, *command], capture_output=True, text=True, check=True, cwd=cwd)
+    code, seconds, peak, cpu = out.stdout.split()
+    return int(code), float(seconds), int(peak), float(cpu)
 
 
-def run(rows: int, workdir: Path) -> dict[str, float]:
+def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[str, object]]:
     data = workdir / f"long-{rows}.csv"
     if not data.exists():
         started = time.perf_counter()
@@ -76,28 +81,55 @@ def run(rows: int, workdir: Path) -> dict[str, float]:
         print(f"  wrote {data.name} ({data.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - started:.1f} s")
     mapping = workdir / "mapping.json"
     mapping.write_text(json.dumps(MAPPING))
-    base_db, cx_db = workdir / f"base-{rows}.duckdb", workdir / f"cx-{rows}.duckdb"
-    for db in (base_db, cx_db):
-        for path in (db, db.with_suffix(".duckdb.wal")):
-            path.unlink(missing_ok=True)
-    code, base_s, base_kib = measure([sys.executable, "-c", BASELINE, str(data), str(base_db)])
-    assert code == 0, "baseline failed"
+    runs: dict[str, list[tuple[int, float, int, float]]] = {"baseline": [], **{str(c): [] for c in codes}}
+    for _ in range(repeat):
+        base_db = workdir / f"base-{rows}.duckdb"
+        _fresh(base_db)
+        runs["baseline"].append(measure([sys.executable, "-c", BASELINE, str(data), str(base_db)]))
+        assert runs["baseline"][-1][0] == 0, "baseline failed"
+        for code in codes:
+            runs[str(code)].append(_run_cx(rows, data, mapping, workdir, code))
+    base_s = statistics.median(r[1] for r in runs["baseline"])
+    base_cpu = statistics.median(r[3] for r in runs["baseline"])
+    base_kib = max(r[2] for r in runs["baseline"])
+    print(f"  baseline read_csv : {base_s:7.2f} s  cpu {base_cpu:7.2f} s   peak {base_kib / 2**20:5.2f} GiB")
+    results: list[dict[str, object]] = []
+    for code in codes:
+        cx_s = statistics.median(r[1] for r in runs[str(code)])
+        cx_cpu = statistics.median(r[3] for r in runs[str(code)])
+        cx_kib = max(r[2] for r in runs[str(code)])
+        label = "cx ingest" if code == REPO else f"cx ingest ({code})"
+        print(f"  {label:18}: {cx_s:7.2f} s  cpu {cx_cpu:7.2f} s   peak {cx_kib / 2**20:5.2f} GiB   "
+              f"ratio {cx_s / base_s:.2f} (cpu {cx_cpu / base_cpu:.2f})")
+        results.append({"rows": rows, "code": str(code), "repeat": repeat, "baseline_s": base_s, "cx_s": cx_s,
+                        "ratio": cx_s / base_s, "baseline_cpu_s": base_cpu, "cx_cpu_s": cx_cpu,
+                        "cpu_ratio": cx_cpu / base_cpu, "peak_gib": cx_kib / 2**20})
+    print("  (target: ratio <= 1.5 at 10 M rows; memory <= 2 GiB)")
+    return results
+
+
+def _fresh(db: Path) -> None:
+    for path in (db, db.with_suffix(".duckdb.wal")):
+        path.unlink(missing_ok=True)
+
+
+def _run_cx(rows: int, data: Path, mapping: Path, workdir: Path, code: Path) -> tuple[int, float, int, float]:
+    """Import `data` with the cx of checkout `code` into a new database; check the accounting."""
+    cx_db = workdir / f"cx-{rows}.duckdb"
+    _fresh(cx_db)
     rejects = workdir / f"long-{rows}.rejected.csv"
     command = [sys.executable, "-m", "cx", "ingest", str(data), "--mapping", str(mapping), "--db", str(cx_db),
                "--dataset", "bench", "--rejects", str(rejects), "--json"]
-    code, cx_s, cx_kib = measure(command)
-    assert code == 0, "cx ingest failed"
+    measured = measure(command, cwd=code)
+    assert measured[0] == 0, f"cx ingest failed ({code})"
     con = duckdb.connect(str(cx_db), read_only=True)
     read, loaded, rejected = con.execute(
         "SELECT rows_read, rows_loaded, rows_rejected FROM datasets WHERE dataset = 'bench'").fetchall()[0]
     answers = con.execute("SELECT count(*) FROM responses WHERE dataset = 'bench'").fetchall()[0][0]
     con.close()
     assert read == rows and loaded + rejected == read, (read, loaded, rejected)
-    print(f"  rows read {read:,} = loaded {loaded:,} + rejected {rejected:,}; answers stored {answers:,}")
-    print(f"  baseline read_csv : {base_s:7.2f} s   peak {base_kib / 2**20:5.2f} GiB")
-    print(f"  cx ingest         : {cx_s:7.2f} s   peak {cx_kib / 2**20:5.2f} GiB")
-    print(f"  ratio cx / baseline = {cx_s / base_s:.2f}  (target <= 1.5 at 10 M rows; memory target <= 2 GiB)")
-    return {"rows": rows, "baseline_s": base_s, "cx_s": cx_s, "ratio": cx_s / base_s, "peak_gib": cx_kib / 2**20}
+    print(f"  {code}: rows read {read:,} = loaded {loaded:,} + rejected {rejected:,}; answers stored {answers:,}")
+    return measured
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,14 +137,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--workdir", type=Path, help="where to write the files (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--code", type=Path, action="append",
+                        help="a checkout whose cx to time as well (repeatable; this one is always timed)")
+    parser.add_argument("--repeat", type=int, default=1, help="alternate the runs this many times (medians)")
     args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cx-bench-ingest-"))
+    codes = [REPO, *(c.resolve() for c in args.code or [])]
+    workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="cx-bench-ingest-"))).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         results = []
         for rows in args.rows:
             print(f"{rows:,} rows")
-            results.append(run(rows, workdir))
+            results += run(rows, workdir, codes, max(args.repeat, 1))
         print(json.dumps(results))
     finally:
         if not args.keep and args.workdir is None:

@@ -446,11 +446,12 @@ class CheckPlan:
 
     # -------------------------------------------------------------- the checked rows
 
-    def typed(self, *, only_rejected: bool = False) -> tuple[str, list[Any]]:
+    def typed(self, *, only_rejected: bool = False, rows: str | None = None) -> tuple[str, list[Any]]:
         """Return (SQL, params) of a query with one row per staged row, in file order: typed values.
 
-        `only_rejected`: only the rows whose stored verdict is a rejection (the checks are evaluated
-        again for those rows only: the row filter sits in the scan, under every expression).
+        `only_rejected`: only the rows whose stored verdict is a rejection; `rows`: only the rows whose
+        `cx_row` the SQL subquery `rows` returns (the checks are evaluated again for those rows only: the
+        row filter sits in the scan, under every expression).
         """
         m = self.m
         params: list[Any] = []
@@ -516,7 +517,9 @@ class CheckPlan:
         params += join_params
         base = self.base
         if only_rejected:
-            base += f" WHERE rowid IN (SELECT cx_row - 1 FROM {self.verdicts} WHERE NOT cx_ok)"
+            rows = f"SELECT cx_row FROM {self.verdicts} WHERE NOT cx_ok"
+        if rows is not None:
+            base += f" WHERE rowid IN (SELECT cx_row - 1 FROM ({rows}))"
         derived, derived_params = self._derived_sql()
         if derived:  # computed over the typed file columns, before anything reads them
             base = f"SELECT *{derived} FROM ({base})"
@@ -553,10 +556,32 @@ class CheckPlan:
         return (", list_count(cx_tv) AS cx_answers, len(list_filter(cx_tna, lambda x: x)) AS cx_na_n, "
                 "len(cx_tv) - list_count(cx_tv) AS cx_blank_n"), []
 
+    def stored_columns(self) -> list[str]:
+        """Return the typed columns kept beside each row's verdict: what loading reads (`cx.ingest.loading`).
+
+        The typed values are computed once, in the pass that finds the verdicts, and stored with them;
+        the load reads them back instead of typing the staged text again. Everything else (a date's
+        fields, a score's text, a scale column) is left out, to keep the table small.
+        """
+        m = self.m
+        kept = ["cx_row", "cx_respondent"]
+        texts = [m.channel, m.stage, m.unit, m.comment, *m.segments]
+        if m.format == "long":
+            texts.append(m.touchpoint)
+            kept += [self.n(m.score or ""), "cx_na", "cx_lo", "cx_hi", "cx_rev", "cx_rule_stage", "cx_rule_channel"]
+        elif self.tp_columns:
+            kept += ["cx_tv", "cx_tn", "cx_tna"]
+        if m.timestamp:
+            kept.append("cx_ts")
+        kept += [self.v(c) for c in texts if c is not None]
+        kept += [self.outcome_cell(i) for i in range(1, len(m.outcomes) + 1)]
+        kept += [self.n(op.column) for op in m.operational]
+        return list(dict.fromkeys(kept))
+
     def checked(self) -> tuple[str, list[Any]]:
-        """Return (SQL, params): every staged row, typed, with `cx_ok` and `cx_dup_of` (needs `verdicts.prepare`)."""
-        typed, params = self.typed()
-        return (f"SELECT t.*, k.cx_ok, k.cx_dup_of FROM ({typed}) t POSITIONAL JOIN {self.verdicts} k", params)
+        """Return (SQL, params): every staged row's stored typed values (`stored_columns`) with `cx_ok` and
+        `cx_dup_of` (needs `verdicts.prepare`)."""
+        return f"SELECT * FROM {self.verdicts}", []
 
     def bad(self) -> tuple[str, list[Any]]:
         """Return (SQL, params) of the rejected rows only, each with `cx_problems` (a list of problem codes)."""

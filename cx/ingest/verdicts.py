@@ -122,9 +122,11 @@ PARSE_PROBLEMS: dict[str, tuple[str, str]] = {
 def prepare(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping) -> CheckPlan:
     """Return the plan with every row's verdict stored (once per mapping): passes, or a duplicate of row N.
 
-    One pass evaluates every check into `verdicts` (cx_ok, cx_dup_of), in file order; the rows are
-    then read back beside their verdict with a positional join, so no check is evaluated twice.
-    Duplicates are looked for among rows that pass every other check (the first one stays valid).
+    One pass types every staged row and evaluates every check into `verdicts`, in file order: the
+    verdict (cx_ok, cx_dup_of), the report's per-row counts and flags, and the typed values loading
+    reads (`CheckPlan.stored_columns`), so neither the report nor the load types the rows again.
+    Duplicates are looked for among rows that pass every other check (the first one stays valid):
+    rows whose key hashes collide are typed again, those only, and compared on their exact keys.
     """
     checks.read_dates(con, staged, mapping)  # how each date column reads 03/04/2024, from the whole column
     clean = {c for c, values in survey_names(con, staged, mapping).items() if values is None or changed_names(values)}
@@ -137,23 +139,21 @@ def prepare(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping) ->
     keys = plan.dup_keys()
     counts, count_params = plan.count_columns()
     hashed = f"hash({', '.join(keys)})" if keys else "NULL::UBIGINT"
+    stored = "".join(f", {c}" for c in plan.stored_columns() if c != "cx_row")
     con.execute(f"CREATE OR REPLACE TABLE {plan.verdicts} AS SELECT cx_row, cx_ok, NULL::BIGINT AS cx_dup_of, "
-                f"CASE WHEN cx_ok THEN cx_key END AS cx_key{counts} "
+                f"CASE WHEN cx_ok THEN cx_key END AS cx_key{counts}{stored} "
                 f"FROM (SELECT *, {ok} AS cx_ok, {hashed} AS cx_key FROM ({typed}))",
                 count_params + ok_params + params)
     if keys:
-        sql, params = plan.checked()
-        candidates = con.execute(
-            f"SELECT count(*) FROM (SELECT cx_key FROM {plan.verdicts} WHERE cx_key IS NOT NULL GROUP BY cx_key "
-            "HAVING count(*) > 1)").fetchall()[0][0]
+        shared = f"SELECT cx_key FROM {plan.verdicts} WHERE cx_key IS NOT NULL GROUP BY cx_key HAVING count(*) > 1"
+        candidates = con.execute(f"SELECT count(*) FROM ({shared})").fetchall()[0][0]
         if candidates:
+            sql, params = plan.typed(rows=f"SELECT cx_row FROM {plan.verdicts} WHERE cx_key IN ({shared})")
             partition = ", ".join(keys)
             con.execute(
                 f"""UPDATE {plan.verdicts} SET cx_ok = false, cx_dup_of = d.first_row
-                    FROM (WITH c AS (SELECT * FROM ({sql}) WHERE cx_ok),
-                               hk AS (SELECT {hashed} AS h FROM c GROUP BY h HAVING count(*) > 1),
-                               k AS (SELECT cx_row, min(cx_row) OVER (PARTITION BY {partition}) AS first_row
-                                     FROM c WHERE {hashed} IN (SELECT h FROM hk))
+                    FROM (WITH k AS (SELECT cx_row, min(cx_row) OVER (PARTITION BY {partition}) AS first_row
+                                     FROM ({sql}))
                           SELECT cx_row, first_row FROM k WHERE cx_row > first_row) d
                     WHERE {plan.verdicts}.cx_row = d.cx_row""",
                 params)
