@@ -224,7 +224,9 @@ class CheckPlan:
             return f"nullif(trim({names.strip_nul_sql(col) if c == m.respondent else col}), '')"
 
         listed = self._tp_only
-        texts = [f"{text(c)} AS {self.v(c)}" for c in used if c not in listed]
+        # The text value of each file column, by its typed column (v1…): SQL over the staged cells alone.
+        self.texts = {self.v(c): text(c) for c in used if c not in listed}
+        texts = [f"{sql} AS {v}" for v, sql in self.texts.items()]
         # Every numeric column read by the number rule (NULL: the cell holds no number), beside its text.
         nums = [f"{number_sql(s.col(c), m.decimal)} AS {self.n(c)}" for c in used if c in numeric and c not in listed]
         if self.tp_columns:  # the touchpoint columns as two lists: one expression each, whatever their number
@@ -557,31 +559,45 @@ class CheckPlan:
                 "len(cx_tv) - list_count(cx_tv) AS cx_blank_n"), []
 
     def stored_columns(self) -> list[str]:
-        """Return the typed columns kept beside each row's verdict: what loading reads (`cx.ingest.loading`).
+        """Return the typed columns kept beside each row's verdict: what loading reads (`cx.ingest.loading`)
+        and cannot cheaply compute again.
 
-        The typed values are computed once, in the pass that finds the verdicts, and stored with them;
-        the load reads them back instead of typing the staged text again. Everything else (a date's
-        fields, a score's text, a scale column) is left out, to keep the table small.
+        Numbers, dates, scales, outcomes and derived columns are computed once, in the pass that finds the
+        verdicts, and stored with them; a text column is only trimmed (or cleaned) from its staged cell,
+        so `checked` computes it again instead of holding millions of strings twice (`reread_texts`).
         """
         m = self.m
-        kept = ["cx_row", "cx_respondent"]
-        texts = [m.channel, m.stage, m.unit, m.comment, *m.segments]
+        kept = ["cx_row"]
         if m.format == "long":
-            texts.append(m.touchpoint)
             kept += [self.n(m.score or ""), "cx_na", "cx_lo", "cx_hi", "cx_rev", "cx_rule_stage", "cx_rule_channel"]
         elif self.tp_columns:
             kept += ["cx_tv", "cx_tn", "cx_tna"]
         if m.timestamp:
             kept.append("cx_ts")
-        kept += [self.v(c) for c in texts if c is not None]
+        kept += [v for v in self.reread_texts() if v not in self.texts]  # derived columns
         kept += [self.outcome_cell(i) for i in range(1, len(m.outcomes) + 1)]
         kept += [self.n(op.column) for op in m.operational]
         return list(dict.fromkeys(kept))
 
+    def reread_texts(self) -> list[str]:
+        """Return the text columns loading reads (v1…, dv1…), the respondent's first."""
+        m = self.m
+        texts = [m.respondent, m.touchpoint if m.format == "long" else None, m.channel, m.stage, m.unit, m.comment,
+                 *m.segments]
+        return list(dict.fromkeys(self.v(c) for c in texts if c is not None))
+
     def checked(self) -> tuple[str, list[Any]]:
-        """Return (SQL, params): every staged row's stored typed values (`stored_columns`) with `cx_ok` and
-        `cx_dup_of` (needs `verdicts.prepare`)."""
-        return f"SELECT * FROM {self.verdicts}", []
+        """Return (SQL, params): every staged row, in file order, with its stored typed values (`stored_columns`),
+        the text columns loading reads, `cx_respondent`, `cx_ok` and `cx_dup_of` (needs `verdicts.prepare`)."""
+        m = self.m
+        texts = [v for v in self.reread_texts() if v in self.texts]
+        if not texts:
+            return f"SELECT *, '{ROW_WORD} ' || cx_row AS cx_respondent FROM {self.verdicts}", []
+        cells = "".join(f", {self.texts[v]} AS {v}" for v in texts)
+        respondent = (f"coalesce({self.v(m.respondent)}, '{ROW_WORD} ' || cx_row)" if m.respondent
+                      else f"'{ROW_WORD} ' || cx_row")
+        reread = f"SELECT k.*{cells} FROM {self.staged.raw} POSITIONAL JOIN {self.verdicts} k"
+        return f"SELECT *, {respondent} AS cx_respondent FROM ({reread})", []
 
     def bad(self) -> tuple[str, list[Any]]:
         """Return (SQL, params) of the rejected rows only, each with `cx_problems` (a list of problem codes)."""
