@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from cx import journeys, metrics, seed, store
 from cx import mapping as maps
-from cx.engines import ENGINES, Engine, source_engine, store_engine
+from cx.engines import ENGINES, Engine, limit_memory, source_engine, store_engine
 from cx.errors import CxError, InvalidInput, NotFound
 from cx.models import ClvSettings
 
@@ -152,6 +152,7 @@ def engine_for(args: argparse.Namespace, con: Any) -> Engine | None:
     if source is None:
         if getattr(args, "engine", "duckdb") != "duckdb":
             raise InvalidInput("Spark reads a Parquet export: add --source DIR (write one with `cx export`).")
+        limit_memory(con)  # the store's metric queries spill past CX_MEMORY_LIMIT, as a Parquet source's do
         return None
     return source_engine(args.engine, source)
 

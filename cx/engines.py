@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +23,12 @@ from ibis.expr.types import Table
 from cx.errors import EngineUnavailable, InvalidInput, NotFound
 
 __all__ = [
+    "DEFAULT_MEMORY_LIMIT",
     "ENGINES",
     "FEEDBACK_TABLES",
     "Engine",
+    "limit_memory",
+    "memory_setting",
     "parquet_engine",
     "source_engine",
     "spark_conf",
@@ -36,6 +41,35 @@ __all__ = [
 FEEDBACK_TABLES: tuple[str, ...] = ("responses", "outcomes", "segments", "operational")
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
+# DuckDB's own default is 80 % of the machine's RAM: one large aggregation (a group per respondent ×
+# touchpoint at 100 M answers) would take it all. Past this limit DuckDB spills to CX_TEMP_DIR.
+DEFAULT_MEMORY_LIMIT = "1GB"
+_MIN_MEMORY_BYTES = 64 << 20
+_MEMORY = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+
+def memory_setting() -> tuple[str, str]:
+    """Return (memory limit, spill folder) for metric queries on DuckDB, from CX_MEMORY_LIMIT and CX_TEMP_DIR.
+
+    Defaults: 1GB, and cx-duckdb-spill in the system's temp folder.
+    """
+    raw = os.environ.get("CX_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+    match = _MEMORY.fullmatch(raw)
+    if not match:
+        raise InvalidInput(f"CX_MEMORY_LIMIT={raw!r}: write a size such as 1GB, 512MB or 4GB.")
+    unit = match.group(2).upper().replace("I", "")
+    if float(match.group(1)) * 1024 ** ("KMGT".index(unit[0]) + 1) < _MIN_MEMORY_BYTES:
+        raise InvalidInput(f"CX_MEMORY_LIMIT={raw!r} is too little for DuckDB: give at least 64MB (default 1GB).")
+    spill = os.environ.get("CX_TEMP_DIR", "").strip() or str(Path(tempfile.gettempdir()) / "cx-duckdb-spill")
+    return f"{match.group(1)}{match.group(2)}", str(Path(spill).expanduser())
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Cap DuckDB's memory on this connection's database (memory_setting()); past it, queries spill to disk."""
+    limit, spill = memory_setting()
+    # SET takes no bound parameters: the limit is validated above and rebuilt from its parts; the folder is quoted.
+    con.execute(f"SET memory_limit = '{limit}'")
+    con.execute("SET temp_directory = " + "'" + spill.replace("'", "''") + "'")
 
 
 @dataclass(frozen=True)
@@ -98,6 +132,7 @@ def parquet_engine(source: str | Path) -> Engine:
     """Return an in-memory DuckDB engine reading a cx Parquet export (hive-partitioned by dataset)."""
     dirs = _table_dirs(source)
     backend = ibis.duckdb.connect()
+    limit_memory(backend.con)
     for name, folder in dirs.items():
         if any(folder.rglob("*.parquet")):
             # hive_types_autocast off: a data set called "2024" stays a string.
