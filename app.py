@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cx import seed, store, ui
+from cx import seed, ui
 
 ROOT = Path(__file__).resolve().parent
 
@@ -18,7 +18,7 @@ st.markdown(
 )
 
 con = ui.connection()
-counts = store.table_counts(con)
+counts = ui.table_counts(con)
 if counts["journeys"] == 0 and counts["datasets"] == 0:
     st.info(
         "This database has no journeys and no feedback yet. Upload a CSV on the Upload page, "
@@ -53,7 +53,7 @@ left, right = st.columns(2)
 left.metric("Journeys", counts["journeys"])
 right.metric("Answers stored", f"{counts['responses']:,}")
 st.dataframe(
-    store.datasets(con)[["dataset", "kind", "source", "imported_at", "respondents", "answers"]],
+    ui.datasets(con)[["dataset", "kind", "source", "imported_at", "respondents", "answers"]],
     hide_index=True, width="stretch",
     column_config={
         "dataset": "Data set", "kind": "Kind", "source": "Source",

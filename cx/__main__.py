@@ -72,8 +72,7 @@ def _print(payload: Any, as_json: bool, lines: Sequence[str]) -> None:
 def cmd_journeys(args: argparse.Namespace) -> int:
     con = seed.open_store(args.db)
     rows: list[dict[str, Any]] = []
-    for name in store.journey_names(con):
-        j = store.load_journey(con, name)
+    for j in store.all_journeys(con):
         rows.append({"journey": j.name, "persona": j.persona, "goal": j.goal, "dataset": j.dataset,
                      "touchpoints": [s.touchpoint for s in j.steps]})
     _print(rows, args.json,

@@ -261,7 +261,7 @@ def build_report(
 
 def report_journeys(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
     """Return the names of the stored journeys over `dataset`: the journeys a report on it can follow."""
-    return [name for name in store.journey_names(con) if store.load_journey(con, name).dataset == dataset]
+    return [j.name for j in store.all_journeys(con) if j.dataset == dataset]
 
 
 SUMMARY_COLUMNS: tuple[str, ...] = ("touchpoint", "score", "n", "weak", "you said", "we did", "what moved")

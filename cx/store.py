@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "add_action",
     "add_workshop",
+    "commit_count",
+    "all_journeys",
     "assessments",
     "connect",
     "dataset_mapping",
@@ -46,6 +49,7 @@ __all__ = [
     "export_parquet",
     "get_setting",
     "has_dataset",
+    "in_transaction",
     "insert_select",
     "journey_id",
     "journey_names",
@@ -350,6 +354,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 
 _IN_TRANSACTION: set[int] = set()  # ids of cursors inside a transaction() block
+_COMMITS = [0]  # transactions committed by this process (guarded by _COMMITS_LOCK)
+_COMMITS_LOCK = threading.Lock()
+
+
+def commit_count() -> int:
+    """Return how many `transaction` blocks this process has committed: a data version read before it moved
+    may be stale (the UI reads the version once per script run until then)."""
+    return _COMMITS[0]
 
 
 @contextmanager
@@ -384,6 +396,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         if db_file.is_disk_full(exc):  # DuckDB rolled the transaction back
             raise db_file.disk_full(con) from exc
         raise
+    finally:
+        with _COMMITS_LOCK:  # counted failed commits too: a needless fresh version is harmless, a stale one is not
+            _COMMITS[0] += 1
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Return whether this cursor is inside a `transaction` block (a write under way)."""
+    return id(con) in _IN_TRANSACTION
 
 
 def now() -> datetime:
@@ -605,39 +625,54 @@ def journey_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def journey_over(con: duckdb.DuckDBPyConnection, dataset: str) -> Journey | None:
-    """Return the first journey (in creation order) that reads this data set, or None."""
-    found = rows(con, "SELECT name FROM journeys WHERE dataset = ? ORDER BY journey_id LIMIT 1", [dataset])
-    return load_journey(con, found[0][0]) if found else None
+    """Return the first journey (in creation order) that reads this data set, or None (one query)."""
+    found = _journeys(con, "j.journey_id = (SELECT min(journey_id) FROM journeys WHERE dataset = ?)", [dataset])
+    return found[0] if found else None
 
 
 def journey_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """Return the id of the journey with this name, or raise NotFound listing the known journeys."""
     found = rows(con, "SELECT journey_id FROM journeys WHERE name = ?", [name])
     if not found:
-        known = ", ".join(repr(n) for n in journey_names(con)) or "none yet"
-        raise NotFound(f"No journey named '{name}'. Known journeys: {known}.")
+        raise _no_journey(con, name)
     return int(found[0][0])
 
 
+def _no_journey(con: duckdb.DuckDBPyConnection, name: str) -> NotFound:
+    known = ", ".join(repr(n) for n in journey_names(con)) or "none yet"
+    return NotFound(f"No journey named '{name}'. Known journeys: {known}.")
+
+
 def load_journey(con: duckdb.DuckDBPyConnection, name: str) -> Journey:
-    """Return the journey with its steps in order."""
-    jid = journey_id(con, name)
-    head = rows(con, "SELECT name, persona, goal, dataset, description FROM journeys WHERE journey_id = ?", [jid])[0]
-    steps = tuple(
-        JourneyStep(
-            position=int(r[0]), touchpoint=r[1], stage=r[2], channel=r[3], target=r[4],
-            intentional=bool(r[5]), controlled=bool(r[6]), owner=r[7], note=r[8], operational=r[9],
-        )
-        for r in rows(
-            con,
-            """SELECT position, touchpoint, stage, channel, target, intentional, controlled, owner, note,
-                      operational
-               FROM journey_steps WHERE journey_id = ? ORDER BY position""",
-            [jid],
-        )
-    )
-    return Journey(name=head[0], persona=head[1], goal=head[2], dataset=head[3],
-                   description=head[4], steps=steps)
+    """Return the journey with its steps in order (one query)."""
+    found = _journeys(con, "j.name = ?", [name])
+    if not found:
+        raise _no_journey(con, name)
+    return found[0]
+
+
+def all_journeys(con: duckdb.DuckDBPyConnection) -> list[Journey]:
+    """Return every journey with its data set and steps in order, in creation order (one query for them all)."""
+    return _journeys(con, "true", [])
+
+
+def _journeys(con: duckdb.DuckDBPyConnection, where: str, params: Sequence[Any]) -> list[Journey]:
+    # Heads and steps in one query (a journey without steps still has its row): listing n journeys one by one
+    # cost 3 queries each.
+    found: dict[int, tuple[tuple[Any, ...], list[JourneyStep]]] = {}
+    for r in rows(con, f"""
+            SELECT j.journey_id, j.name, j.persona, j.goal, j.dataset, j.description,
+                   s.position, s.touchpoint, s.stage, s.channel, s.target, s.intentional, s.controlled, s.owner,
+                   s.note, s.operational
+            FROM journeys j LEFT JOIN journey_steps s ON s.journey_id = j.journey_id
+            WHERE {where} ORDER BY j.journey_id, s.position""", params):
+        head, steps = found.setdefault(int(r[0]), (r[1:6], []))
+        if r[6] is not None:
+            steps.append(JourneyStep(position=int(r[6]), touchpoint=r[7], stage=r[8], channel=r[9], target=r[10],
+                                     intentional=bool(r[11]), controlled=bool(r[12]), owner=r[13], note=r[14],
+                                     operational=r[15]))
+    return [Journey(name=head[0], persona=head[1], goal=head[2], dataset=head[3], description=head[4],
+                    steps=tuple(steps)) for head, steps in found.values()]
 
 
 def save_journey(con: duckdb.DuckDBPyConnection, journey: Journey, *, replace: bool = False) -> None:

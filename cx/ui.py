@@ -77,6 +77,8 @@ __all__ = [
     "source_setting",
     "stop",
     "stops_with_session",
+    "stored",
+    "table_counts",
     "table_download",
     "touchpoint_picker",
     "touchpoints_weakest_first",
@@ -137,7 +139,11 @@ def _freeze_long_lived_heap() -> None:
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """Return a cursor of the shared connection for this script run, or stop with a message."""
+    """Return a cursor of the shared connection for this script run, or stop with a message.
+
+    The cursor stops with the browser session: a query still under way when the tab closes is interrupted
+    (`stops_with_session`), on every page.
+    """
     _freeze_long_lived_heap()
     path = db_path()
     try:
@@ -155,7 +161,9 @@ def connection() -> duckdb.DuckDBPyConnection:
         st.button("Start a new database there" if gone else "Open the file now at that path", type="primary",
                   on_click=_reopen, args=(opened, path), key="cx_db_reopen")
         st.stop()
-    return opened.con.cursor()
+    cursor = opened.con.cursor()
+    # Only a script run has a session to end with (a download callable's thread has none).
+    return cursor if get_script_run_ctx(suppress_warning=True) is None else stops_with_session(cursor)
 
 
 SOURCE_KEY = "cx_source"
@@ -219,8 +227,14 @@ def compute(con: duckdb.DuckDBPyConnection, names: Sequence[str] | None, dataset
                     clv_settings(con, dataset))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _stored_clv(key: tuple[Any, ...], dataset: str) -> ClvSettings:
+    return maps.clv_of(store.dataset_mapping(connection(), dataset))
+
+
 def _mapping_clv(con: duckdb.DuckDBPyConnection, dataset: str) -> ClvSettings:
-    return maps.clv_of(store.dataset_mapping(con, dataset))
+    # Read once per data version: every metric computed on a page asks for it.
+    return _stored_clv(cache_key(con), dataset)
 
 
 def clv_settings(con: duckdb.DuckDBPyConnection, dataset: str) -> ClvSettings:
@@ -371,6 +385,23 @@ def cached(function: Callable[..., T], *args: Any, con: duckdb.DuckDBPyConnectio
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
+def _store_call(key: tuple[Any, ...], name: str, _function: Callable[..., Any], args: tuple[Any, ...],
+                kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    return _function(connection(), *args, **dict(kwargs))
+
+
+def stored(function: Callable[..., T], *args: Any, con: duckdb.DuckDBPyConnection, **kwargs: Any) -> T:
+    """Return function(<this run's cursor>, *args, **kwargs), cached per data version and arguments.
+
+    `cached` for cx functions that read the store itself (survey.touchpoints_of, alerts.rule_targets…): for reads
+    that scan the answers. Only what the data version covers may be read this way (every table's row count).
+    """
+    name = f"{function.__module__}.{function.__qualname__}"
+    result: T = _store_call(cache_key(con), name, function, args, tuple(sorted(kwargs.items())))
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
 def _dataset_scores(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], min_n: int) -> Any:
     from cx import journeys
 
@@ -393,6 +424,16 @@ def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _datasets(cache_key(con))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _table_counts(key: tuple[Any, ...]) -> dict[str, int]:
+    return store.table_counts(connection())
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Return store.table_counts(...) (the rows of every cx table), cached per data version."""
+    return _table_counts(cache_key(con))
+
+
 class _SessionWork:
     """What one browser session has under way on the server: its staged upload and its script runs' cursors."""
 
@@ -409,7 +450,10 @@ class _SessionWork:
     def end(self) -> None:
         # Streamlit stops a script whose session ended only at its next element: a DuckDB query under
         # way would run on unseen. Interrupt it (its script then ends with the error), then free the upload.
+        # A write under way (a Send, a saved action) finishes: it is one short transaction the user asked for.
         for cursor in list(self._cursors):
+            if store.in_transaction(cursor):
+                continue
             with suppress(duckdb.Error):  # a cursor already closed
                 cursor.interrupt()
         self.upload.release()
@@ -476,8 +520,24 @@ def run_safely(action: Callable[[], T], what: str) -> T:
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
-    """Return a small key that changes whenever data sets, journeys or assessments change."""
-    return store.data_version(con)
+    """Return a small key that changes whenever data sets, journeys or assessments change.
+
+    Read once per script run (every cache key of the run uses it), and again as soon as a store transaction
+    commits (`store.commit_count`): a page that writes sees its own write, as do other sessions' runs.
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return store.data_version(con)
+    # ScriptRunContext.reset() gives every script run (fragment runs too) a new `cursors` dict: the memo holds
+    # that dict, so it cannot outlive its run (nor be confused with a later run's). Read the count first: a
+    # commit during the query leaves the memo stale by its count, never current.
+    run, commits, path = ctx.cursors, store.commit_count(), db_path()
+    memo = getattr(ctx, "_cx_data_version", None)
+    if memo is not None and memo[0] is run and memo[1:3] == (commits, path):
+        return tuple(memo[3])
+    version = store.data_version(con)
+    ctx._cx_data_version = (run, commits, path, version)  # type: ignore[attr-defined]
+    return version
 
 
 def sidebar_settings() -> int:

@@ -312,7 +312,11 @@ def tally(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
 
 def workshop_assessment(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, tuple[float, int]]:
     """Return {touchpoint: (mean score, votes)} over the touchpoints that have votes."""
-    voted = tally(con, code).query("votes > 0")
+    return _assessment_of(tally(con, code))
+
+
+def _assessment_of(tallied: pd.DataFrame) -> dict[str, tuple[float, int]]:
+    voted = tallied.query("votes > 0")
     return {str(tp): (float(mean), int(votes))
             for tp, mean, votes in zip(voted["touchpoint"], voted["mean"], voted["votes"], strict=True)}
 
@@ -337,11 +341,16 @@ def comments(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
     ).df()
 
 
-def live_scores(con: duckdb.DuckDBPyConnection, code: str, *, margin: float = journeys.DEFAULT_MARGIN) -> JourneyScores:
-    """Return the journey scored by the workshop's votes so far (aggregate and weak points as on the Journey page)."""
-    workshop = get_workshop(con, code)
+def live_scores(con: duckdb.DuckDBPyConnection, code: str, *, margin: float = journeys.DEFAULT_MARGIN,
+                session: Workshop | None = None, tallied: pd.DataFrame | None = None) -> JourneyScores:
+    """Return the journey scored by the workshop's votes so far (aggregate and weak points as on the Journey page).
+
+    `session` and `tallied` (`get_workshop`, `tally` of this code) when the caller has them: not read again.
+    """
+    workshop = session or get_workshop(con, code)
     journey = store.load_journey(con, workshop.journey)
-    return journeys.score_journey(journey, assessment=workshop_assessment(con, code), margin=margin)
+    return journeys.score_journey(journey, assessment=_assessment_of(tally(con, code) if tallied is None else tallied),
+                                  margin=margin)
 
 
 def close_workshop(con: duckdb.DuckDBPyConnection, code: str) -> dict[str, tuple[float, int]]:
@@ -446,13 +455,15 @@ def assessment_gap(
     engine: Engine | None = None,
     filters: Sequence[Filter] = (),
     min_n: int = DEFAULT_MIN_N,
+    customers: JourneyScores | None = None,
 ) -> GapReport:
     """Return the team's assessment beside customer feedback for each touchpoint of a stored journey.
 
     `source` defaults to the journey's newest assessment (a closed workshop or the team's
     scores); `dataset` to the journey's own data set. Customers' scores use the same filters
     and minimum n as the Journey page; `engine` defaults to the store (pass the page's engine
-    when it reads Parquet or Spark).
+    when it reads Parquet or Spark). `customers`: this journey already scored on `dataset` with these filters and
+    minimum n (the Journey page has it), so the answers are not aggregated again; only its customer scores count.
     """
     loaded = store.load_journey(con, journey)
     if source is None:
@@ -461,7 +472,7 @@ def assessment_gap(
     team = store.assessments(con, journey, source) if source is not None else {}
     explicit = dataset is not None
     dataset = dataset or loaded.dataset
-    if dataset is not None and engine is None:
+    if dataset is not None and engine is None and customers is None:
         if store.has_dataset(con, dataset):
             engine = store_engine(con)
         elif explicit:
@@ -469,8 +480,9 @@ def assessment_gap(
             raise NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
         else:  # the journey links a data set this database does not have (yet): no customer side
             dataset = None
-    customers = None
-    if dataset is not None:
+    if dataset is None:
+        customers = None
+    elif customers is None:
         customers = journeys.score_journey(loaded, engine=engine, dataset=dataset, filters=filters, min_n=min_n)
     return GapReport(journey=journey, source=source, dataset=dataset, gaps=tuple(compare(loaded, team, customers)),
                      min_n=min_n)

@@ -130,9 +130,9 @@ def chart_spec(scores: JourneyScores) -> dict[str, Any]:
 def results(code: str) -> None:
     """Draw the workshop's scores so far: tiles, the journey curve, the table and the comments."""
     live_con = ui.connection()  # a fragment run gets its own cursor
-    session = workshop.get_workshop(live_con, code)
-    scores = workshop.live_scores(live_con, code)
-    tally = workshop.tally(live_con, code)
+    session = workshop.get_workshop(live_con, code)  # again: a fragment run must see the workshop close
+    tally = workshop.tally(live_con, code)  # the votes read once: the table and the scores
+    scores = workshop.live_scores(live_con, code, session=session, tallied=tally)
     tiles = st.columns(4)
     tiles[0].metric("Participants", workshop.participant_count(live_con, code))
     tiles[1].metric("Votes", int(tally["votes"].sum()))

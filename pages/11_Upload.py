@@ -19,7 +19,7 @@ ui.sidebar_settings()
 st.title("Upload feedback")
 st.caption("Drop in the export you have: CSV, TSV or semicolon-separated text (any common encoding), Excel "
            "(.xlsx) or Parquet. Nothing is written until you press Import; rejected rows are listed with a reason.")
-con = ui.stops_with_session(ui.connection())  # a check still running when the tab closes is interrupted
+con = ui.connection()  # a check still running when the tab closes is interrupted (ui.connection)
 slot = ui.upload_slot()  # the staged file: freed on a new file, after its import and when the session ends
 
 NONE = "(none)"
@@ -452,7 +452,7 @@ st.subheader("Data sets in this database")
 deleted = st.session_state.pop("datasets_deleted", None)
 if deleted:
     st.success(ui.escape_md(f"Deleted '{deleted[0]}'." + (f" {deleted[1]}" if deleted[1] else "")))
-table = store.datasets(con)
+table = ui.datasets(con)  # counted once per data version: an import or a delete counts again
 if table.empty:
     st.info("No data set yet.")
 else:

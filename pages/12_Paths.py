@@ -30,7 +30,7 @@ def view_of(_engine: Engine, key: Any, dataset: str, outcome: str | None, journe
 
 
 # Journeys linked to this data set come first: they are what the team designed for these customers.
-journeys = {name: store.load_journey(con, name) for name in store.journey_names(con)}
+journeys = {j.name: j for j in store.all_journeys(con)}  # one query for them all
 linked = [name for name, j in journeys.items() if j.dataset == dataset]
 journey_options = [*linked, NO_JOURNEY, *[name for name in journeys if name not in linked]]
 outcome_kinds = ui.filter_options(con, dataset)["outcomes"]

@@ -115,7 +115,7 @@ LINKS_KEY = "feedback_links"
 
 
 def touchpoint_choice(dataset: str | None) -> str:
-    known = survey.touchpoints_of(con, dataset) if dataset else []
+    known = ui.stored(survey.touchpoints_of, dataset, con=con) if dataset else []
     picked = st.selectbox("Touchpoint", [*known, NEW_TOUCHPOINT], key="feedback_touchpoint") if known \
         else NEW_TOUCHPOINT
     if picked != NEW_TOUCHPOINT:
@@ -124,7 +124,7 @@ def touchpoint_choice(dataset: str | None) -> str:
 
 
 def scale_choice(dataset: str, touchpoint: str) -> tuple[float, float] | None:
-    known = survey.touchpoint_scale(con, dataset, touchpoint) if dataset and touchpoint else []
+    known = ui.stored(survey.touchpoint_scale, dataset, touchpoint, con=con) if dataset and touchpoint else []
     own = (f"as asked now ({known[0][0]:g}–{known[0][1]:g})" if len(known) == 1 else
            "0–10 (a new touchpoint)" if not known else "pick one: asked on several scales")
     picked = st.selectbox("Scale", [own, *SCALES], key="feedback_scale",

@@ -147,7 +147,7 @@ if not names:
     st.stop()
 current = st.session_state.get(ui.DATASET_KEY)
 dataset = st.selectbox("Data set", names, index=names.index(current) if current in names else 0, key="alert_dataset")
-touchpoints, outcomes = alerts.rule_targets(con, dataset)
+touchpoints, outcomes = ui.stored(alerts.rule_targets, dataset, con=con)  # scans the answers
 if not touchpoints and not outcomes:
     st.info("This data set has no touchpoint and no outcome yet: create a survey link for a touchpoint on the "
             "Feedback page, or pick another data set.")
@@ -156,7 +156,8 @@ watch = st.radio("Watch", [w for w, some in ((TOUCHPOINT, touchpoints), (OUTCOME
                  horizontal=True, key="alert_watch")
 options = touchpoints if watch == TOUCHPOINT else outcomes
 target = st.selectbox(watch, options, key=f"alert_target_{watch}_{dataset}")
-scale = alerts.target_scale(con, dataset, **({"touchpoint": target} if watch == TOUCHPOINT else {"outcome": target}))
+scale = ui.stored(alerts.target_scale, dataset, con=con,
+                  **({"touchpoint": target} if watch == TOUCHPOINT else {"outcome": target}))
 on_scale = "any number" if scale is None else f"{scale[0]:g}–{scale[1]:g}"
 st.caption(f"Its scale: {on_scale}. X is on this scale.")
 kind = st.radio("Fire when", list(KIND_LABELS), format_func=KIND_LABELS.__getitem__, key="alert_kind")

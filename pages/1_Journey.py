@@ -39,10 +39,13 @@ with st.sidebar:
     source = st.selectbox("Team scores from", sources, help="The team's own assessment or a closed workshop; "
                           "newest first.") if len(sources) > 1 else (sources[0] if sources else "team")
 
+# The data set's touchpoints aggregated once per data version (cached): this journey's scores and the team's gap
+# below both come from them.
+stats = None if dataset is None else ui.run_safely(lambda: ui.cached(metrics.touchpoint_stats, dataset, con=con),
+                                                   "Could not score this journey")
 scores = ui.run_safely(
-    lambda: journeys.score_journey(
-        journey, engine=ui.engine() if dataset else None, dataset=dataset,
-        assessment=store.assessments(con, name, source), min_n=min_n, margin=margin),
+    lambda: journeys.score_journey(journey, dataset=dataset, assessment=store.assessments(con, name, source),
+                                   min_n=min_n, margin=margin, stats_frame=stats),
     "Could not score this journey",
 )
 
@@ -96,7 +99,7 @@ st.download_button(
 if dataset and sources:
     st.subheader("The team says, customers say")
     report = ui.run_safely(lambda: workshop.assessment_gap(con, name, dataset=dataset, source=source, min_n=min_n,
-                                                           engine=ui.engine()),
+                                                           customers=scores),
                            "Could not compare the team's scores with customer feedback")
     st.info(ui.escape_md(workshop.gap_sentence(report)))
     gaps = workshop.gap_frame(report)

@@ -10,7 +10,7 @@ page = ui.dataset_page("Channels", "🔀", intro=(
     "each. A gap between channels is a finding in itself."))
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 
-stats = metrics.touchpoint_stats(ui.engine(), dataset, filters, by="channel")
+stats = ui.cached(metrics.touchpoint_stats, dataset, tuple(filters), by="channel", con=con)  # once per filter
 if stats.empty:
     st.info("These answers carry no channel. Map a channel column at import to compare channels.")
     st.stop()

@@ -23,7 +23,6 @@ st.caption("Close the loop: log what was done about a touchpoint, see whether it
 con = ui.connection()
 dataset = ui.require_dataset(con)
 filters = ui.sidebar_filters(con, dataset)
-engine = ui.engine()
 options = ui.filter_options(con, dataset)
 ui.alert_actions(con, key="actions_alerts", dataset=dataset)  # fired alerts, each ready to become an action
 
@@ -49,7 +48,8 @@ with effect_tab:
     show_effect = effect_tab.open is not False
     if show_effect:
         logged = actions.list_actions(con, dataset=dataset, touchpoint=touchpoint)
-        trend = actions.monthly_trend(engine, dataset, touchpoint, filters=filters, min_n=min_n)
+        # Cached per data version and filter: a rerun that moves no number reads no answer again.
+        trend = ui.cached(actions.monthly_trend, dataset, touchpoint, filters=tuple(filters), min_n=min_n, con=con)
         if trend.empty:
             st.info("No dated answers for this touchpoint under the current filters: there is no trend to show.")
         else:
@@ -67,8 +67,8 @@ with effect_tab:
             st.caption(f"Test: {actions.TEST_NAME}. The windows set the dates: the sidebar's date filter does not "
                        "apply here; its other filters do. An action at one local unit compares that unit only.")
             for action in logged:
-                result = actions.before_after(engine, action, dataset=dataset, window_days=window, filters=filters,
-                                              min_n=min_n)
+                result = ui.cached(actions.before_after, action, dataset=dataset, window_days=window,
+                                   filters=tuple(filters), min_n=min_n, con=con)
                 with st.container(border=True):
                     st.text(f"{action.label(80)}  ·  {action.status}"
                             + (f"  ·  {action.owner}" if action.owner else "")
@@ -223,7 +223,7 @@ with report_tab:
     settings = (dataset, journey_name, with_quotes, int(report_window), min_n, tuple(filters))
     if st.button("Prepare the report", type="primary", key="actions_report_build"):
         built = ui.run_safely(lambda: report.build_report(
-            con, None if journey_name == everything else journey_name, dataset=dataset, engine=engine,
+            con, None if journey_name == everything else journey_name, dataset=dataset, engine=ui.engine(),
             filters=filters, min_n=min_n, window_days=int(report_window), quotes=2 if with_quotes else 0,
             notes=ui.filter_notes(dataset, filters)), "Could not build the report")
         with st.spinner("Drawing the charts…"):
