@@ -535,7 +535,10 @@ def data_version(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
     memo = getattr(ctx, "_cx_data_version", None)
     if memo is not None and memo[0] is run and memo[1:3] == (commits, path):
         return tuple(memo[3])
-    version = store.data_version(con)
+    # The process's commit count is part of the key: an edit that keeps every row count (an action's status, a
+    # journey renamed, an alert rule re-armed) is still a new version. The app is the one writer of its file
+    # (DuckDB's lock), so every write anyone can make to it moves this count.
+    version = (*store.data_version(con), commits)
     ctx._cx_data_version = (run, commits, path, version)  # type: ignore[attr-defined]
     return version
 

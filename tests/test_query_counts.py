@@ -387,6 +387,40 @@ def test_the_data_version_is_read_once_per_run_and_again_after_a_write(
         st.cache_resource.clear()
 
 
+def test_an_edit_that_keeps_every_row_count_is_a_new_data_version(
+        seeded_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An action's status, a renamed journey, an alert rule re-armed change no row count; a result cached before
+    # such an edit must not be served after it.
+    path = tmp_path / "cx.duckdb"
+    shutil.copyfile(seeded_db, path)
+    monkeypatch.setenv("CX_DB", str(path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+    def script() -> None:
+        from datetime import date
+
+        import streamlit as st
+
+        from cx import store, ui
+
+        con = ui.connection()
+        action = store.add_action(con, {"touchpoint": "Checkout", "title": "Open a second till",
+                                        "action_date": date(2026, 1, 5)})
+        before = ui.data_version(con)
+        store.update_action(con, action, {"status": "done"})
+        after = ui.data_version(con)
+        st.text(repr([before[:-1] == after[:-1], before != after]))
+
+    at = AppTest.from_function(script, default_timeout=60)
+    try:
+        at.run()
+        no_exceptions(at)
+        assert at.text[0].value == "[True, True]"  # the same counts, yet another version
+    finally:
+        st.cache_resource.clear()
+
+
 # ------------------------------------------------------------------ every page's query stops with its session
 
 
