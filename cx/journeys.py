@@ -14,13 +14,14 @@ from cx.engines import Engine, store_engine
 from cx.errors import NotFound
 from cx.formats import pair, points
 from cx.metrics import DEFAULT_MIN_N, Filter, touchpoint_stats
-from cx.models import Journey, JourneyScores, JourneyStep, Scale, Source, TouchpointScore
+from cx.models import Journey, JourneyScores, JourneyStep, Scale, Source, Status, TouchpointScore
 
 __all__ = [
     "ASSESSMENT_SCALE",
     "DEFAULT_MARGIN",
     "dataset_scores",
     "hides_sentence",
+    "hides_tone",
     "journey_scores",
     "score_journey",
     "touchpoint_records",
@@ -129,11 +130,30 @@ def hides_sentence(scores: JourneyScores) -> str:
     weak = scores.weak
     avg = points(scores.aggregate)
     if not weak:
+        unjudged = [t for t in scores.scored if t.status == Status.LOW_N]
+        if unjudged and len(unjudged) == len(scores.scored):
+            return (f"The average of {avg} cannot show a weak touchpoint yet: every scored touchpoint has fewer "
+                    f"than {scores.min_n} answers.")
+        if unjudged:
+            few = ", ".join(f"{t.touchpoint} (n={t.n})" for t in unjudged)
+            are = "touchpoint has" if len(unjudged) == 1 else "touchpoints have"
+            return (f"The average of {avg} hides no weak touchpoint among those with {scores.min_n} answers or "
+                    f"more; {len(unjudged)} {are} fewer and cannot be judged yet: {few}.")
         return f"The average of {avg} hides no weak touchpoint: every scored touchpoint is near or above it."
     names = [f"{t.touchpoint} ({points(t.score or 0.0)})" for t in weak]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     noun = "touchpoint" if len(weak) == 1 else "touchpoints"
     return f"The average of {avg} hides {len(weak)} weak {noun}: {listed}"
+
+
+def hides_tone(scores: JourneyScores) -> str:
+    """Return how `hides_sentence` should be shown: "warning" (weak touchpoints), "info" (nothing to judge yet:
+    no score, or only touchpoints with too few answers) or "success"."""
+    if scores.weak:
+        return "warning"
+    if scores.aggregate is None or all(t.status == Status.LOW_N for t in scores.scored):
+        return "info"
+    return "success"
 
 
 def touchpoint_records(scores: JourneyScores) -> list[dict[str, object]]:

@@ -21,14 +21,14 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cx import data_folder, db_file, exports, formats, metrics, seed, store
+from cx import data_folder, db_file, exports, formats, journeys, metrics, seed, store
 from cx import mapping as maps
 from cx.comments_themes import DEFAULT_K, Themes
 from cx.engines import ENGINES, Engine, source_engine, store_engine
 from cx.errors import CxError, DatabaseFileGone
 from cx.ingest import UploadSlot
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
-from cx.models import ClvSettings
+from cx.models import ClvSettings, JourneyScores
 
 __all__ = [
     "CLV_KEY",
@@ -61,6 +61,7 @@ __all__ = [
     "engine",
     "engine_caption",
     "escape_md",
+    "hides_message",
     "filter_notes",
     "filter_options",
     "fmt",
@@ -403,8 +404,6 @@ def stored(function: Callable[..., T], *args: Any, con: duckdb.DuckDBPyConnectio
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _dataset_scores(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], min_n: int) -> Any:
-    from cx import journeys
-
     return journeys.dataset_scores(connection(), dataset, engine=engine(), filters=filters, min_n=min_n)
 
 
@@ -824,6 +823,18 @@ def journey_table_columns() -> dict[str, Any]:
         "Target": st.column_config.NumberColumn(format="%.1f"),
         "Why": st.column_config.TextColumn(width="large"),
     }
+
+
+def hides_message(scores: JourneyScores) -> None:
+    """Draw what the average hides, in the tone `journeys.hides_tone` gives (weak: warning; nothing to judge: info)."""
+    sentence = escape_md(journeys.hides_sentence(scores))
+    tone = journeys.hides_tone(scores)
+    if tone == "warning":
+        st.warning(sentence, icon="⚠️")
+    elif tone == "info":
+        st.info(sentence)
+    else:
+        st.success(sentence)
 
 
 def escape_md(text: str) -> str:

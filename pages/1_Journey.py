@@ -75,13 +75,7 @@ if dataset:
     (csat,) = ui.compute(con, ["csat"], dataset, filters=tp_filter, min_n=min_n)
     ui.metric_tile(tiles[2], csat, label=ui.item_labels(con, dataset, tp_filter).get("csat"))
 
-sentence = journeys.hides_sentence(scores)
-if scores.weak:
-    st.warning(ui.escape_md(sentence), icon="⚠️")
-elif scores.aggregate is None:
-    st.info(ui.escape_md(sentence))  # nothing scored yet: not a success
-else:
-    st.success(ui.escape_md(sentence))
+ui.hides_message(scores)
 
 ui.chart(charts.journey_chart(scores), f"journey-{name}", key="journey_chart")
 st.caption("Points joined in journey order; columns are shaded by stage. ▼ red triangles are weak "
@@ -93,7 +87,7 @@ st.dataframe(table, hide_index=True, width="stretch", column_config=ui.journey_t
 st.download_button(
     "Download this table (CSV)",
     exports.safe_csv(table, notes=[f"Journey: {name}", f"Data: {dataset or 'team assessment'}",
-                                   f"Minimum n: {min_n}", sentence]),
+                                   f"Minimum n: {min_n}", journeys.hides_sentence(scores)]),
     file_name=f"journey-{name}.csv", mime="text/csv",
 )
 if dataset and sources:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cx import charts, journeys, metrics, ui
+from cx import charts, metrics, ui
 
 page = ui.dataset_page("Touchpoints", "📍")
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
@@ -21,10 +21,7 @@ with ui.Steps("Scoring the touchpoints") as status:
     operational = ui.cached(metrics.operational_stats, dataset, tuple(filters), con=con)
     by_channel = ui.cached(metrics.touchpoint_stats, dataset, tuple(filters), by="channel", con=con)
 table = charts.touchpoints_table(scores, by_touchpoint, operational=operational, by_channel=by_channel)
-if scores.weak:
-    st.warning(ui.escape_md(journeys.hides_sentence(scores)), icon="⚠️")
-else:
-    st.success(ui.escape_md(journeys.hides_sentence(scores)))
+ui.hides_message(scores)
 st.caption("Click a column header to sort. Status uses the Journey page's rule: below target, or at least "
            f"{scores.margin:.1f} points below the average of the touchpoints; fewer than {min_n} answers are "
            "flagged instead. CSAT is shown for 1–5 items, CES for 1–7 items; NPS is that of the respondents who "

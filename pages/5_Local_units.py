@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from cx import charts, journeys, metrics, ui, views
+from cx import charts, metrics, ui, views
 
 page = ui.dataset_page("Local units", "🏬",
                        intro="Stores, branches or dealerships: the level where people can be held accountable.")
@@ -69,9 +69,6 @@ picked = st.selectbox("Journey of unit", units, index=units.index(picked) if pic
                       key=f"unit_pick_{picked}")
 scores = ui.dataset_scores(con, dataset, [*filters, metrics.Filter("unit", "in", (picked,))], min_n)
 st.subheader(f"Journey at {ui.escape_md(str(picked))}")
-if scores.weak:
-    st.warning(ui.escape_md(journeys.hides_sentence(scores)), icon="⚠️")
-else:
-    st.success(ui.escape_md(journeys.hides_sentence(scores)))
+ui.hides_message(scores)
 ui.chart(charts.journey_chart(scores), f"journey-{picked}", key="unit_journey_chart")
 st.caption("Only touchpoints answered at this unit appear (online touchpoints carry no unit).")

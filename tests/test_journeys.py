@@ -115,3 +115,38 @@ def test_hostile_names_are_data_not_sql(con: duckdb.DuckDBPyConnection) -> None:
     scores = journeys.dataset_scores(con, name)
     assert scores.touchpoints[0].touchpoint == name
     assert store.table_counts(con)["responses"] == 1
+
+
+def _even_scores(con: duckdb.DuckDBPyConnection, answers: dict[str, int]) -> None:
+    """Store `answers[t]` answers of 8 on 0–10 for each touchpoint t."""
+    _responses(con, pd.concat([
+        pd.DataFrame({"respondent": [f"{t}{i}" for i in range(n)], "touchpoint": t, "score": 8.0,
+                      "scale_min": 0.0, "scale_max": 10.0}) for t, n in answers.items()]))
+
+
+def test_too_few_answers_everywhere_is_not_a_success(con: duckdb.DuckDBPyConnection) -> None:
+    # Three respondents: nothing can be judged, so the page must not say "hides no weak touchpoint" in green.
+    _even_scores(con, {"Store": 3, "Web": 2})
+    scores = journeys.score_journey(_journey("Store", "Web"), engine=store_engine(con), dataset="D")
+    assert journeys.hides_sentence(scores) == (
+        "The average of 8.0 cannot show a weak touchpoint yet: every scored touchpoint has fewer than 30 answers.")
+    assert journeys.hides_tone(scores) == "info"
+
+
+def test_no_weak_touchpoint_names_those_too_small_to_judge(con: duckdb.DuckDBPyConnection) -> None:
+    _even_scores(con, {"Store": 40, "Web": 5})
+    scores = journeys.score_journey(_journey("Store", "Web", "Phone"), engine=store_engine(con), dataset="D")
+    assert journeys.hides_sentence(scores) == (
+        "The average of 8.0 hides no weak touchpoint among those with 30 answers or more; 1 touchpoint has "
+        "fewer and cannot be judged yet: Web (n=5).")
+    assert journeys.hides_tone(scores) == "success"
+    # only judged touchpoints in the journey: the plain sentence
+    scores = journeys.score_journey(_journey("Store"), engine=store_engine(con), dataset="D")
+    assert journeys.hides_sentence(scores) == (
+        "The average of 8.0 hides no weak touchpoint: every scored touchpoint is near or above it.")
+
+
+def test_weak_touchpoints_are_a_warning_and_nothing_scored_is_info(launch, con: duckdb.DuckDBPyConnection) -> None:
+    assert journeys.hides_tone(launch) == "warning"
+    empty = journeys.score_journey(_journey("Nobody"), engine=store_engine(con), dataset=None)
+    assert empty.aggregate is None and journeys.hides_tone(empty) == "info"
