@@ -1,6 +1,7 @@
 """The cx command line: `python -m cx COMMAND …` over the same functions as the app.
 
-No Streamlit on this path. Bad arguments exit 2 with one line on stderr.
+No Streamlit on this path. Bad arguments exit 2 with one line on stderr. The analysis engine (ibis) is
+imported only by the commands that compute on it, so listing, importing a file and --help start fast.
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from cx import journeys, metrics, seed, store
 from cx import mapping as maps
-from cx.engines import ENGINES, Engine, limit_memory, source_engine, store_engine
+from cx import seed, store
+from cx.choices import ENGINES, METRICS, OUTCOME, RESPONSE_FILTER_COLUMNS
 from cx.errors import CxError, InvalidInput, NotFound
 from cx.models import ClvSettings
+
+if TYPE_CHECKING:  # the engines and the metrics load ibis: imported inside the commands that compute
+    from cx.engines import Engine
+    from cx.metrics import Filter
 
 
 class _Parser(argparse.ArgumentParser):
@@ -147,6 +152,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def engine_for(args: argparse.Namespace, con: Any) -> Engine | None:
     """Return the engine chosen by --engine/--source, or None for the store's own."""
+    from cx.engines import limit_memory, source_engine
+
     source = getattr(args, "source", None)
     if source is None:
         if getattr(args, "engine", "duckdb") != "duckdb":
@@ -157,6 +164,8 @@ def engine_for(args: argparse.Namespace, con: Any) -> Engine | None:
 
 
 def _engine_or_store(args: argparse.Namespace, con: Any, dataset: str | None) -> Engine:
+    from cx.engines import store_engine
+
     engine = engine_for(args, con)
     if engine is None:
         if dataset is not None and not store.has_dataset(con, dataset):
@@ -170,6 +179,8 @@ def _engine_or_store(args: argparse.Namespace, con: Any, dataset: str | None) ->
 
 
 def cmd_touchpoints(args: argparse.Namespace) -> int:
+    from cx import journeys
+
     con = seed.open_store(args.db)
     if args.journey is None and args.dataset is None:
         raise CxError("Say what to score: --journey NAME or --dataset NAME (see `python -m cx journeys`).")
@@ -192,12 +203,14 @@ def cmd_touchpoints(args: argparse.Namespace) -> int:
 
 
 def _group_by(by: str | None) -> str | None:
-    if by is None or by.startswith("segment:") or by in (*metrics.RESPONSE_FILTER_COLUMNS, "month"):
+    if by is None or by.startswith("segment:") or by in (*RESPONSE_FILTER_COLUMNS, "month"):
         return by
     return f"segment:{by}"
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
+    from cx import metrics
+
     con = seed.open_store(args.db)
     dataset = args.dataset
     if dataset is None:
@@ -248,15 +261,17 @@ def _clv_settings(args: argparse.Namespace, con: Any, dataset: str) -> ClvSettin
                        discount=stored.discount if args.discount is None else args.discount)
 
 
-def _filters_from_args(raw: Sequence[str] | None) -> list[metrics.Filter]:
+def _filters_from_args(raw: Sequence[str] | None) -> list[Filter]:
     """Return filters from repeated COLUMN=VALUE options (same column: any of the values)."""
+    from cx import metrics
+
     wanted: dict[str, list[str]] = {}
     for item in raw or []:
         column, sep, value = item.partition("=")
         if not sep or not column.strip() or not value.strip():
             raise InvalidInput(f"--filter {item!r}: write COLUMN=VALUE, e.g. channel=web or persona='Early adopter'.")
         column = column.strip()
-        if column not in metrics.RESPONSE_FILTER_COLUMNS and not column.startswith("segment:"):
+        if column not in RESPONSE_FILTER_COLUMNS and not column.startswith("segment:"):
             column = f"segment:{column}"
         wanted.setdefault(column, []).append(value.strip())
     return [metrics.Filter(column, "in", tuple(values)) for column, values in wanted.items()]
@@ -416,6 +431,7 @@ def cmd_guess(args: argparse.Namespace) -> int:
 
 def cmd_actions(args: argparse.Namespace) -> int:
     from cx import actions
+    from cx.engines import store_engine
 
     con = seed.open_store(args.db)
     listed = actions.list_actions(con, dataset=args.dataset, touchpoint=args.touchpoint)
@@ -617,7 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("metrics", "Compute the metric portfolio (NPS, CSAT, CES, churn…) of a data set.")
     p.add_argument("--dataset", help="data set name (needed when there is more than one)")
     p.add_argument("--by", help="group by touchpoint, channel, stage, unit, month or a segment column")
-    p.add_argument("--metric", action="append", choices=[*metrics.REGISTRY, metrics.OUTCOME],
+    p.add_argument("--metric", action="append", choices=[*METRICS, OUTCOME],
                    help="only this metric (repeatable; 'outcome': every outcome of the data set); default: all")
     p.add_argument("--min-n", type=_min_n, default=30, help="fewer answers than this are flagged (default 30)")
     p.add_argument("--margin", type=float, help="CLV: share of revenue kept, above 0 and at most 1 (default: the "

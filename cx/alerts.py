@@ -36,7 +36,7 @@ from urllib.parse import urlencode, urlsplit
 import duckdb
 import pandas as pd
 
-from cx import actions, names, store
+from cx import names, store
 from cx.errors import CxError, InvalidInput, NotFound
 
 __all__ = [
@@ -607,6 +607,8 @@ def _check(con: duckdb.DuckDBPyConnection, rule: Rule, arrival: _Arrival) -> tup
 def make_action(con: duckdb.DuckDBPyConnection, alert_id: int, *, owner: str | None = None,
                 title: str | None = None, action_date: date | None = None) -> int:
     """Turn a fired alert into a planned action (at its touchpoint, or named after its outcome); return its id."""
+    from cx import actions  # loads the metrics (ibis): an import's alert check never needs them
+
     with store.transaction(con):
         alert = get_alert(con, alert_id)
         if alert.action_id is not None:

@@ -18,8 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from cx import exports, metrics, names, store
-from cx.engines import store_engine
+from cx import exports, names, store
 from cx.errors import InvalidInput
 from cx.journey_file import (
     STEP_FLAGS,
@@ -214,7 +213,7 @@ def inventory(con: duckdb.DuckDBPyConnection, dataset: str | None) -> list[str] 
     """Return the touchpoints a data set has answers for; None without a data set (or when it is missing)."""
     if dataset is None or not store.has_dataset(con, dataset):
         return None
-    return [str(t) for t in metrics.filter_options(store_engine(con), dataset)["touchpoint"]]
+    return store.touchpoint_names(con, dataset)
 
 
 def unknown_touchpoints(con: duckdb.DuckDBPyConnection, data: Mapping[str, Any]) -> list[str]:

@@ -20,6 +20,7 @@ import duckdb
 import ibis
 from ibis.expr.types import Table
 
+from cx.choices import ENGINES
 from cx.errors import EngineUnavailable, InvalidInput, NotFound
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
 
 
 FEEDBACK_TABLES: tuple[str, ...] = ("responses", "outcomes", "segments", "operational")
-ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 # DuckDB's own default is 80 % of the machine's RAM: one large aggregation (a group per respondent ×
 # touchpoint at 100 M answers) would take it all. Past this limit DuckDB spills to CX_TEMP_DIR.

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from cx import store
-from cx.engines import Engine, store_engine
+from cx.choices import DEFAULT_MIN_N
 from cx.errors import NotFound
 from cx.formats import pair, points
-from cx.metrics import DEFAULT_MIN_N, Filter, touchpoint_stats
 from cx.models import Journey, JourneyScores, JourneyStep, Scale, Source, Status, TouchpointScore
+
+if TYPE_CHECKING:  # the engine and the metrics load ibis: imported where a score is computed
+    from cx.engines import Engine
+    from cx.metrics import Filter
 
 __all__ = [
     "ASSESSMENT_SCALE",
@@ -59,6 +62,8 @@ def score_journey(
     """
     stats: dict[str, Mapping[Hashable, Any]] = {}
     if stats_frame is None and engine is not None and dataset is not None:
+        from cx.metrics import touchpoint_stats
+
         stats_frame = touchpoint_stats(engine, dataset, filters)
     if stats_frame is not None:
         stats = {str(row["touchpoint"]): row for row in stats_frame.to_dict("records")}
@@ -116,6 +121,8 @@ def journey_scores(
     if dataset is not None and engine is None:
         if not store.has_dataset(con, dataset):
             raise NotFound(f"Journey '{name}' reads data set '{dataset}', which does not exist.")
+        from cx.engines import store_engine
+
         engine = store_engine(con)
     return score_journey(
         journey, engine=engine, dataset=dataset, assessment=store.assessments(con, name),
@@ -193,7 +200,11 @@ def dataset_scores(
         if not store.has_dataset(con, dataset):
             known = ", ".join(store.dataset_names(con)) or "none"
             raise NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
+        from cx.engines import store_engine
+
         engine = store_engine(con)
+    from cx.metrics import touchpoint_stats
+
     frame = touchpoint_stats(engine, dataset, filters)  # aggregated once, for the names and the scores
     names = [str(n) for n in frame["touchpoint"]]
     # A stored journey over this data set gives the order, stages and targets of its touchpoints.

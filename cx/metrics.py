@@ -16,6 +16,7 @@ import ibis
 import pandas as pd
 from ibis.expr.types import BooleanValue, Table
 
+from cx.choices import DEFAULT_MIN_N, OUTCOME, RESPONSE_FILTER_COLUMNS
 from cx.engines import Engine
 from cx.errors import InvalidInput
 from cx.models import FILTER_OPS, ClvSettings, FilterOp
@@ -73,10 +74,6 @@ __all__ = [
     "why_no_scores",
     "with_score10",
 ]
-
-
-DEFAULT_MIN_N = 30
-RESPONSE_FILTER_COLUMNS = ("touchpoint", "channel", "stage", "unit")
 
 
 # ---------------------------------------------------------------- filters
@@ -703,7 +700,6 @@ def _aggregate(defs: Sequence[MetricDef], table: Table, keys: Sequence[str],
     return per.group_by(list(keys)).aggregate(**_second_level(defs, per), **(second(per) if second else {}))
 
 
-OUTCOME = "outcome"
 OUTCOME_MEANS = {
     "binary": "% of respondents with a positive answer (yes / 1), Wilson interval",
     "nps": "NPS of the 0–10 answers: % promoters (9–10) − % detractors (0–6)",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from cx import actions, journey_file, sample, store
+from cx import journey_file, sample, store
 from cx.models import Journey, JourneyStep
 
 __all__ = [
@@ -80,6 +80,8 @@ def seed(con: duckdb.DuckDBPyConnection, generate: Callable[[], sample.SampleDat
                 outcomes=data().outcomes, operational=data().operational,
                 source="data/make_sample.py (generated)", kind="sample",
             )
+            from cx import actions  # loads the metrics (ibis): only when the sample is seeded
+
             actions.seed_example_action(con, sample.SAMPLE_DATASET)  # the sample's dated improvement
         added = True
     if sample.SAMPLE_JOURNEY not in store.journey_names(con):

@@ -440,6 +440,12 @@ def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def touchpoint_names(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
+    """Return the touchpoints a stored data set has answers for, sorted."""
+    return [str(r[0]) for r in rows(con, "SELECT DISTINCT touchpoint FROM responses WHERE dataset = ? ORDER BY 1",
+                                    [dataset])]
+
+
 def dataset_mapping(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any] | None:
     """Return the mapping (JSON data) a data set was imported with, or None (sample, or no such data set)."""
     found = rows(con, "SELECT mapping FROM datasets WHERE dataset = ?", [name])

@@ -23,17 +23,20 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import duckdb
 import pandas as pd
 
 from cx import journeys, store
-from cx.engines import Engine, store_engine
+from cx.choices import DEFAULT_MIN_N
 from cx.errors import InvalidInput, NotFound, WorkshopClosed
-from cx.metrics import DEFAULT_MIN_N, Filter
 from cx.models import Journey, JourneyScores
+
+if TYPE_CHECKING:  # the engine and the metrics load ibis: imported where customers' scores are computed
+    from cx.engines import Engine
+    from cx.metrics import Filter
 
 __all__ = [
     "ANONYMOUS",
@@ -474,6 +477,8 @@ def assessment_gap(
     dataset = dataset or loaded.dataset
     if dataset is not None and engine is None and customers is None:
         if store.has_dataset(con, dataset):
+            from cx.engines import store_engine
+
             engine = store_engine(con)
         elif explicit:
             known = ", ".join(store.dataset_names(con)) or "none"
