@@ -62,7 +62,9 @@ def test_a_participant_votes_and_the_presenter_view_shows_it_without_reload(
         assert page.url == presenter_url
 
         # A second vote from the same phone replaces the first; the presenter follows.
-        store_scores.get_by_role("radio", name="7", exact=True).click()
+        seven = store_scores.get_by_role("radio", name="7", exact=True)
+        seven.click()
+        expect(seven).to_be_checked(timeout=WAIT)  # the pick landed on the Electronics store before Send
         phone.get_by_role("button", name="Send my scores").click()
         expect(_metric(page, "Team average (0–10)")).to_have_text("7.0", timeout=LIVE_TIMEOUT_MS)
         expect(_metric(page, "Votes")).to_have_text("1", timeout=WAIT)
