@@ -15,12 +15,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from cx import mapping as maps
-from cx import seed, store
-from cx.choices import ENGINES, METRICS, OUTCOME, RESPONSE_FILTER_COLUMNS
+from cx.choices import (
+    DEFAULT_BASE_URL,
+    DEFAULT_EXPIRY_DAYS,
+    ENGINES,
+    MAX_LINKS,
+    METRICS,
+    OUTCOME,
+    RESPONSE_FILTER_COLUMNS,
+)
 from cx.errors import CxError, InvalidInput, NotFound
 from cx.models import ClvSettings
 
-if TYPE_CHECKING:  # the engines and the metrics load ibis: imported inside the commands that compute
+if TYPE_CHECKING:  # the engines and the metrics load ibis, the store pandas: imported by the commands that use them
+    import duckdb
+
     from cx.engines import Engine
     from cx.metrics import Filter
 
@@ -65,6 +74,13 @@ _window_days.__name__ = "int"
 _finite.__name__ = "float"
 
 
+def _open_store(db: str | None) -> duckdb.DuckDBPyConnection:
+    """Return the store at --db, seeded on first use (imported here: --help never loads the store)."""
+    from cx import seed
+
+    return seed.open_store(db)
+
+
 def _print(payload: Any, as_json: bool, lines: Sequence[str]) -> None:
     if as_json:
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
@@ -75,7 +91,9 @@ def _print(payload: Any, as_json: bool, lines: Sequence[str]) -> None:
 
 
 def cmd_journeys(args: argparse.Namespace) -> int:
-    con = seed.open_store(args.db)
+    from cx import store
+
+    con = _open_store(args.db)
     rows: list[dict[str, Any]] = []
     for j in store.all_journeys(con):
         rows.append({"journey": j.name, "persona": j.persona, "goal": j.goal, "dataset": j.dataset,
@@ -89,7 +107,7 @@ def cmd_journeys(args: argparse.Namespace) -> int:
 def cmd_journey_export(args: argparse.Namespace) -> int:
     from cx import builder
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     data = builder.journey_json(con, args.journey)
     if args.out:
         with open(args.out, "wb") as out:
@@ -103,7 +121,7 @@ def cmd_journey_export(args: argparse.Namespace) -> int:
 def cmd_journey_import(args: argparse.Namespace) -> int:
     from cx import builder, journey_file
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     with open(args.file, "rb") as handle:
         data = journey_file.parse(handle.read())
     check = builder.check_import(con, data)
@@ -121,7 +139,7 @@ def cmd_journey_import(args: argparse.Namespace) -> int:
 def cmd_workshops(args: argparse.Namespace) -> int:
     from cx import workshop
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     rows = [{"code": w.code, "journey": w.journey, "status": w.status, "started_at": w.started_at,
              "closed_at": w.closed_at, "participants": workshop.participant_count(con, w.code),
              "votes": int(workshop.tally(con, w.code)["votes"].sum())}
@@ -134,7 +152,7 @@ def cmd_workshops(args: argparse.Namespace) -> int:
 def cmd_survey_links(args: argparse.Namespace) -> int:
     from cx import survey
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     links = survey.create_links(con, args.dataset, args.touchpoint, count=args.count, shared=args.shared,
                                 expires_days=args.expires, base_url=args.base_url)
     _print({"links": [link.as_dict() for link in links]}, args.json, [link.url for link in links])
@@ -142,7 +160,9 @@ def cmd_survey_links(args: argparse.Namespace) -> int:
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    con = seed.open_store(args.db)
+    from cx import store
+
+    con = _open_store(args.db)
     frame = store.datasets(con).drop(columns=["mapping"])
     rows = json.loads(frame.to_json(orient="records", date_format="iso"))
     _print(rows, args.json, [f"{r['dataset']}: {r['answers']} answers from {r['respondents']} respondents"
@@ -164,6 +184,7 @@ def engine_for(args: argparse.Namespace, con: Any) -> Engine | None:
 
 
 def _engine_or_store(args: argparse.Namespace, con: Any, dataset: str | None) -> Engine:
+    from cx import store
     from cx.engines import store_engine
 
     engine = engine_for(args, con)
@@ -181,7 +202,7 @@ def _engine_or_store(args: argparse.Namespace, con: Any, dataset: str | None) ->
 def cmd_touchpoints(args: argparse.Namespace) -> int:
     from cx import journeys
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     if args.journey is None and args.dataset is None:
         raise CxError("Say what to score: --journey NAME or --dataset NAME (see `python -m cx journeys`).")
     engine = engine_for(args, con)
@@ -209,9 +230,9 @@ def _group_by(by: str | None) -> str | None:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from cx import metrics
+    from cx import metrics, store
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     dataset = args.dataset
     if dataset is None:
         chosen = engine_for(args, con)
@@ -255,6 +276,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 def _clv_settings(args: argparse.Namespace, con: Any, dataset: str) -> ClvSettings:
     """Return CLV's settings: the stored mapping's "clv" (if the store has the data set), then the flags."""
+    from cx import store
+
     stored = maps.clv_of(store.dataset_mapping(con, dataset))
     return ClvSettings(margin=stored.margin if args.margin is None else args.margin,
                        period=stored.period if args.period is None else args.period.strip(),
@@ -280,7 +303,7 @@ def _filters_from_args(raw: Sequence[str] | None) -> list[Filter]:
 def cmd_drivers(args: argparse.Namespace) -> int:
     from cx import driver_data
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     engine = _engine_or_store(args, con, args.dataset)
     filters = _filters_from_args(args.filter)
     result = driver_data.analyse(engine, args.dataset, args.outcome, filters=filters, min_n=args.min_n,
@@ -299,9 +322,9 @@ def cmd_drivers(args: argparse.Namespace) -> int:
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
-    from cx import paths
+    from cx import paths, store
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     engine = _engine_or_store(args, con, args.dataset)
     journey = None if args.journey is None else store.load_journey(con, args.journey)
     filters = _filters_from_args(args.filter)
@@ -321,7 +344,9 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    con = seed.open_store(args.db)
+    from cx import store
+
+    con = _open_store(args.db)
     written = store.export_parquet(con, args.dataset, args.out)
     payload = {"dataset": args.dataset, "out": str(args.out), "rows": written}
     _print(payload, args.json, [f"{args.dataset}: wrote {n:,} {t} rows under {args.out}/{t}/"
@@ -338,7 +363,7 @@ def _source_options(p: argparse.ArgumentParser) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from cx import ingest
+    from cx import ingest, store
 
     mapping = ingest.read_mapping_file(args.mapping)
     if args.sheet is not None:  # over the mapping's "sheet"
@@ -433,7 +458,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
     from cx import actions
     from cx.engines import store_engine
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     listed = actions.list_actions(con, dataset=args.dataset, touchpoint=args.touchpoint)
     rows, lines = [], []
     for action in listed:
@@ -453,7 +478,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
 def cmd_alerts_add(args: argparse.Namespace) -> int:
     from cx import alerts
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     if args.base_url is not None:
         alerts.set_base_url(con, args.base_url)
     kind, threshold = (alerts.BELOW, args.below) if args.below is not None else (alerts.AT_MOST, args.at_most)
@@ -467,7 +492,7 @@ def cmd_alerts_add(args: argparse.Namespace) -> int:
 def cmd_alerts_list(args: argparse.Namespace) -> int:
     from cx import alerts
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     listed = alerts.fired_alerts(con, dataset=args.dataset, open_only=args.open)
     lines = [f"#{a.alert_id} {a.fired_at:%Y-%m-%d %H:%M} UTC  {a.dataset}: {a.message()}"
              + ("" if a.webhook_status is None else f"  [webhook {a.webhook_status}, {a.webhook_attempts} attempts"
@@ -480,7 +505,7 @@ def cmd_alerts_list(args: argparse.Namespace) -> int:
 def cmd_alerts_rules(args: argparse.Namespace) -> int:
     from cx import alerts
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     listed = alerts.rules(con, dataset=args.dataset)
     _print([r.as_dict() for r in listed], args.json,
            [f"#{r.rule_id} {r.dataset}: {r.describe()}" + ("  FIRING" if r.firing else "")
@@ -491,7 +516,7 @@ def cmd_alerts_rules(args: argparse.Namespace) -> int:
 def cmd_alerts_delete(args: argparse.Namespace) -> int:
     from cx import alerts
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     rule = alerts.get_rule(con, args.rule)
     alerts.delete_rule(con, args.rule)
     _print({"deleted": rule.as_dict()}, args.json, [f"Deleted rule #{rule.rule_id}: {rule.describe()}"])
@@ -505,7 +530,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.journey is None and args.dataset is None:
         raise InvalidInput("Say what to report on: --journey NAME or --dataset NAME (see `python -m cx journeys`).")
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     built = report.build_report(con, args.journey, dataset=args.dataset, min_n=args.min_n,
                                 window_days=args.window_days, quotes=0 if args.no_quotes else 2)
     text = report.report_html(built) if args.format == "html" else report.report_markdown(built)
@@ -524,7 +549,7 @@ def _comment_view(args: argparse.Namespace) -> Any:
     """Return the comments `comments` and `themes` read: the data set's, at --touchpoint, scored at most --max-score."""
     from cx import comments
 
-    con = seed.open_store(args.db)
+    con = _open_store(args.db)
     engine = _engine_or_store(args, con, args.dataset)
     if args.touchpoint is not None:
         table = engine.responses(args.dataset)
@@ -595,18 +620,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("workshops", "List workshops with their status, participants and votes.")
     p.add_argument("--journey", help="only this journey's workshops")
     p.set_defaults(run=cmd_workshops)
-    from cx import survey
-
     p = command("survey-links", "Create survey links asking about a touchpoint; answers land in the data set at once.")
     p.add_argument("--dataset", required=True, help="data set the answers go to (created as a live data set if new)")
     p.add_argument("--touchpoint", required=True, help="the touchpoint asked about, e.g. 'Checkout'")
-    p.add_argument("--count", type=int, default=1, help=f"how many links (default 1, at most {survey.MAX_LINKS:,})")
+    p.add_argument("--count", type=int, default=1, help=f"how many links (default 1, at most {MAX_LINKS:,})")
     p.add_argument("--shared", action="store_true",
                    help="shared links (a poster's QR code: one answer per browser) instead of single-use ones")
-    p.add_argument("--base-url", default=survey.DEFAULT_BASE_URL,
-                   help=f"the address the app is reached at (default {survey.DEFAULT_BASE_URL})")
-    p.add_argument("--expires", type=float, default=float(survey.DEFAULT_EXPIRY_DAYS),
-                   help=f"days until the links expire (default {survey.DEFAULT_EXPIRY_DAYS}, more than 0)")
+    p.add_argument("--base-url", default=DEFAULT_BASE_URL,
+                   help=f"the address the app is reached at (default {DEFAULT_BASE_URL})")
+    p.add_argument("--expires", type=float, default=float(DEFAULT_EXPIRY_DAYS),
+                   help=f"days until the links expire (default {DEFAULT_EXPIRY_DAYS}, more than 0)")
     p.set_defaults(run=cmd_survey_links)
     p = command("ingest", "Import a CSV/TSV/Excel/Parquet file as a named data set, with a mapping JSON.")
     p.add_argument("file", help="the file to import")
@@ -739,7 +762,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # --help and bad arguments end here, before the store is imported
+    from cx import store
+
     db = store.default_db_path() if getattr(args, "db", None) is None else Path(args.db)
     existed = db.exists()
     try:

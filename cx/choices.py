@@ -17,3 +17,7 @@ RESPONSE_FILTER_COLUMNS: tuple[str, ...] = ("touchpoint", "channel", "stage", "u
 DEFAULT_MIN_N = 30
 # `--engine`: where metrics are computed (cx.engines builds them; Spark needs a Parquet source).
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
+# `survey-links`: the app's address, the links' lifetime in days and how many one request may create (cx.survey).
+DEFAULT_BASE_URL = "http://localhost:8501"
+DEFAULT_EXPIRY_DAYS = 30
+MAX_LINKS = 10_000

@@ -38,6 +38,7 @@ import duckdb
 import pandas as pd
 
 from cx import alerts, names, store, workshop
+from cx.choices import DEFAULT_BASE_URL, DEFAULT_EXPIRY_DAYS, MAX_LINKS
 from cx.errors import CxError, InvalidInput, NotFound
 
 __all__ = [
@@ -87,14 +88,11 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 FEEDBACK_PAGE = "Feedback"  # URL path of pages/13_Feedback.py
-DEFAULT_BASE_URL = "http://localhost:8501"
 LIVE_KIND = "live"  # datasets.kind of a data set created for survey links
 LIVE_SOURCE = "survey links"
 DEFAULT_SCALE = (0.0, 10.0)
 MAX_SCALE_POINTS = 11  # one button per score: 0–10 at most
-DEFAULT_EXPIRY_DAYS = 30
 MAX_EXPIRY_DAYS = 3650
-MAX_LINKS = 10_000  # per request
 TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters
 MAX_COMMENT = workshop.MAX_COMMENT
 CHANNEL_LINK = "link"  # single-use links
