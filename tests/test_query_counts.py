@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -344,15 +344,22 @@ def test_queries_per_rerun_of_the_other_pages(organised: tuple[Path, str, str], 
 # ------------------------------------------------------------------ the data version: once per script run
 
 
-def test_the_data_version_is_read_once_per_run_and_again_after_a_write(
-        seeded_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: QueryLog) -> None:
-    # Every cached result of a run is keyed by the data version; a page that writes (an action saved, a data set
-    # imported) must key what it draws after the write by the new version, or it shows the numbers of before.
+@pytest.fixture
+def fresh_seeded(seeded_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Yield a writable copy of the seeded database as the app's CX_DB, with Streamlit's caches cleared."""
     path = tmp_path / "cx.duckdb"
     shutil.copyfile(seeded_db, path)
     monkeypatch.setenv("CX_DB", str(path))
     st.cache_resource.clear()
     st.cache_data.clear()
+    yield path
+    st.cache_resource.clear()
+
+
+def test_the_data_version_is_read_once_per_run_and_again_after_a_write(
+        fresh_seeded: Path, counted: QueryLog) -> None:
+    # Every cached result of a run is keyed by the data version; a page that writes (an action saved, a data set
+    # imported) must key what it draws after the write by the new version, or it shows the numbers of before.
 
     def script() -> None:
         from datetime import date
@@ -387,15 +394,9 @@ def test_the_data_version_is_read_once_per_run_and_again_after_a_write(
         st.cache_resource.clear()
 
 
-def test_an_edit_that_keeps_every_row_count_is_a_new_data_version(
-        seeded_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edit_that_keeps_every_row_count_is_a_new_data_version(fresh_seeded: Path) -> None:
     # An action's status, a renamed journey, an alert rule re-armed change no row count; a result cached before
     # such an edit must not be served after it.
-    path = tmp_path / "cx.duckdb"
-    shutil.copyfile(seeded_db, path)
-    monkeypatch.setenv("CX_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
     def script() -> None:
         from datetime import date
@@ -413,12 +414,9 @@ def test_an_edit_that_keeps_every_row_count_is_a_new_data_version(
         st.text(repr([before[:-1] == after[:-1], before != after]))
 
     at = AppTest.from_function(script, default_timeout=60)
-    try:
-        at.run()
-        no_exceptions(at)
-        assert at.text[0].value == "[True, True]"  # the same counts, yet another version
-    finally:
-        st.cache_resource.clear()
+    at.run()
+    no_exceptions(at)
+    assert at.text[0].value == "[True, True]"  # the same counts, yet another version
 
 
 # ------------------------------------------------------------------ every page's query stops with its session
