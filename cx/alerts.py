@@ -527,6 +527,8 @@ def on_answers(
 def _evaluate(con: duckdb.DuckDBPyConnection, dataset: str, arrival: _Arrival) -> list[tuple[int, bool]]:
     """Return (alert id, has a webhook) of each alert fired; update the `below` rules' firing state."""
     fired: list[tuple[int, bool]] = []
+    if not rules(con, dataset):  # most data sets have no rule: no lock, no write transaction on every answer
+        return fired
     with _EVAL_LOCK, store.transaction(con):
         for rule in rules(con, dataset):
             if rule.outcome is not None and (arrival.workshop is not None or arrival.touchpoints is not None):
