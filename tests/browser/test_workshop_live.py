@@ -16,6 +16,12 @@ def _metric(page: Page, label: str):
     return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
 
+def _scores_of(phone: Page, label: str):
+    """Return the score buttons of the touchpoint labelled `label` (e.g. "2. Electronics store")."""
+    return (phone.get_by_test_id("stElementContainer").filter(has=phone.get_by_test_id("stButtonGroup"))
+            .filter(has_text=label).get_by_test_id("stButtonGroup"))
+
+
 def test_a_participant_votes_and_the_presenter_view_shows_it_without_reload(
     page: Page, browser: Browser, app_server: str
 ) -> None:
@@ -46,8 +52,14 @@ def test_a_participant_votes_and_the_presenter_view_shows_it_without_reload(
         overflow = phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the voting page is {overflow} px wider than a phone screen"
 
-        store_scores = phone.get_by_test_id("stButtonGroup").nth(1)  # 2. Electronics store
-        store_scores.get_by_role("radio", name="3", exact=True).click()
+        # The score buttons are drawn a moment after the script run ends (Streamlit loads their component
+        # lazily): a tap before they are all there lands on whichever row is under the finger by then.
+        expect(phone.get_by_test_id("stButtonGroup")).to_have_count(5, timeout=WAIT)
+        store_scores = _scores_of(phone, "2. Electronics store")
+        three = store_scores.get_by_role("radio", name="3", exact=True)
+        three.click()
+        expect(three).to_be_checked(timeout=WAIT)
+        expect(phone.get_by_role("radio", checked=True)).to_have_count(1)
         phone.get_by_placeholder("leave empty to stay anonymous").fill("Ann")
         phone.get_by_role("button", name="Send my scores").click()
         expect(phone.get_by_text(re.compile(r"^Thank you! 1 score saved at"))).to_be_visible(timeout=WAIT)
@@ -74,7 +86,7 @@ def test_a_participant_votes_and_the_presenter_view_shows_it_without_reload(
         page.get_by_role("button", name="Yes, close and save").click()
         closed = f"Closed. 1 vote on 1 touchpoint saved as 'workshop {code}'."
         expect(page.get_by_text(closed)).to_be_visible(timeout=WAIT)
-        phone.get_by_test_id("stButtonGroup").nth(4).get_by_role("radio", name="1", exact=True).click()
+        _scores_of(phone, "5. Out of stock").get_by_role("radio", name="1", exact=True).click()
         phone.get_by_role("button", name="Send my scores").click()
         expect(phone.get_by_text(f"Workshop {code} closed before your scores arrived: they were not counted."
                                  " Thank you for taking part!")).to_be_visible(timeout=WAIT)
