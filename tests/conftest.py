@@ -68,13 +68,19 @@ def app_test_on(db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
 
 
 @pytest.fixture
-def upload_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """Return an AppTest on the Upload page of an empty database (nothing seeded: only what the test imports)."""
+def empty_db(tmp_path: Path) -> Path:
+    """Return a database with no journeys and no data, marked as seeded so the app does not restore the sample."""
     path = tmp_path / "cx.duckdb"
     con = store.connect(path)
     store.set_setting(con, "seeded_at", "test")
     con.close()
-    with app_test_on(path, monkeypatch) as at:
+    return path
+
+
+@pytest.fixture
+def upload_page(empty_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """Return an AppTest on the Upload page of an empty database (nothing seeded: only what the test imports)."""
+    with app_test_on(empty_db, monkeypatch) as at:
         at.run()
         at.switch_page("pages/11_Upload.py").run()
         yield at

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from cx import ingest, store
 from cx.ingest import staging
-from tests.conftest import app_test_on, no_exceptions
+from tests.conftest import no_exceptions
 
 SURVEY = b"id,Seat comfort,Wifi\n1,5,4\n2,3,2\n3,4,4\n"
 OTHER = b"id,Check-in,Lounge,Food\n1,2,3,4\n2,5,5,5\n"
@@ -197,19 +197,12 @@ def test_uploaded_bytes_of_a_session_that_never_came_back_are_removed(
 
 # ------------------------------------------------------------------ the Upload page
 @pytest.fixture
-def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AppTest, duckdb.DuckDBPyConnection]]:
+def page(upload_page: AppTest, empty_db: Path) -> Iterator[tuple[AppTest, duckdb.DuckDBPyConnection]]:
     """Return the Upload page on an empty database, and a connection to that database in this process."""
-    path = tmp_path / "cx.duckdb"
-    con = store.connect(path)
-    store.set_setting(con, "seeded_at", "test")
-    con.close()
-    with app_test_on(path, monkeypatch) as at:
-        at.run()
-        at.switch_page("pages/11_Upload.py").run()
-        no_exceptions(at)
-        seen = store.connect(path)  # the same database instance as the app's (one per file and process)
-        yield at, seen
-        seen.close()
+    no_exceptions(upload_page)
+    seen = store.connect(empty_db)  # the same database instance as the app's (one per file and process)
+    yield upload_page, seen
+    seen.close()
 
 
 def _upload(at: AppTest, data: bytes, name: str) -> None:
