@@ -1,10 +1,18 @@
-"""Shared timing helper for the benchmarks."""
+"""Shared helpers for the benchmarks: timing, and the app started in a subprocess."""
 
 from __future__ import annotations
 
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def timed(fn: Callable[[], object], repeat: int) -> float:
@@ -16,3 +24,33 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def start_app(db: Path, log: Path, extra: Sequence[str] = ()) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `streamlit run app.py` on a free port over the database `db` (server output to `log`).
+
+    Return the process and its base URL once /_stcore/health answers; exit with a message pointing at the log if the
+    app does not start within a minute. `extra`: more `streamlit run` options (e.g. --server.disconnectedSessionTTL).
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, CX_DB=str(db), PYTHONUNBUFFERED="1")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false", *extra],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"The app did not start; see {log}")

@@ -15,15 +15,12 @@ Needs Playwright and Debian's chromium (/usr/lib/chromium/chromium), as the brow
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from _timing import start_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/lib/chromium/chromium"
@@ -57,29 +54,6 @@ def settled_rss(pid: int, seconds: float = 4.0) -> float:
     return rss_mb(pid)
 
 
-def start_server(workdir: Path, ttl_s: int) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(os.environ, CX_DB=str(workdir / "cx.duckdb"), PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false", "--server.disconnectedSessionTTL", str(ttl_s)],
-        cwd=ROOT, env=env, stdout=(workdir / "server.out").open("wb"), stderr=(workdir / "server.err").open("wb"))
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read().strip() == b"ok":
-                    return process, url
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit(f"the app did not start: see {workdir / 'server.err'}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uploads", type=int, default=4, help="browser sessions, one upload each (default 4)")
@@ -94,7 +68,8 @@ def main() -> None:
         csv_path = workdir / "survey.csv"
         rows = write_csv(csv_path, args.mb)
         print(f"file: {csv_path.stat().st_size / 1e6:.0f} MB, {rows:,} rows; {args.uploads} uploads")
-        process, url = start_server(workdir, args.ttl)
+        process, url = start_app(workdir / "cx.duckdb", workdir / "server.log",
+                                 ["--server.disconnectedSessionTTL", str(args.ttl)])
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

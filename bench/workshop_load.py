@@ -25,16 +25,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import websockets  # noqa: E402
+from _timing import start_app  # noqa: E402
 from streamlit.proto.Alert_pb2 import Alert  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
@@ -248,35 +245,6 @@ async def baseline(url: str, code: str, sends: int) -> list[float]:
 # ---------------------------------------------------------------- the app server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(db: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, CX_DB=str(db), PYTHONUNBUFFERED="1")
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false", *EXTRA],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"The app did not start; see {workdir / 'server.log'}")
-
-
 # ---------------------------------------------------------------- the check
 
 
@@ -329,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     code = workshop.start_workshop(con, JOURNEY).code
     con.close()  # the app's process must be the only one writing the file
 
-    process, url = start_server(db, workdir)
+    process, url = start_app(db, workdir / "server.log", EXTRA)
     try:
         print(f"Workshop {code} on {url}: {args.participants} participants × {len(TOUCHPOINTS)} touchpoints "
               f"for {args.duration:g} s (think time ~{args.think:g} s), one presenter view refreshing every 2 s"
