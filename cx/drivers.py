@@ -55,6 +55,7 @@ __all__ = [
     "POSSIBLE_OVERKILL",
     "QUADRANTS",
     "RULES",
+    "NEGLIGIBLE_WEIGHT",
     "SUPPRESSOR",
     "CorrelationSummary",
     "Difference",
@@ -114,6 +115,8 @@ POSITIVE: Final = "positive"
 NEGATIVE: Final = "negative"
 #: What a touchpoint that is never ranked into fix first is called instead of its quadrant.
 NEGATIVE_DRIVER: Final = "negative driver"  # beta and r agree: higher scores go with a worse outcome
+# Standardised weights (and correlations) smaller than this, either way, have no direction worth reading.
+NEGLIGIBLE_WEIGHT: Final = 0.05
 SUPPRESSOR: Final = "suppressor"  # beta and r of opposite signs: its weight mostly corrects the others
 
 #: Missing-data rules: each correlation from everyone who answered both (pairwise), or only
@@ -629,8 +632,8 @@ class TouchpointDriver:
 
     @property
     def suppressor(self) -> bool:
-        """Return True when the correlation and the regression weight have opposite signs."""
-        return self.correlation * self.beta < 0
+        """Return True for a suppressor: correlation and a non-negligible regression weight of opposite signs."""
+        return self.caution == SUPPRESSOR
 
 
 def touchpoint_caution(correlation: float, beta: float, higher_is_better: bool = True) -> str | None:
@@ -639,11 +642,18 @@ def touchpoint_caution(correlation: float, beta: float, higher_is_better: bool =
     A suppressor has r and beta of opposite signs: its weight mostly corrects the other
     touchpoints. A negative driver has r and beta both pointing to a worse outcome as the
     score rises: below 0 when higher outcomes are better, above 0 when lower ones are (churn).
+    A weight below NEGLIGIBLE_WEIGHT either way has no sign worth reading (a one-SD rise moves the
+    outcome by less than 0.05 SD): such a touchpoint is judged by its correlation alone, so r = +0.4
+    with β = −0.01 is an ordinary touchpoint, not a suppressor.
     """
+    def worse(value: float) -> bool:
+        return value <= -NEGLIGIBLE_WEIGHT if higher_is_better else value >= NEGLIGIBLE_WEIGHT
+
+    if abs(beta) < NEGLIGIBLE_WEIGHT:
+        return NEGATIVE_DRIVER if worse(correlation) else None
     if correlation * beta < 0:
         return SUPPRESSOR
-    worse = beta < 0 if higher_is_better else beta > 0
-    return NEGATIVE_DRIVER if worse else None
+    return NEGATIVE_DRIVER if worse(beta) else None
 
 
 def mean_cuts(performances: Sequence[float]) -> tuple[float, float]:

@@ -168,8 +168,8 @@ def draw_table(found: driver_data.Intervals | None) -> Any:
             "performance": st.column_config.NumberColumn("Performance (0–10)", format="%.1f"),
             "n": st.column_config.NumberColumn("n", format="%d", help="Answers from respondents with the outcome."),
             "quadrant": st.column_config.TextColumn(
-                "Quadrant", help="Negative driver (β and r below 0) or suppressor (β and r of opposite signs): "
-                                 "never ranked in fix first, whatever the quadrant."),
+                "Quadrant", help="Negative driver (β and r below 0) or suppressor (β and r of opposite signs; "
+                                 "a β within ±0.05 has no sign to read): never ranked in fix first."),
             "fix_first_rank": st.column_config.NumberColumn(
                 "Fix-first rank", format="%d", help="Place in the fix-first list below; empty: not ranked."),
         },

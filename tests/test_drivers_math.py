@@ -45,6 +45,7 @@ from cx.drivers import (
     relative_weights,
     relative_weights_from_data,
     respondents_resampled,
+    touchpoint_caution,
 )
 from cx.errors import CxError
 
@@ -593,3 +594,25 @@ def test_mean_difference_significant_and_degenerate_cases() -> None:
     assert difference_test(6.0, 0.0, 5.0, 0.0)["p_two_sided"] == 0.0
     with pytest.raises(ValueError, match="group B has 1 answer"):
         mean_difference_test([1, 2, 3], [4])
+
+
+@pytest.mark.parametrize(
+    ("correlation", "beta", "higher_is_better", "caution"),
+    [
+        (0.40, -0.01, True, None),  # a weight this small has no sign to read: not a suppressor
+        (0.40, -0.049, True, None),
+        (0.40, -0.05, True, SUPPRESSOR),
+        (0.03, -0.40, True, SUPPRESSOR),  # the classic suppressor: r near 0, a clear weight of the other sign
+        (-0.30, 0.01, True, NEGATIVE_DRIVER),  # no weight of its own, but higher scores go with a worse outcome
+        (-0.04, -0.01, True, None),  # nothing to read either way
+        (-0.30, -0.20, True, NEGATIVE_DRIVER),
+        (0.30, 0.20, True, None),
+        (0.30, 0.01, False, NEGATIVE_DRIVER),  # churn: a rising score with more churn is the negative driver
+        (-0.30, -0.01, False, None),
+        (0.30, -0.20, False, SUPPRESSOR),
+    ],
+)
+def test_a_negligible_weight_is_read_by_its_correlation(
+    correlation: float, beta: float, higher_is_better: bool, caution: str | None
+) -> None:
+    assert touchpoint_caution(correlation, beta, higher_is_better) == caution
