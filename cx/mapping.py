@@ -75,7 +75,7 @@ class ScoreRule:
 
     scale: tuple[float, float] | None = None
     not_applicable: tuple[Code, ...] = ()
-    reversed: bool = False
+    reversed: bool | None = None  # None: as the mapping's default (a touchpoint's own false undoes a default true)
     stage: str | None = None
     channel: str | None = None
 
@@ -207,7 +207,7 @@ class Mapping:
         return ScoreRule(
             scale=own.scale or base.scale,
             not_applicable=own.not_applicable if own.not_applicable else base.not_applicable,
-            reversed=own.reversed or base.reversed, stage=own.stage, channel=own.channel,
+            reversed=base.reversed if own.reversed is None else own.reversed, stage=own.stage, channel=own.channel,
         )
 
     def wide_rule(self, item: TouchpointColumn) -> ScoreRule:
@@ -216,7 +216,7 @@ class Mapping:
         return ScoreRule(
             scale=own.scale or self.scale,
             not_applicable=own.not_applicable if own.not_applicable else self.not_applicable,
-            reversed=own.reversed or self.reversed, stage=own.stage, channel=own.channel,
+            reversed=self.reversed if own.reversed is None else own.reversed, stage=own.stage, channel=own.channel,
         )
 
     def columns_used(self) -> list[str]:
@@ -684,7 +684,7 @@ def _rule_from_json(value: Any, label: str, allowed: Sequence[str] = RULE_KEYS) 
     return ScoreRule(
         scale=_scale(value.get("scale"), f"{label} scale"),
         not_applicable=_codes(value.get("not_applicable"), f"{label} not_applicable"),
-        reversed=_bool(value.get("reversed"), "reversed", where),
+        reversed=None if value.get("reversed") is None else _bool(value["reversed"], "reversed", where),
         stage=_text_value(value.get("stage"), "stage", where, '"interaction"'),
         channel=_text_value(value.get("channel"), "channel", where, '"web"'),
     )
@@ -696,8 +696,8 @@ def _rule_to_json(rule: ScoreRule) -> dict[str, Any]:
         data["scale"] = [_num(x) for x in rule.scale]
     if rule.not_applicable:
         data["not_applicable"] = [_num(c) if isinstance(c, float) else c for c in rule.not_applicable]
-    if rule.reversed:
-        data["reversed"] = True
+    if rule.reversed is not None:
+        data["reversed"] = rule.reversed
     if rule.stage:
         data["stage"] = rule.stage
     if rule.channel:

@@ -78,10 +78,14 @@ def _editor_scale(row: EditorRow) -> tuple[float, float] | None:
     return (float(lo), float(hi)) if pd.notna(lo) and pd.notna(hi) else None
 
 
-def _editor_rule(row: EditorRow) -> ScoreRule:
+def _editor_rule(row: EditorRow, kept: ScoreRule | None, default_reversed: bool) -> ScoreRule:
+    """Return the rule an editor row describes; `kept`: the rule it was filled from (stage and channel, which
+    the editor does not show, stay); the direction is stored only where it differs from `default_reversed`."""
+    reversed_ = bool(row["reversed"])
     return ScoreRule(scale=_editor_scale(row),
                      not_applicable=codes_from_text(str(row["not applicable codes"] or "")),
-                     reversed=bool(row["reversed"]))
+                     reversed=None if reversed_ == default_reversed else reversed_,
+                     stage=kept.stage if kept else None, channel=kept.channel if kept else None)
 
 
 def wide_editor_rows(guess: Mapping, chosen_columns: Sequence[str],
@@ -100,15 +104,20 @@ def wide_editor_rows(guess: Mapping, chosen_columns: Sequence[str],
         scale = rule.scale or (None, None)
         rows.append({"column": column, "touchpoint": item.name if item else column, "scale min": scale[0],
                      "scale max": scale[1], "not applicable codes": codes_to_text(rule.not_applicable),
-                     "reversed": rule.reversed})
+                     "reversed": guess.reversed if rule.reversed is None else rule.reversed})
     return rows
 
 
-def touchpoints_from_editor(rows: Iterable[EditorRow]) -> tuple[TouchpointColumn, ...]:
-    """Return the wide touchpoint columns the editor rows describe (a blank name means the column's name)."""
+def touchpoints_from_editor(rows: Iterable[EditorRow], guess: Mapping | None = None) -> tuple[TouchpointColumn, ...]:
+    """Return the wide touchpoint columns the editor rows describe (a blank name means the column's name).
+
+    Each column carries its whole rule (the mapping-wide defaults are cleared); a column of `guess` keeps
+    its stage and channel, which the editor does not show.
+    """
+    kept = {t.column: t.rule for t in guess.touchpoints} if guess else {}
     return tuple(
         TouchpointColumn(column=row["column"], name=str(row["touchpoint"] or row["column"]).strip() or row["column"],
-                         rule=_editor_rule(row))
+                         rule=_editor_rule(row, kept.get(row["column"]), default_reversed=False))
         for row in rows
     )
 
@@ -122,13 +131,20 @@ def per_touchpoint_editor_rows(guess: Mapping, values: Sequence[str]) -> list[Ed
         scale = rule.scale if rule and rule.scale else (None, None)
         rows.append({"touchpoint": value, "scale min": scale[0], "scale max": scale[1],
                      "not applicable codes": codes_to_text(rule.not_applicable) if rule else "",
-                     "reversed": rule.reversed if rule else False})
+                     "reversed": guess.rule_for(value).reversed})  # what applies: its own, else the default
     return rows
 
 
-def rules_from_editor(rows: Iterable[EditorRow]) -> tuple[tuple[str, ScoreRule], ...]:
-    """Return (touchpoint, rule) for each row that sets anything; rows left at the defaults are dropped."""
-    rules = ((str(row["touchpoint"]), _editor_rule(row)) for row in rows)
+def rules_from_editor(rows: Iterable[EditorRow], guess: Mapping | None = None) -> tuple[tuple[str, ScoreRule], ...]:
+    """Return (touchpoint, rule) for each row that sets anything; rows left at the defaults are dropped.
+
+    A touchpoint of `guess` keeps its stage and channel (the editor does not show them); its direction is
+    stored only where it differs from the mapping's default, so unticking a default "reversed" sticks.
+    """
+    kept = dict(guess.per_touchpoint) if guess else {}
+    default_reversed = guess.reversed if guess else False
+    rules = ((str(row["touchpoint"]), _editor_rule(row, kept.get(str(row["touchpoint"])), default_reversed))
+             for row in rows)
     return tuple((touchpoint, rule) for touchpoint, rule in rules if rule != ScoreRule())
 
 
@@ -313,17 +329,18 @@ def outcome_from_form(column: str, kind: str, *, positive: Sequence[str] = (), v
 def build_mapping(guess: Mapping, values: FormValues) -> Mapping:
     """Return the mapping the form describes, on top of `guess` (what the form was pre-filled from).
 
-    Wide: each touchpoint column carries its full rule, so the mapping-wide scale and codes are cleared.
+    Wide: each touchpoint column carries its full rule, so the mapping-wide scale, codes and direction are cleared.
     Long: the default scale and codes apply to every touchpoint without settings of its own. Keys the form
     does not show (the file settings, unknown JSON keys) stay as in `guess`.
     """
     mapping = replace(guess, format=values.format, respondent=values.respondent, decimal=values.decimal)
     if values.format == "wide":
-        mapping = replace(mapping, touchpoints=touchpoints_from_editor(values.wide_rows), touchpoint=None, score=None,
-                          scale_columns=None, per_touchpoint=(), scale=None, not_applicable=())
+        mapping = replace(mapping, touchpoints=touchpoints_from_editor(values.wide_rows, guess), touchpoint=None,
+                          score=None, scale_columns=None, per_touchpoint=(), scale=None, not_applicable=(),
+                          reversed=False)
     else:
         per_touchpoint = (guess.per_touchpoint if values.per_touchpoint_rows is None
-                          else rules_from_editor(values.per_touchpoint_rows))
+                          else rules_from_editor(values.per_touchpoint_rows, guess))
         mapping = replace(mapping, touchpoints=(), touchpoint=values.touchpoint, score=values.score,
                           scale_columns=values.resolved_scale_columns(),
                           scale=(float(values.scale_min), float(values.scale_max)),

@@ -301,3 +301,52 @@ def test_pick_lists_put_the_kinds_a_role_takes_first() -> None:
 def test_an_operational_column_proposes_the_touchpoint_sharing_its_words(column: str, expected: str | None) -> None:
     touchpoints = ["Inflight wifi service", "Departure/Arrival time convenient", "Online boarding", "Check-in"]
     assert form.default_touchpoint(column, touchpoints) == expected
+
+
+# ---------------------------------------------------------------------- direction and settings the editor does not show
+
+
+def test_long_a_default_reversed_can_be_undone_per_touchpoint_and_stage_and_channel_stay() -> None:
+    saved = from_dict({
+        "format": "long", "respondent": "respondent", "touchpoint": "question", "score": "score",
+        "scale": [1, 5], "reversed": True,
+        "per_touchpoint": {"Checkout": {"stage": "purchase", "channel": "web"}},
+    })
+    values = ["Checkout", "Delivery"]
+    untouched = _untouched(saved, LONG_PROFILES, values)
+    # The editor shows what applies: both touchpoints read reversed by the mapping's default.
+    assert [row["reversed"] for row in untouched.per_touchpoint_rows or ()] == [True, True]
+    checkout, delivery = untouched.per_touchpoint_rows or ()
+    built = form.build_mapping(saved, replace(untouched, per_touchpoint_rows=({**checkout, "reversed": False},
+                                                                               delivery)))
+    assert built.rule_for("Checkout") == ScoreRule(scale=(1.0, 5.0), reversed=False, stage="purchase", channel="web")
+    assert built.rule_for("Delivery").reversed is True  # still the default
+    assert built.to_dict()["per_touchpoint"] == {"Checkout": {"reversed": False, "stage": "purchase",
+                                                              "channel": "web"}}
+    assert from_dict(built.to_dict()) == built  # the undone direction survives saving the mapping
+    # Nothing changed: the same mapping back, stage and channel included.
+    assert form.build_mapping(saved, untouched) == saved
+
+
+def test_wide_a_default_reversed_can_be_undone_per_column_and_stage_and_channel_stay() -> None:
+    saved = from_dict({
+        "format": "wide", "respondent": "id", "scale": [1, 5], "reversed": True,
+        "touchpoints": [{"column": "Seat comfort", "name": "Seats", "stage": "flight", "channel": "cabin"},
+                        {"column": "Boarding"}],
+    })
+    untouched = _untouched(saved, WIDE_PROFILES)
+    assert [row["reversed"] for row in untouched.wide_rows] == [True, True]
+    seats, boarding = untouched.wide_rows
+    built = form.build_mapping(saved, replace(untouched, wide_rows=({**seats, "reversed": False}, boarding)))
+    by_column = {t.column: built.wide_rule(t) for t in built.touchpoints}
+    assert by_column["Seat comfort"] == ScoreRule(scale=(1.0, 5.0), reversed=False, stage="flight", channel="cabin")
+    assert by_column["Boarding"].reversed is True
+    # Nothing changed: every column reads as before.
+    same = form.build_mapping(saved, untouched)
+    assert [same.wide_rule(t) for t in same.touchpoints] == [saved.wide_rule(t) for t in saved.touchpoints]
+
+
+def test_a_per_touchpoint_false_in_json_overrides_the_default_and_an_absent_one_inherits() -> None:
+    m = from_dict({"format": "long", "respondent": "r", "touchpoint": "tp", "score": "s", "scale": [1, 5],
+                   "reversed": True, "per_touchpoint": {"A": {"reversed": False}, "B": {"scale": [0, 10]}}})
+    assert (m.rule_for("A").reversed, m.rule_for("B").reversed, m.rule_for("C").reversed) == (False, True, True)
