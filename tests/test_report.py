@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cx import actions, report, store
+from cx.errors import InvalidInput
 from cx.models import Journey, JourneyStep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +79,7 @@ def test_report_without_quotes_and_for_a_data_set(shop: duckdb.DuckDBPyConnectio
     assert built.journey == "All touchpoints of Shop"
     assert [i.touchpoint for i in built.items] == ["Till", "Door"]
     assert all(i.quotes == () for i in built.items)
-    with pytest.raises(store.InvalidInput, match="which journey or data set"):
+    with pytest.raises(InvalidInput, match="which journey or data set"):
         report.build_report(shop, None)
 
 
