@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cx import names, store
-from cx.dates import DateReading, date_fields_sql, date_from_fields_sql, decide_order, order_evidence_sql
+from cx.dates import date_fields_sql, date_from_fields_sql, decide_order
 from cx.errors import MappingError
 from cx.ingest.number_rule import decimal_comma_sql, number_sql
 from cx.ingest.staging import Staged
@@ -83,18 +83,6 @@ def date_columns(m: Mapping) -> tuple[str, ...]:
     `timestamp_format`, and the dates of derived `days_between` columns."""
     columns = [None if m.timestamp_format else m.timestamp, *(c for d in m.derived for c in d.days_between or ())]
     return tuple(dict.fromkeys(c for c in columns if c is not None))
-
-
-def read_dates(con: Any, staged: Staged, m: Mapping) -> dict[str, DateReading]:
-    """Return, per date column of the mapping, how its number dates (03/04/2024) are read: the mapping's
-    `date_order`, else what the whole column shows (one pass per column and staged file, kept on `staged`)."""
-    for c in date_columns(m):
-        if c in staged.columns and c not in staged.date_evidence:
-            row = con.execute(f"SELECT {order_evidence_sql('f')} FROM (SELECT {date_fields_sql(staged.col(c))} AS f "
-                              f"FROM {staged.raw})").fetchall()[0]
-            staged.date_evidence[c] = (int(row[0]), int(row[1]), int(row[2]))
-    return {c: decide_order(c, *staged.date_evidence.get(c, (0, 0, 0)), given=m.date_order)
-            for c in date_columns(m) if c in staged.columns}
 
 
 def na_condition(v: str, n: str, codes: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -197,9 +185,13 @@ class CheckPlan:
     def _build(self) -> None:
         m, s = self.m, self.staged
         m.check_columns(s.columns)
-        # How each date column reads 03/04/2024 (evidence gathered by `read_dates`; day first without it).
+        # How each date column reads 03/04/2024 (evidence gathered by the verdict pass, `evidence_columns`;
+        # day first without it, or the mapping's "date_order").
         self.dates = {c: decide_order(c, *s.date_evidence.get(c, (0, 0, 0)), given=m.date_order)
                       for c in date_columns(m)}
+        # The date columns whose evidence is not known yet: the verdict pass gathers it as it types the rows,
+        # and runs again only when the evidence turns the reading the other way round (month first).
+        self.unread_dates = [c for c in self.dates if c not in s.date_evidence]
         _check_clean_names(m)
         used = m.columns_used()
         numeric = {c for c in (m.score, *(t.column for t in m.touchpoints), *(o.column for o in m.operational),
@@ -244,6 +236,26 @@ class CheckPlan:
 
     def _date_fields(self) -> list[str]:
         return [f"{date_fields_sql(self.staged.col(c))} AS {self.f(c)}" for c in self.dates]
+
+    def evidence_columns(self) -> dict[str, str]:
+        """Return, per date column without evidence yet, the stored column (cx_dq1…) of each row's evidence on
+        how 03/04/2024 reads: NULL unless the cell is a number date, else 1 when its first number is above 12,
+        plus 2 when its second one is (what `cx.dates.order_evidence_sql` counts, kept per row)."""
+        return {c: f"cx_dq{i}" for i, c in enumerate(self.unread_dates, start=1)}
+
+    def _evidence_sql(self) -> list[str]:
+        parts = []
+        for c, name in self.evidence_columns().items():
+            a, b = (f"TRY_CAST(nullif({self.f(c)}.{x}, '') AS BIGINT)" for x in ("a", "b"))
+            parts.append(f"CASE WHEN {a} IS NOT NULL THEN ({a} > 12)::UTINYINT + 2 * coalesce({b} > 12, false)"
+                         f"::UTINYINT END AS {name}")
+        return parts
+
+    def evidence_sql(self) -> str:
+        """Return the SELECT list, over the verdicts, of each `evidence_columns` column's three counts in order:
+        number dates, with a first number above 12, with a second number above 12."""
+        return ", ".join(f"count({n}), count(*) FILTER (WHERE {n} IN (1, 3)), count(*) FILTER (WHERE {n} >= 2)"
+                         for n in self.evidence_columns().values())
 
     def _score_checks(self, label: str | None, v: str, n: str, na: tuple[str, list[Any]],
                       bounds: tuple[str, str, list[Any]], guard: str = "TRUE") -> None:
@@ -510,6 +522,7 @@ class CheckPlan:
             else:
                 order = self.dates[m.timestamp].order
                 extra.append(f"{date_from_fields_sql(v, self.f(m.timestamp), order)} AS cx_ts")
+        extra += self._evidence_sql()
         outcome_cells, outcome_params = self._outcome_cells()
         extra += outcome_cells
         params += outcome_params
@@ -577,6 +590,7 @@ class CheckPlan:
         kept += [v for v in self.reread_texts() if v not in self.texts]  # derived columns
         kept += [self.outcome_cell(i) for i in range(1, len(m.outcomes) + 1)]
         kept += [self.n(op.column) for op in m.operational]
+        kept += list(self.evidence_columns().values())
         return list(dict.fromkeys(kept))
 
     def reread_texts(self) -> list[str]:

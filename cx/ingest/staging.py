@@ -58,7 +58,7 @@ class Staged:
     verdicts_for: str | None = None  # the mapping whose verdicts are stored
     bad_for: str | None = None  # the mapping whose rejected rows are stored
     # Per date column: (number dates, first number above 12, second above 12) over the whole column
-    # (cx.ingest.checks.read_dates, once per column): how 03/04/2024 is read.
+    # (gathered by the first verdict pass over the column, cx.ingest.verdicts.prepare): how 03/04/2024 is read.
     date_evidence: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     # Per name column: its distinct cells (raw, as trimmed, rows), or None when there are too many
     # (cx.ingest.checks.survey_names, once per column).

@@ -11,7 +11,6 @@ import duckdb
 import pandas as pd
 
 from cx import exports, names, store
-from cx.ingest import checks
 from cx.ingest.checks import CheckPlan, changed_names, problem_defs, survey_names
 from cx.ingest.staging import Staged
 from cx.mapping import Mapping
@@ -128,12 +127,29 @@ def prepare(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping) ->
     Duplicates are looked for among rows that pass every other check (the first one stays valid):
     rows whose key hashes collide are typed again, those only, and compared on their exact keys.
     """
-    checks.read_dates(con, staged, mapping)  # how each date column reads 03/04/2024, from the whole column
     clean = {c for c, values in survey_names(con, staged, mapping).items() if values is None or changed_names(values)}
     plan = CheckPlan(staged, mapping, clean=clean)
     signature = repr(mapping.to_dict())
-    if staged.verdicts_for == signature:
+    if staged.verdicts_for == signature and not plan.unread_dates:
         return plan
+    _verdict_pass(con, plan)
+    if plan.unread_dates:
+        # How each date column reads 03/04/2024, from the whole column: counted over the evidence the pass kept
+        # per row. Read day first meanwhile, the rows are typed again only when the column shows month first.
+        row = con.execute(f"SELECT {plan.evidence_sql()} FROM {plan.verdicts}").fetchall()[0]
+        for k, c in enumerate(plan.unread_dates):
+            staged.date_evidence[c] = (int(row[3 * k]), int(row[3 * k + 1]), int(row[3 * k + 2]))
+        first = plan
+        plan = CheckPlan(staged, mapping, clean=clean)
+        if any(plan.dates[c].order != first.dates[c].order for c in first.unread_dates):
+            _verdict_pass(con, plan)
+    _mark_duplicates(con, plan)
+    staged.verdicts_for = signature
+    return plan
+
+
+def _verdict_pass(con: duckdb.DuckDBPyConnection, plan: CheckPlan) -> None:
+    """Store every row's verdict, counts, flags and typed values in `plan.verdicts` (one pass over the rows)."""
     typed, params = plan.typed()
     ok, ok_params = plan.ok_expression()
     keys = plan.dup_keys()
@@ -144,6 +160,11 @@ def prepare(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping) ->
                 f"CASE WHEN cx_ok THEN cx_key END AS cx_key{counts}{stored} "
                 f"FROM (SELECT *, {ok} AS cx_ok, {hashed} AS cx_key FROM ({typed}))",
                 count_params + ok_params + params)
+
+
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, plan: CheckPlan) -> None:
+    """Reject each valid row whose key an earlier valid row has (`cx_dup_of`: that row)."""
+    keys = plan.dup_keys()
     if keys:
         shared = f"SELECT cx_key FROM {plan.verdicts} WHERE cx_key IS NOT NULL GROUP BY cx_key HAVING count(*) > 1"
         candidates = con.execute(f"SELECT count(*) FROM ({shared})").fetchall()[0][0]
@@ -157,8 +178,6 @@ def prepare(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping) ->
                           SELECT cx_row, first_row FROM k WHERE cx_row > first_row) d
                     WHERE {plan.verdicts}.cx_row = d.cx_row""",
                 params)
-    staged.verdicts_for = signature
-    return plan
 
 
 def _bad_table(con: duckdb.DuckDBPyConnection, plan: CheckPlan) -> str:

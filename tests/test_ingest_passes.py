@@ -1,0 +1,99 @@
+"""How many passes an import makes over the staged rows, and that the shortcuts give the same answers.
+
+The verdict pass gathers each date column's day/month evidence as it types the rows (no pass of its own); a
+column that turns out month first is typed once more, with every date, flag and derived value read that way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from cx import ingest, mapping, store
+from cx.ingest import verdicts
+
+WIDE: dict[str, Any] = {"format": "wide", "respondent": "id", "touchpoints": ["Seat"], "scale": [1, 5],
+                        "timestamp": "when"}
+
+
+def _counted_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = verdicts._verdict_pass
+
+    def counting(con: duckdb.DuckDBPyConnection, plan: Any) -> None:
+        calls.append(1)
+        real(con, plan)
+
+    monkeypatch.setattr(verdicts, "_verdict_pass", counting)
+    return calls
+
+
+def _import(tmp_path: Path, text: str, m: dict[str, Any]) -> tuple[duckdb.DuckDBPyConnection, ingest.Report]:
+    path = tmp_path / "answers.csv"
+    path.write_text(text, encoding="utf-8")
+    con = store.connect(tmp_path / "cx.duckdb")
+    result, report, _ = ingest.ingest_file(con, path, mapping.from_dict(m), name="d")
+    assert result is not None
+    return con, report
+
+
+def test_a_day_first_file_is_typed_in_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counted_passes(monkeypatch)
+    text = "id,when,Seat\n1,03/04/2024,4\n2,25/12/2024,3\n3,2024-05-06 10:30,5\n4,soon,2\n"
+    con, report = _import(tmp_path, text, WIDE)
+    assert len(calls) == 1
+    assert dict(con.execute("SELECT respondent, answered_at FROM responses").fetchall()) == {
+        "1": datetime(2024, 4, 3), "2": datetime(2024, 12, 25), "3": datetime(2024, 5, 6, 10, 30), "4": None}
+    assert any("read day first (19/11/2023): 1 of 2 number dates have a first number above 12" in n
+               for n in report.notes)
+    left, = report.emptied
+    assert (left.kind, left.column, left.rows, left.first_rows, left.examples) == (
+        "unreadable date", "when", 1, (4,), ("soon",))
+
+
+def test_a_month_first_file_is_typed_again_month_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counted_passes(monkeypatch)
+    # Two second numbers above 12 against one first number: month first; 25/12/2024 then holds no date.
+    text = ("id,when,back,Seat\n1,03/04/2024,03/14/2024,4\n2,12/25/2024,12/26/2024,3\n3,11/30/2024,12/01/2024,5\n"
+            "4,25/12/2024,01/01/2025,2\n")
+    m = {**WIDE, "derived": [{"name": "Days", "days_between": ["when", "back"]}],
+         "operational": [{"column": "Days", "touchpoint": "Seat"}]}
+    con, report = _import(tmp_path, text, m)
+    assert len(calls) == 2
+    assert dict(con.execute("SELECT respondent, answered_at FROM responses").fetchall()) == {
+        "1": datetime(2024, 3, 4), "2": datetime(2024, 12, 25), "3": datetime(2024, 11, 30), "4": None}
+    assert dict(con.execute("SELECT respondent, value FROM operational").fetchall()) == {"1": 10.0, "2": 1.0,
+                                                                                          "3": 1.0}
+    assert any("Dates in 'when' are read month first (11/19/2023): 2 of 4 number dates have a second number "
+               "above 12. 1 read only day first (19/11/2023)" in n for n in report.notes)
+    assert any("Dates in 'back' are read month first (11/19/2023): 2 of 4" in n for n in report.notes)
+    left, = report.emptied
+    assert (left.kind, left.column, left.rows, left.first_rows, left.examples) == (
+        "unreadable date", "when", 1, (4,), ("25/12/2024",))
+
+
+def test_the_mapping_date_order_needs_no_second_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counted_passes(monkeypatch)
+    con, report = _import(tmp_path, "id,when,Seat\n1,03/04/2024,4\n2,05/06/2024,3\n", {**WIDE, "date_order": "mdy"})
+    assert len(calls) == 1
+    assert sorted(con.execute("SELECT answered_at FROM responses").fetchall()) == [
+        (datetime(2024, 3, 4),), (datetime(2024, 5, 6),)]
+    assert any("as the mapping's \"date_order\" says" in n for n in report.notes)
+
+
+def test_another_mapping_of_the_same_staged_file_reads_its_own_date_column(tmp_path: Path) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text("id,when,back,Seat\n1,03/04/2024,03/14/2024,4\n2,05/06/2024,05/16/2024,3\n", encoding="utf-8")
+    con = store.connect(tmp_path / "cx.duckdb")
+    staged = ingest.stage(con, path)
+    first = ingest.check(con, staged, mapping.from_dict(WIDE))
+    assert any("Dates in 'when' such as 03/04/2024 could be day first or month first" in n for n in first.notes)
+    second = ingest.check(con, staged, mapping.from_dict({**WIDE, "timestamp": "back"}))
+    assert any("Dates in 'back' are read month first (11/19/2023): 2 of 2" in n for n in second.notes)
+    assert second.rows_rejected == 0 and not second.emptied
+    assert staged.date_evidence == {"when": (2, 0, 0), "back": (2, 0, 2)}
+    ingest.discard(con, staged)
