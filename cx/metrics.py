@@ -648,13 +648,9 @@ def compute(
     wanted = [clv_metric(clv) if name == "clv" and clv is not None else metric(name)
               for name in (names or list(REGISTRY))]
     found: dict[str, list[MetricResult]] = {}
-    # One aggregation per table: every metric reading it contributes its statistics, each over
-    # its own rows (FILTER / CASE in the engine), so the portfolio costs two scans, not nine.
-    for kind in dict.fromkeys(d.table for d in wanted):
-        defs = [d for d in wanted if d.table == kind]
-        table = _grouped(engine, _source(engine, defs[0], dataset, filters), dataset, by, kind)
-        frame = _aggregate(defs, table, ["grp"]).execute()
-        rows = frame.sort_values("grp", na_position="first").to_dict("records") or [{"grp": None}]
+    by_table = {kind: [d for d in wanted if d.table == kind] for kind in dict.fromkeys(d.table for d in wanted)}
+    for kind, rows in _table_rows(engine, by_table, dataset, by, filters).items():
+        defs = by_table[kind]
         for i, definition in enumerate(defs):
             prefix = f"m{i}__"
             for row in rows:
@@ -663,6 +659,79 @@ def compute(
                 found.setdefault(definition.name, []).append(
                     result_from_parts(definition, parts or {"n": 0.0}, group, min_n))
     return [result for d in wanted for result in found[d.name]]
+
+
+def _table_rows(engine: Engine, by_table: Mapping[str, Sequence[MetricDef]], dataset: str | None, by: str | None,
+                filters: Sequence[Filter]) -> dict[str, list[dict[str, Any]]]:
+    """Return, per table, its aggregation's rows sorted by group (the group None first; one empty row when none).
+
+    One aggregation per table: every metric reading it contributes its statistics, each over its own
+    rows (FILTER / CASE in the engine), so the portfolio costs two scans, not nine. When both tables
+    share their respondent × group pairs (`_shares_pairs`), both aggregations run as one query that
+    computes those pairs once.
+    """
+    if _shares_pairs(by_table, by, filters):
+        assert by is not None
+        frame = _fused(engine, by_table["responses"], by_table["outcomes"], dataset, by).execute()
+        frames = {kind: _side(frame, kind) for kind in by_table}
+    else:
+        frames = {}
+        for kind, defs in by_table.items():
+            table = _grouped(engine, _source(engine, defs[0], dataset, filters), dataset, by, kind)
+            frames[kind] = _aggregate(defs, table, ["grp"]).execute()
+    return {kind: [{str(k): v for k, v in row.items()} for row in frame.sort_values("grp", na_position="first")
+                   .to_dict("records")] or [{"grp": None}] for kind, frame in frames.items()}
+
+
+def _shares_pairs(by_table: Mapping[str, Sequence[MetricDef]], by: str | None, filters: Sequence[Filter]) -> bool:
+    """Return whether the answer and outcome aggregations can read one set of respondent × group pairs.
+
+    The answer side groups by (group, respondent) for its clustered standard errors; the outcome side
+    counts each respondent in every group they have answers in (`_grouped`). Without filters both
+    read every answer of the data set, so the answer side's pairs are the outcome side's. With a
+    filter they differ (the answer side keeps only the filtered answers, the outcome side each
+    filtered respondent's groups from all their answers), and a segment or no `by` has no pairs.
+    """
+    answers = by_table.get("responses", ())
+    return (not filters and bool(by_table.get("outcomes")) and any(d.cluster is not None for d in answers)
+            and (by in RESPONSE_FILTER_COLUMNS or by == "month"))
+
+
+def _fused(engine: Engine, answer_defs: Sequence[MetricDef], outcome_defs: Sequence[MetricDef], dataset: str | None,
+           by: str) -> Table:
+    """Return both tables' aggregations by `by` stacked in one table, the respondent × group pairs computed once.
+
+    The answer side is `_aggregate` over the answers (per group and respondent, then per group); the
+    outcome side joins the outcome rows to the keys of that first level, which are the distinct
+    (respondent, group) pairs `_grouped` would compute again (the month of an undated answer is a
+    pair too; an empty response column is not). Columns: `side` (the table), `grp`, and each side's
+    columns prefixed with its table (`_side` takes one side back).
+    """
+    answers = _grouped(engine, _source(engine, answer_defs[0], dataset, ()), dataset, by, "responses")
+    per = answers.group_by(["grp", "respondent"]).aggregate(**_first_level(answer_defs, answers))
+    answer_side = per.group_by("grp").aggregate(**_second_level(answer_defs, per))
+    pairs = per.select("respondent", "grp")
+    if by != "month":
+        pairs = pairs.filter(pairs.grp.notnull())
+    joined = engine.outcomes(dataset).join(pairs, "respondent")
+    outcome_side = _aggregate(outcome_defs, joined, ["grp"])
+    sides = {"responses": answer_side, "outcomes": outcome_side}
+    columns = {f"{kind}__{c}": t.schema()[c] for kind, t in sides.items() for c in t.columns if c != "grp"}
+
+    def stacked(kind: str, t: Table) -> Table:
+        own = f"{kind}__"
+        return t.select(side=ibis.literal(kind), grp=t.grp, **{
+            c: t[c.removeprefix(own)] if c.startswith(own) else ibis.null(dtype) for c, dtype in columns.items()})
+
+    return ibis.union(*(stacked(kind, t) for kind, t in sides.items()))
+
+
+def _side(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Return one table's rows of `_fused`'s result, with the columns its own aggregation would have."""
+    own = f"{kind}__"
+    rows = frame[frame["side"] == kind]
+    picked = rows[["grp", *(c for c in frame.columns if str(c).startswith(own))]]
+    return picked.rename(columns=lambda c: str(c).removeprefix(own)).reset_index(drop=True)
 
 
 def _first_level(defs: Sequence[MetricDef], table: Table) -> dict[str, Any]:

@@ -48,14 +48,15 @@ SAMPLE: dict[str, Counts] = {
     # The product-launch journey reads no data set: the journey list, the journey (1 query), its assessments and the
     # team's scores, on every rerun (store only).
     "pages/1_Journey.py": ((0, 7), (0, 7)),
-    # Filter options; every metric over the selection (answers, outcomes: 2); every metric by month (2), which
+    # Filter options; every metric over the selection (answers, outcomes: 2); every metric by month (1: answers and
+    # outcomes in one query that reads the respondent × month pairs once, and one DESCRIBE less; was 2), which
     # serves the tiles' change and the trend; the outcome tiles (1); CSAT and CES per touchpoint for the tile labels
     # (1); the breakdown (1). Besides: the mapping once (CLV settings), 7 engines (14 SETs).
-    "pages/2_Overview.py": ((FILTER_OPTIONS + 7, 40), (0, 4)),
-    # Filter options; the touchpoint scores (1); CSAT and CES (1 scan) and NPS of each touchpoint's respondents
-    # (1), computed together; the operational metrics (1); the scores by channel (1). The stored journey gives the
-    # order (1 store query).
-    "pages/3_Touchpoints.py": ((FILTER_OPTIONS + 5, 34), (0, 4)),
+    "pages/2_Overview.py": ((FILTER_OPTIONS + 6, 38), (0, 4)),
+    # Filter options; the touchpoint scores (1); CSAT and CES and NPS of each touchpoint's respondents in one query
+    # that reads the respondent × touchpoint pairs once (1, and one DESCRIBE less; was 2); the operational metrics
+    # (1); the scores by channel (1). The stored journey gives the order (1 store query).
+    "pages/3_Touchpoints.py": ((FILTER_OPTIONS + 4, 32), (0, 4)),
     # Filter options; the scores by channel (1), cached like every other result.
     "pages/4_Channels.py": ((FILTER_OPTIONS + 1, 17), (0, 4)),
     # Filter options; every metric (2); the chosen metric per unit (1); the journey at the unit picked (1).
@@ -84,8 +85,8 @@ SHAPES: dict[tuple[str, str], Counts] = {
     # The journey over the data set: its touchpoint stats (1, cached: the scores and the team-vs-customers gap both
     # come from them), the outcomes (1), CSAT over its touchpoints and per touchpoint for the tile's label (2).
     ("dated-long", "pages/1_Journey.py"): ((FILTER_OPTIONS, 28), (0, 10)),
-    ("dated-long", "pages/2_Overview.py"): ((FILTER_OPTIONS + 7, 40), (0, 4)),
-    ("dated-long", "pages/3_Touchpoints.py"): ((FILTER_OPTIONS + 5, 34), (0, 4)),
+    ("dated-long", "pages/2_Overview.py"): ((FILTER_OPTIONS + 6, 38), (0, 4)),
+    ("dated-long", "pages/3_Touchpoints.py"): ((FILTER_OPTIONS + 4, 32), (0, 4)),
     ("dated-long", "pages/4_Channels.py"): ((FILTER_OPTIONS + 1, 17), (0, 4)),
     ("dated-long", "pages/5_Local_units.py"): ((FILTER_OPTIONS + 4, 29), (0, 4)),
     # Too few answers for a driver analysis: outcome list, touchpoints, correlation summary, then the refusal —
@@ -96,9 +97,10 @@ SHAPES: dict[tuple[str, str], Counts] = {
     ("dated-long", "pages/12_Paths.py"): ((FILTER_OPTIONS + 4, 24), (0, 7)),
     ("undated-wide", "app.py"): ((1, 3), (0, 1)),
     ("undated-wide", "pages/1_Journey.py"): ((FILTER_OPTIONS, 28), (0, 10)),
-    # No dates: no by-month aggregation (2 fewer), no first/last month to compare.
+    # No dates: no by-month aggregation (1 fewer than dated-long), no first/last month to compare.
     ("undated-wide", "pages/2_Overview.py"): ((FILTER_OPTIONS + 5, 33), (0, 4)),
-    ("undated-wide", "pages/3_Touchpoints.py"): ((FILTER_OPTIONS + 5, 34), (0, 4)),
+    # As dated-long: answers and outcomes per touchpoint in one query (was 2).
+    ("undated-wide", "pages/3_Touchpoints.py"): ((FILTER_OPTIONS + 4, 32), (0, 4)),
     ("undated-wide", "pages/4_Channels.py"): ((FILTER_OPTIONS + 1, 17), (0, 4)),
     # No unit: the page stops after the filter options.
     ("undated-wide", "pages/5_Local_units.py"): ((FILTER_OPTIONS, 13), (0, 4)),
