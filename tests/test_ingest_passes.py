@@ -97,3 +97,44 @@ def test_another_mapping_of_the_same_staged_file_reads_its_own_date_column(tmp_p
     assert second.rows_rejected == 0 and not second.emptied
     assert staged.date_evidence == {"when": (2, 0, 0), "back": (2, 0, 2)}
     ingest.discard(con, staged)
+
+
+TRIM_CASES = ["", " ", "a", " a", "a ", "  a b  ", "\ta\t", "a\n", "\u00a0a", "a\u00a0", "\u3000x\u3000", "é", " é ",
+              "é ", "\u200ba", "R000000001", "Store 12", "x" * 40 + " ", "\u2009", "a\u00a0b", None]
+
+
+def test_the_cheap_trim_is_duckdbs_trim() -> None:
+    from cx.ingest.number_rule import trim_sql
+
+    con = duckdb.connect()
+    rows = con.execute(f"SELECT x, {trim_sql('x')}, trim(x) FROM (SELECT unnest(?::VARCHAR[]) AS x)",
+                       [TRIM_CASES]).fetchall()
+    assert [(x, fast) for x, fast, _ in rows] == [(x, slow) for x, _, slow in rows]
+    assert dict((x, fast) for x, fast, _ in rows)["\u3000x\u3000"] == "x"  # Unicode spaces go, tabs stay
+    assert dict((x, fast) for x, fast, _ in rows)["\ta\t"] == "\ta\t"
+
+
+def test_ids_and_names_are_trimmed_as_before(tmp_path: Path) -> None:
+    filler = "".join(f"F{i},Shop,3\n" for i in range(8))  # a NUL in the first 100 characters means a binary file
+    text = ("respondent,touchpoint,score\n R1 ,Website,4\n\u00a0R2,\u3000Website ,5\n" + filler
+            + "R\x003,Website,3\nR1,Website ,2\n")
+    m = {"format": "long", "respondent": "respondent", "touchpoint": "touchpoint", "score": "score", "scale": [1, 5]}
+    con, report = _import(tmp_path, text, m)
+    assert sorted(con.execute("SELECT respondent, touchpoint, score FROM responses WHERE touchpoint <> 'Shop'"
+                              ).fetchall()) == [("R1", "Website", 4.0), ("R2", "Website", 5.0), ("R3", "Website", 3.0)]
+    assert any("1 line(s) held NUL bytes (line 12): they were removed" in n for n in report.notes)
+    dup, = report.problems  # ' R1 ' and 'R1' are one respondent: the second answer is a repeat
+    assert (dup.kind, dup.first_rows, dup.examples) == ("duplicate answer", (12,), ("Website (as row 1)",))
+
+
+def test_a_parquet_id_with_a_nul_is_stored_without_it(tmp_path: Path) -> None:
+    path = tmp_path / "answers.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM (VALUES ('R' || chr(0) || '1 ', 'Website', '4'), (' R2', 'Website', '5')) "
+        f"t(respondent, touchpoint, score)) TO '{path}' (FORMAT parquet)")
+    con = store.connect(tmp_path / "cx.duckdb")
+    m = {"format": "long", "respondent": "respondent", "touchpoint": "touchpoint", "score": "score", "scale": [1, 5]}
+    result, report, _ = ingest.ingest_file(con, path, mapping.from_dict(m), name="d")
+    assert result is not None and report.rows_rejected == 0
+    assert sorted(con.execute("SELECT respondent FROM responses").fetchall()) == [("R1",), ("R2",)]
+    assert any("Column 'respondent': 1 cell(s) held NUL characters" in n for n in report.notes)

@@ -14,7 +14,7 @@ from typing import Any
 from cx import names, store
 from cx.dates import date_fields_sql, date_from_fields_sql, decide_order
 from cx.errors import MappingError
-from cx.ingest.number_rule import decimal_comma_sql, number_sql
+from cx.ingest.number_rule import decimal_comma_sql, number_sql, trim_sql
 from cx.ingest.staging import Staged
 from cx.mapping import ROW_ROLES, Mapping, Outcome, ScoreRule, scale_label
 
@@ -213,7 +213,10 @@ class CheckPlan:
                 return names.strip_nul_sql(col)
             if c in untrimmed:
                 return col
-            return f"nullif(trim({names.strip_nul_sql(col) if c == m.respondent else col}), '')"
+            if c == m.respondent:  # NUL characters are rare: the replace only runs on a cell that holds one
+                return (f"CASE WHEN contains({col}, chr(0)) THEN nullif(trim({names.strip_nul_sql(col)}), '') "
+                        f"ELSE nullif({trim_sql(col)}, '') END")
+            return f"nullif({trim_sql(col)}, '')"
 
         listed = self._tp_only
         # The text value of each file column, by its typed column (v1…): SQL over the staged cells alone.
@@ -223,7 +226,7 @@ class CheckPlan:
         nums = [f"{number_sql(s.col(c), m.decimal)} AS {self.n(c)}" for c in used if c in numeric and c not in listed]
         if self.tp_columns:  # the touchpoint columns as two lists: one expression each, whatever their number
             cells = "[" + ", ".join(s.col(c) for c in self.tp_columns) + "]"
-            texts.append(f"list_transform({cells}, lambda x: nullif(trim(x), '')) AS cx_tv")
+            texts.append(f"list_transform({cells}, lambda x: nullif({trim_sql('x')}, '')) AS cx_tv")
             nums.append(f"list_transform({cells}, lambda x: {number_sql('x', m.decimal)}) AS cx_tn")
         all_blank = "coalesce(" + ", ".join(f"c{i}" for i in range(1, len(s.columns) + 1)) + ") IS NULL"
         self.base = (f"SELECT rowid + 1 AS cx_row, {all_blank} AS cx_empty"
@@ -353,7 +356,7 @@ class CheckPlan:
                 "unreadable date", m.timestamp,
                 f"The row loads without a date. Dates are read when written as {forms}, with an optional time: fix "
                 "the cell, or set \"timestamp_format\" in the mapping (e.g. %d %b %Y %H:%M).",
-                f"nullif(trim({self.v(m.timestamp)}), '') IS NOT NULL AND cx_ts IS NULL")
+                f"CASE WHEN cx_ts IS NOT NULL THEN false ELSE nullif(trim({self.v(m.timestamp)}), '') IS NOT NULL END")
         for outcome in m.outcomes:
             self._outcome_checks(outcome)
         for op in m.operational:
@@ -375,7 +378,8 @@ class CheckPlan:
                     self._empty("unreadable date", c, f"'{d.name}' is left empty for this row (days between two "
                                 "dates need both). Dates are read when written as 2024-03-31, 31/03/2024, 31 March "
                                 "2024, March 31, 2024 or an Excel day number: fix the cell.",
-                                f"nullif(trim({self.v(c)}), '') IS NOT NULL AND {ts} IS NULL")
+                                f"CASE WHEN {ts} IS NOT NULL THEN false ELSE nullif(trim({self.v(c)}), '') IS NOT NULL "
+                                "END")
             if d.band is not None and m.derived_named(d.band) is None and d.band not in counted:
                 counted.add(d.band)
                 self._empty("not a number", d.band, f"'{d.name}' is left empty for this row: a band reads a "

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["DECIMAL_COMMA_PATTERN", "UNICODE_SPACES", "decimal_comma_sql", "number_sql", "parse_number"]
+__all__ = ["DECIMAL_COMMA_PATTERN", "UNICODE_SPACES", "decimal_comma_sql", "number_sql", "parse_number", "trim_sql"]
 
 # Unicode category Zs: the characters DuckDB's trim() removes from both ends of a text.
 UNICODE_SPACES = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
@@ -51,7 +51,7 @@ def number_sql(cell: str, decimal: str = ".") -> str:
 
     `cell` is an SQL expression of type VARCHAR, e.g. a staging column `c3`; it may be NULL.
     """
-    text = f"trim({cell})"  # when the caller also selects trim(cell), DuckDB computes it once
+    text = trim_sql(cell)  # when the caller also selects trim_sql(cell), DuckDB computes it once
     separated = f"replace({text}, ',', '.')" if decimal == "," else text
     # DuckDB's cast reads more than the rule: digit groups ("1_000") and two signs ("+-1") are refused
     # before it. It ignores the same ASCII blanks and refuses the rest ("1,5", "0x10", "−3", "٣").
@@ -59,6 +59,18 @@ def number_sql(cell: str, decimal: str = ".") -> str:
             "AS DOUBLE)")
     # NaN, infinities and overflow are not numbers. DuckDB computes the repeated cast once.
     return f"CASE WHEN isfinite({cast}) THEN {cast} END"
+
+
+def trim_sql(cell: str) -> str:
+    """Return the SQL of DuckDB's `trim(cell)` (UNICODE_SPACES removed from both ends), cheaper on most cells.
+
+    A cell of ASCII characters only (as many bytes as characters) that starts and ends with no space is
+    already trimmed (the only ASCII character trim removes is the space): it is taken as it is, without
+    trim's character-by-character Unicode reading (about a quarter of its cost on short cells). `cell` is a
+    column or another cheap expression (it is repeated).
+    """
+    return (f"CASE WHEN strlen({cell}) = length({cell}) AND NOT starts_with({cell}, ' ') "
+            f"AND NOT ends_with({cell}, ' ') THEN {cell} ELSE trim({cell}) END")
 
 
 def decimal_comma_sql(text: str) -> str:
