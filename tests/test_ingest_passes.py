@@ -138,3 +138,22 @@ def test_a_parquet_id_with_a_nul_is_stored_without_it(tmp_path: Path) -> None:
     assert result is not None and report.rows_rejected == 0
     assert sorted(con.execute("SELECT respondent FROM responses").fetchall()) == [("R1",), ("R2",)]
     assert any("Column 'respondent': 1 cell(s) held NUL characters" in n for n in report.notes)
+
+
+LONG: dict[str, Any] = {"format": "long", "respondent": "id", "touchpoint": "tp", "score": "score", "scale": [0, 10],
+                        "reversed": True}
+
+
+@pytest.mark.parametrize(("extra", "scores", "na"), [
+    ({}, [("1", "Web", 7.0), ("2", "Web", 3.0), ("3", "Shop", None)], 0),  # a blank score: an answer without one
+    ({"not_applicable": ["N/A"]}, [("1", "Web", 7.0), ("2", "Web", None), ("3", "Shop", None)], 1),
+])
+def test_one_rule_for_every_touchpoint_is_stored_on_every_answer(tmp_path: Path, extra: dict[str, Any],
+                                                                   scores: list[tuple[str, str, float | None]],
+                                                                   na: int) -> None:
+    text = "id,tp,score\n1,Web,7\n2,Web," + ("N/A" if extra else "3") + "\n3,Shop,\n"
+    con, report = _import(tmp_path, text, {**LONG, **extra})
+    assert report.not_applicable == na and report.rows_rejected == 0
+    rows = con.execute("SELECT respondent, touchpoint, score, scale_min, scale_max, reversed, stage, channel "
+                       "FROM responses ORDER BY respondent").fetchall()
+    assert rows == [(*s, 0.0, 10.0, True, None, None) for s in scores]

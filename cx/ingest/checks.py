@@ -575,6 +575,26 @@ class CheckPlan:
         return (", list_count(cx_tv) AS cx_answers, len(list_filter(cx_tna, lambda x: x)) AS cx_na_n, "
                 "len(cx_tv) - list_count(cx_tv) AS cx_blank_n"), []
 
+    def constants(self) -> dict[str, tuple[str, list[Any]]]:
+        """Return the typed columns that hold one value on every row, each as (SQL, params): a long file whose
+        touchpoints share the default rule (no per-touchpoint rules, no scale columns) has one scale, one
+        direction and no rule's stage or channel; a score rule without not-applicable codes finds none.
+
+        They are not stored beside the verdicts (each would be a column of millions of equal values): `checked`
+        writes them into its rows instead."""
+        m = self.m
+        if m.format != "long" or m.per_touchpoint or m.scale_columns:
+            return {}
+        default = m.rule_for("\x00 no such touchpoint")
+        lo, hi = default.scale if default.scale else (None, None)
+        found: dict[str, tuple[str, list[Any]]] = {
+            "cx_lo": ("?::DOUBLE", [lo]), "cx_hi": ("?::DOUBLE", [hi]), "cx_rev": ("?::BOOLEAN", [default.reversed]),
+            "cx_rule_stage": ("NULL::VARCHAR", []), "cx_rule_channel": ("NULL::VARCHAR", []),
+        }
+        if not default.not_applicable:
+            found["cx_na"] = ("FALSE", [])
+        return found
+
     def stored_columns(self) -> list[str]:
         """Return the typed columns kept beside each row's verdict: what loading reads (`cx.ingest.loading`)
         and cannot cheaply compute again.
@@ -595,7 +615,8 @@ class CheckPlan:
         kept += [self.outcome_cell(i) for i in range(1, len(m.outcomes) + 1)]
         kept += [self.n(op.column) for op in m.operational]
         kept += list(self.evidence_columns().values())
-        return list(dict.fromkeys(kept))
+        constant = self.constants()
+        return [c for c in dict.fromkeys(kept) if c not in constant]
 
     def reread_texts(self) -> list[str]:
         """Return the text columns loading reads (v1…, dv1…), the respondent's first."""
@@ -608,14 +629,17 @@ class CheckPlan:
         """Return (SQL, params): every staged row, in file order, with its stored typed values (`stored_columns`),
         the text columns loading reads, `cx_respondent`, `cx_ok` and `cx_dup_of` (needs `verdicts.prepare`)."""
         m = self.m
+        constant = self.constants()
+        fixed = "".join(f", {sql} AS {name}" for name, (sql, _) in constant.items())
+        params = [x for _, p in constant.values() for x in p]
         texts = [v for v in self.reread_texts() if v in self.texts]
         if not texts:
-            return f"SELECT *, '{ROW_WORD} ' || cx_row AS cx_respondent FROM {self.verdicts}", []
+            return f"SELECT *, '{ROW_WORD} ' || cx_row AS cx_respondent{fixed} FROM {self.verdicts}", params
         cells = "".join(f", {self.texts[v]} AS {v}" for v in texts)
         respondent = (f"coalesce({self.v(m.respondent)}, '{ROW_WORD} ' || cx_row)" if m.respondent
                       else f"'{ROW_WORD} ' || cx_row")
         reread = f"SELECT k.*{cells} FROM {self.staged.raw} POSITIONAL JOIN {self.verdicts} k"
-        return f"SELECT *, {respondent} AS cx_respondent FROM ({reread})", []
+        return f"SELECT *, {respondent} AS cx_respondent{fixed} FROM ({reread})", params
 
     def bad(self) -> tuple[str, list[Any]]:
         """Return (SQL, params) of the rejected rows only, each with `cx_problems` (a list of problem codes)."""
