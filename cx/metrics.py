@@ -670,8 +670,7 @@ def _table_rows(engine: Engine, by_table: Mapping[str, Sequence[MetricDef]], dat
     share their respondent × group pairs (`_shares_pairs`), both aggregations run as one query that
     computes those pairs once.
     """
-    if _shares_pairs(by_table, by, filters):
-        assert by is not None
+    if by is not None and _shares_pairs(by_table, by, filters):
         frame = _fused(engine, by_table["responses"], by_table["outcomes"], dataset, by).execute()
         frames = {kind: _side(frame, kind) for kind in by_table}
     else:
@@ -683,14 +682,14 @@ def _table_rows(engine: Engine, by_table: Mapping[str, Sequence[MetricDef]], dat
                    .to_dict("records")] or [{"grp": None}] for kind, frame in frames.items()}
 
 
-def _shares_pairs(by_table: Mapping[str, Sequence[MetricDef]], by: str | None, filters: Sequence[Filter]) -> bool:
+def _shares_pairs(by_table: Mapping[str, Sequence[MetricDef]], by: str, filters: Sequence[Filter]) -> bool:
     """Return whether the answer and outcome aggregations can read one set of respondent × group pairs.
 
     The answer side groups by (group, respondent) for its clustered standard errors; the outcome side
     counts each respondent in every group they have answers in (`_grouped`). Without filters both
     read every answer of the data set, so the answer side's pairs are the outcome side's. With a
     filter they differ (the answer side keeps only the filtered answers, the outcome side each
-    filtered respondent's groups from all their answers), and a segment or no `by` has no pairs.
+    filtered respondent's groups from all their answers), and a segment has no pairs.
     """
     answers = by_table.get("responses", ())
     return (not filters and bool(by_table.get("outcomes")) and any(d.cluster is not None for d in answers)
@@ -708,7 +707,7 @@ def _fused(engine: Engine, answer_defs: Sequence[MetricDef], outcome_defs: Seque
     columns prefixed with its table (`_side` takes one side back).
     """
     answers = _grouped(engine, _source(engine, answer_defs[0], dataset, ()), dataset, by, "responses")
-    per = answers.group_by(["grp", "respondent"]).aggregate(**_first_level(answer_defs, answers))
+    per = _per_respondent(answer_defs, answers, ["grp"])
     answer_side = per.group_by("grp").aggregate(**_second_level(answer_defs, per))
     pairs = per.select("respondent", "grp")
     if by != "month":
@@ -753,6 +752,12 @@ def _second_level(defs: Sequence[MetricDef], per: Table) -> dict[str, Any]:
     return out
 
 
+def _per_respondent(defs: Sequence[MetricDef], table: Table, keys: Sequence[str],
+                    first: Mapping[str, Any] | None = None) -> Table:
+    """Return the first level of answer-level metrics: one row per `keys` and respondent with every part."""
+    return table.group_by([*keys, "respondent"]).aggregate(**{**_first_level(defs, table), **(first or {})})
+
+
 def _aggregate(defs: Sequence[MetricDef], table: Table, keys: Sequence[str],
                first: Mapping[str, Any] | None = None, second: Callable[[Table], Mapping[str, Any]] | None = None
                ) -> Table:
@@ -762,10 +767,9 @@ def _aggregate(defs: Sequence[MetricDef], table: Table, keys: Sequence[str],
     respondents, so the clustered standard error costs no extra scan. `first`/`second` add
     describing columns at each level (the touchpoint view's scale and raw mean).
     """
-    level_one = {**_first_level(defs, table), **(first or {})}
     if not any(d.cluster is not None for d in defs):
-        return table.group_by(list(keys)).aggregate(**level_one)
-    per = table.group_by([*keys, "respondent"]).aggregate(**level_one)
+        return table.group_by(list(keys)).aggregate(**{**_first_level(defs, table), **(first or {})})
+    per = _per_respondent(defs, table, keys, first)
     return per.group_by(list(keys)).aggregate(**_second_level(defs, per), **(second(per) if second else {}))
 
 
