@@ -157,3 +157,16 @@ def test_one_rule_for_every_touchpoint_is_stored_on_every_answer(tmp_path: Path,
     rows = con.execute("SELECT respondent, touchpoint, score, scale_min, scale_max, reversed, stage, channel "
                        "FROM responses ORDER BY respondent").fetchall()
     assert rows == [(*s, 0.0, 10.0, True, None, None) for s in scores]
+
+
+def test_loaded_texts_are_the_checked_texts_row_by_row(tmp_path: Path) -> None:
+    # Rows whose cells are stored as they are, beside rows whose cells are trimmed, cleaned or kept untrimmed.
+    text = ('id,tp,score,unit,note,plan\n1,Web,4,North,fine,Gold\n2,"Check\nout",5,North ,  spaced  ,Gold\u00a0\n'
+            '3,Web,3,,"",\n')  # a quoted empty cell is read as no value
+    m = {"format": "long", "respondent": "id", "touchpoint": "tp", "score": "score", "scale": [1, 5], "unit": "unit",
+         "comment": "note", "segments": ["plan"]}
+    con, report = _import(tmp_path, text, m)
+    assert report.rows_rejected == 0
+    assert con.execute("SELECT respondent, touchpoint, unit, comment FROM responses ORDER BY respondent").fetchall() \
+        == [("1", "Web", "North", "fine"), ("2", "Check out", "North", "  spaced  "), ("3", "Web", None, None)]
+    assert sorted(con.execute("SELECT respondent, value FROM segments").fetchall()) == [("1", "Gold"), ("2", "Gold")]

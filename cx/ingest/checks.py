@@ -221,6 +221,13 @@ class CheckPlan:
         listed = self._tp_only
         # The text value of each file column, by its typed column (v1…): SQL over the staged cells alone.
         self.texts = {self.v(c): text(c) for c in used if c not in listed}
+        # Loading reads the text columns again from the staged cells (not stored twice): a row whose every such
+        # cell is its own text value (nothing to trim, clean or remove: most rows) is marked cx_plain by the
+        # verdict pass (a comparison beside each text it computes anyway), and loading takes its cells as they are.
+        reread = set(self.reread_texts())
+        self.plain = {v: s.col(c) for c in used if c not in listed and (v := self.v(c)) in reread}
+        same = [f"{self.texts[v]} IS NOT DISTINCT FROM {col}" for v, col in self.plain.items()]
+        plain_flag = [f"({' AND '.join(same)}) AS cx_plain"] if same else []
         texts = [f"{sql} AS {v}" for v, sql in self.texts.items()]
         # Every numeric column read by the number rule (NULL: the cell holds no number), beside its text.
         nums = [f"{number_sql(s.col(c), m.decimal)} AS {self.n(c)}" for c in used if c in numeric and c not in listed]
@@ -230,7 +237,8 @@ class CheckPlan:
             nums.append(f"list_transform({cells}, lambda x: {number_sql('x', m.decimal)}) AS cx_tn")
         all_blank = "coalesce(" + ", ".join(f"c{i}" for i in range(1, len(s.columns) + 1)) + ") IS NULL"
         self.base = (f"SELECT rowid + 1 AS cx_row, {all_blank} AS cx_empty"
-                     + "".join(f", {t}" for t in (*texts, *nums, *self._date_fields())) + f" FROM {s.raw}")
+                     + "".join(f", {t}" for t in (*texts, *nums, *self._date_fields(), *plain_flag))
+                     + f" FROM {s.raw}")
         self._checks()
 
     def f(self, column: str) -> str:
@@ -615,6 +623,8 @@ class CheckPlan:
         kept += [self.outcome_cell(i) for i in range(1, len(m.outcomes) + 1)]
         kept += [self.n(op.column) for op in m.operational]
         kept += list(self.evidence_columns().values())
+        if self.plain:
+            kept.append("cx_plain")
         constant = self.constants()
         return [c for c in dict.fromkeys(kept) if c not in constant]
 
@@ -635,7 +645,8 @@ class CheckPlan:
         texts = [v for v in self.reread_texts() if v in self.texts]
         if not texts:
             return f"SELECT *, '{ROW_WORD} ' || cx_row AS cx_respondent{fixed} FROM {self.verdicts}", params
-        cells = "".join(f", {self.texts[v]} AS {v}" for v in texts)
+        cells = "".join(f", CASE WHEN cx_plain THEN {self.plain[v]} ELSE {self.texts[v]} END AS {v}" if v in self.plain
+                        else f", {self.texts[v]} AS {v}" for v in texts)
         respondent = (f"coalesce({self.v(m.respondent)}, '{ROW_WORD} ' || cx_row)" if m.respondent
                       else f"'{ROW_WORD} ' || cx_row")
         reread = f"SELECT k.*{cells} FROM {self.staged.raw} POSITIONAL JOIN {self.verdicts} k"
