@@ -28,6 +28,7 @@ FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*(?:\.[a-z][a-z0-9.-]*)?")
 FOREIGN_FLAGS = {
     "--server.address": "streamlit run",
     "--think": "bench/workshop_load.py",
+    "--dist": "pytest (pytest-xdist)",
 }
 
 
@@ -228,3 +229,13 @@ def test_the_journey_file_example_reads() -> None:
         journey, _ = journey_file.journey_from_dict(data)
         assert journey_file.journey_to_dict(*journey_file.journey_from_dict(data)) == data
         assert journey.name == data["name"]
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """.ci/run's last command is README's test command: what a newcomer runs is what CI checks."""
+    section = next(s for s in readme_sections() if s.title == "Test it")
+    command = next(body for lang, body in section.blocks if lang == "bash").strip()
+    ci_lines = [line.strip() for line in (README.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.lstrip().startswith("#")]
+    assert ci_lines[-1] == command
+    assert command.startswith("python -m pytest")
