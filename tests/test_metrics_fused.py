@@ -165,3 +165,27 @@ def test_other_views_keep_one_query_per_table(
         # gold: a and b (a promoter, b detractor); basic: c promoter, d passive.
         assert [(r.group, r.value, r.n) for r in results if r.metric == "nps"] == [
             ("basic", 50.0, 2), ("gold", 0.0, 2)]
+
+
+@pytest.mark.parametrize("by", ["touchpoint", "month"])
+def test_one_query_on_data_sets_missing_a_side(
+    con: duckdb.DuckDBPyConnection, fused_calls: list[str], monkeypatch: pytest.MonkeyPatch, by: str,
+) -> None:
+    recommend = pd.DataFrame({"respondent": ["a"], "outcome": "Recommend", "kind": "nps", "value": [9.0],
+                              "scale_min": 0.0, "scale_max": 10.0})
+    store.save_dataset(con, "No outcomes", pd.DataFrame({
+        "respondent": ["a", "b"], "touchpoint": "Web", "score": [7.0, 8.0], "scale_min": 0.0, "scale_max": 10.0}))
+    store.save_dataset(con, "No answers", pd.DataFrame(columns=["respondent", "touchpoint", "score", "scale_min",
+                                                                 "scale_max"]), outcomes=recommend)
+    engine = store_engine(con)
+    for dataset in ("No outcomes", "No answers"):
+        def run(dataset: str = dataset) -> list[MetricResult]:
+            return compute(engine, ["mean_score", "nps"], dataset=dataset, by=by)
+
+        got = run()
+        assert got == _per_table(monkeypatch, run)
+        nps = [r for r in got if r.metric == "nps"]
+        # No pair meets an outcome: NPS is one unavailable result, never 0 (the answer-less respondent a
+        # has no touchpoint or month to be counted in).
+        assert [(r.group, r.value, r.n) for r in nps] == [(None, None, 0)] and nps[0].reason
+    assert fused_calls == [by, by]
