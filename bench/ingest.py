@@ -1,6 +1,7 @@
 """Ingest benchmark: `cx ingest` against a bare DuckDB `read_csv` of the same long-format file.
 
     python bench/ingest.py [--rows 1000000 10000000] [--repeat 1] [--code DIR ...] [--workdir DIR] [--keep]
+    python bench/ingest.py --rows 2000000 --statements     # where the time goes: CPU per SQL statement
 
 For each size it writes a long-format CSV (respondent, touchpoint, score on 1–5, channel, unit,
 answered_at; a few hundred rows carry problems: "N/A", out-of-scale 9, a decimal comma), then, each
@@ -15,7 +16,9 @@ seconds (user + system, all threads: steadier than wall time on a shared machine
 process's peak memory (target ≤ 2 GiB for the import), and checks rows read = loaded + rejected.
 `--code DIR` (repeatable) runs the same file through other checkouts' cx as well (e.g. one made
 with `git worktree add /tmp/before HEAD~3`), each beside the same baseline; `--repeat N` alternates
-the runs N times and reports medians. No assertions on time: the numbers are for reading.
+the runs N times and reports medians. `--statements` instead imports the file once per checkout, in a
+fresh process, and prints the wall and CPU seconds (all threads) of every SQL statement that took over
+50 ms, in order: where the time goes. No assertions on time: the numbers are for reading.
 """
 
 from __future__ import annotations
@@ -44,6 +47,36 @@ PEAK = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
         "print(code, time.perf_counter() - t, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)")
 BASELINE = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); "
             "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]]); con.close()")
+
+# One import in this process with every statement timed (a stand-in connection that times `execute`).
+STATEMENTS = """
+import re, resource, sys, time
+sys.path.insert(0, ".")
+started = time.perf_counter()
+from cx import ingest, store
+imported = time.perf_counter() - started
+timed = []
+class Timed:
+    def __init__(self, con): self._con = con
+    def __getattr__(self, name): return getattr(self._con, name)
+    def cursor(self): return Timed(self._con.cursor())
+    def execute(self, sql, *args):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = self._con.execute(sql, *args)
+        timed.append((time.perf_counter() - wall, time.process_time() - cpu, re.sub(r"\\s+", " ", sql)))
+        return Timed(result) if isinstance(result, type(self._con)) else result
+con = Timed(store.connect(sys.argv[3]))
+con.execute("SET enable_progress_bar = false")
+ingest.limit_memory(con, "1GB")
+ingest.ingest_file(con, sys.argv[1], ingest.read_mapping_file(sys.argv[2]), name="bench", rejects=sys.argv[4])
+con.close()
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(f"    importing cx {imported:.2f} s; whole import {time.perf_counter() - started:.2f} s, "
+      f"cpu {usage.ru_utime + usage.ru_stime:.2f} s")
+for wall, cpu, sql in timed:
+    if wall > 0.05:
+        print(f"    {wall:6.2f} s  cpu {cpu:6.2f} s  {sql[:110]}")
+"""
 
 
 def write_file(path: Path, rows: int) -> None:
@@ -108,6 +141,21 @@ def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[s
     return results
 
 
+def statements(rows: int, workdir: Path, codes: list[Path]) -> None:
+    """Print, per checkout, the time of each SQL statement of one import of the generated file."""
+    data = workdir / f"long-{rows}.csv"
+    if not data.exists():
+        write_file(data, rows)
+    mapping = workdir / "mapping.json"
+    mapping.write_text(json.dumps(MAPPING))
+    for code in codes:
+        db = workdir / f"statements-{rows}.duckdb"
+        _fresh(db)
+        print(f"  {code}:", flush=True)
+        subprocess.run([sys.executable, "-c", STATEMENTS, str(data), str(mapping), str(db),
+                        str(workdir / f"long-{rows}.rejected.csv")], check=True, cwd=code)
+
+
 def _fresh(db: Path) -> None:
     for path in (db, db.with_suffix(".duckdb.wal")):
         path.unlink(missing_ok=True)
@@ -140,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code", type=Path, action="append",
                         help="a checkout whose cx to time as well (repeatable; this one is always timed)")
     parser.add_argument("--repeat", type=int, default=1, help="alternate the runs this many times (medians)")
+    parser.add_argument("--statements", action="store_true",
+                        help="time each SQL statement of one import per checkout instead (where the time goes)")
     args = parser.parse_args(argv)
     codes = [REPO, *(c.resolve() for c in args.code or [])]
     workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="cx-bench-ingest-"))).resolve()
@@ -148,8 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         for rows in args.rows:
             print(f"{rows:,} rows")
+            if args.statements:
+                statements(rows, workdir, codes)
+                continue
             results += run(rows, workdir, codes, max(args.repeat, 1))
-        print(json.dumps(results))
+        if results:
+            print(json.dumps(results))
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
