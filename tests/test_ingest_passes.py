@@ -127,17 +127,22 @@ def test_ids_and_names_are_trimmed_as_before(tmp_path: Path) -> None:
     assert (dup.kind, dup.first_rows, dup.examples) == ("duplicate answer", (12,), ("Website (as row 1)",))
 
 
-def test_a_parquet_id_with_a_nul_is_stored_without_it(tmp_path: Path) -> None:
+def test_parquet_ids_and_comments_with_a_nul_are_stored_without_it(tmp_path: Path) -> None:
     path = tmp_path / "answers.parquet"
+    long_text = "a comment long enough to be stored apart " * 3
     duckdb.connect().execute(
-        f"COPY (SELECT * FROM (VALUES ('R' || chr(0) || '1 ', 'Website', '4'), (' R2', 'Website', '5')) "
-        f"t(respondent, touchpoint, score)) TO '{path}' (FORMAT parquet)")
+        f"COPY (SELECT * FROM (VALUES ('R' || chr(0) || '1 ', 'Website', '4', ?), (' R2', 'Website', '5', "
+        f"'x' || chr(0) || chr(0) || 'y'), ('R3', 'Website', '3', 'plain')) t(respondent, touchpoint, score, note)) "
+        f"TO '{path}' (FORMAT parquet)", [long_text])
     con = store.connect(tmp_path / "cx.duckdb")
-    m = {"format": "long", "respondent": "respondent", "touchpoint": "touchpoint", "score": "score", "scale": [1, 5]}
+    m = {"format": "long", "respondent": "respondent", "touchpoint": "touchpoint", "score": "score", "scale": [1, 5],
+         "comment": "note"}
     result, report, _ = ingest.ingest_file(con, path, mapping.from_dict(m), name="d")
     assert result is not None and report.rows_rejected == 0
-    assert sorted(con.execute("SELECT respondent FROM responses").fetchall()) == [("R1",), ("R2",)]
+    assert con.execute("SELECT respondent, comment FROM responses ORDER BY respondent").fetchall() == [
+        ("R1", long_text), ("R2", "xy"), ("R3", "plain")]
     assert any("Column 'respondent': 1 cell(s) held NUL characters" in n for n in report.notes)
+    assert any("Column 'note': 1 cell(s) held NUL characters" in n for n in report.notes)
 
 
 LONG: dict[str, Any] = {"format": "long", "respondent": "id", "touchpoint": "tp", "score": "score", "scale": [0, 10],

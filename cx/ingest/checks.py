@@ -209,8 +209,8 @@ class CheckPlan:
             col = s.col(c)
             if c in cleaned:
                 return names.clean_name_sql(col)
-            if c == m.comment:
-                return names.strip_nul_sql(col)
+            if c == m.comment:  # a copy of every comment only where one holds a NUL character
+                return f"CASE WHEN contains({col}, chr(0)) THEN {names.strip_nul_sql(col)} ELSE {col} END"
             if c in untrimmed:
                 return col
             if c == m.respondent:  # NUL characters are rare: the replace only runs on a cell that holds one
@@ -228,6 +228,10 @@ class CheckPlan:
         self.plain = {v: s.col(c) for c in used if c not in listed and (v := self.v(c)) in reread}
         same = [f"{self.texts[v]} IS NOT DISTINCT FROM {col}" for v, col in self.plain.items()]
         plain_flag = [f"({' AND '.join(same)}) AS cx_plain"] if same else []
+        # Which ids and comments held NUL characters (stored without them; the report counts them).
+        nul = [c for c in dict.fromkeys((m.respondent, m.comment)) if c is not None and c in s.columns]
+        self.nul_flags = {c: f"cx_nul{i}" for i, c in enumerate(nul, start=1)}
+        plain_flag += [f"contains({s.col(c)}, chr(0)) AS {flag}" for c, flag in self.nul_flags.items()]
         texts = [f"{sql} AS {v}" for v, sql in self.texts.items()]
         # Every numeric column read by the number rule (NULL: the cell holds no number), beside its text.
         nums = [f"{number_sql(s.col(c), m.decimal)} AS {self.n(c)}" for c in used if c in numeric and c not in listed]
@@ -625,6 +629,7 @@ class CheckPlan:
         kept += list(self.evidence_columns().values())
         if self.plain:
             kept.append("cx_plain")
+        kept += list(self.nul_flags.values())
         constant = self.constants()
         return [c for c in dict.fromkeys(kept) if c not in constant]
 

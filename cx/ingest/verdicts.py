@@ -232,7 +232,7 @@ def check(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mapping, *, e
     if not m.respondent:
         notes.append("No respondent column is mapped: each row is its own respondent ('row 1', 'row 2', …).")
     notes += [note for reading in plan.dates.values() if (note := reading.note())]
-    notes += name_notes(con, staged, m)
+    notes += name_notes(con, plan)
     return Report(rows_read=parsed + staged.parse_rejected, rows_valid=valid, rows_rejected=rejected,
                   answers=n_answers, not_applicable=n_na, blank=n_blank, problems=tuple(problems), notes=tuple(notes),
                   blank_as_na=m.format == "long", emptied=emptied)
@@ -260,15 +260,16 @@ def _emptied(con: duckdb.DuckDBPyConnection, plan: CheckPlan, examples: int) -> 
     return tuple(found)
 
 
-def name_notes(con: duckdb.DuckDBPyConnection, staged: Staged, m: Mapping) -> list[str]:
+def name_notes(con: duckdb.DuckDBPyConnection, plan: CheckPlan) -> list[str]:
     """Return the notes on names and ids the import changes (cx.names), and on look-alike touchpoints.
 
     Per name column, the cells that held line breaks, tabs, control or invisible characters or
     another Unicode form (stored cleaned) are counted from the column's distinct cells
-    (`checks.survey_names`; SQL counts them when there are too many); one cheap pass counts the ids
-    and comments that held NUL characters (stored without them). Names from the mapping (wide
-    touchpoints, segment and outcome columns) are checked the same way.
+    (`checks.survey_names`; SQL counts them when there are too many); the ids and comments that held
+    NUL characters (stored without them) are counted from the verdict pass's flags. Names from the
+    mapping (wide touchpoints, segment and outcome columns) are checked the same way.
     """
+    staged, m = plan.staged, plan.m
     survey = survey_names(con, staged, m)
     counted: dict[str, tuple[int, str | None]] = {}
     for c, values in survey.items():
@@ -276,16 +277,17 @@ def name_notes(con: duckdb.DuckDBPyConnection, staged: Staged, m: Mapping) -> li
             changed = sorted(changed_names(values), key=lambda x: (-x[1], x[0]))
             counted[c] = (sum(n for _, n in changed), changed[0][0] if changed else None)
     unsurveyed = [c for c, values in survey.items() if values is None]
-    nul = [c for c in dict.fromkeys((m.respondent, m.comment)) if c is not None and c in staged.columns]
     parts: list[str] = []
     for c in unsurveyed:
         col = staged.col(c)
         changed_sql = f"nullif(trim({col}), '') IS DISTINCT FROM {names.clean_name_sql(col)}"
         parts.append(f"count(*) FILTER (WHERE {changed_sql}), arg_min({col}, rowid) FILTER (WHERE {changed_sql})")
-    parts += [f"count(*) FILTER (WHERE contains({staged.col(c)}, chr(0)))" for c in nul]
     row: tuple[Any, ...] = con.execute(f"SELECT {', '.join(parts)} FROM {staged.raw}").fetchall()[0] if parts else ()
     for i, c in enumerate(unsurveyed):
         counted[c] = (int(row[2 * i]), row[2 * i + 1])
+    nul = list(plan.nul_flags)
+    flags = ", ".join(f"count(*) FILTER (WHERE {flag})" for flag in plan.nul_flags.values())
+    row = con.execute(f"SELECT {flags} FROM {plan.verdicts}").fetchall()[0] if flags else ()
     notes: list[str] = []
     for c in survey:
         count, example = counted[c]
@@ -293,7 +295,7 @@ def name_notes(con: duckdb.DuckDBPyConnection, staged: Staged, m: Mapping) -> li
             notes.append(f"Column '{c}': {count:,} cell(s) held line breaks, tabs, control or invisible characters, "
                          f"or letters in another Unicode form (e.g. {str(example)!r}): they are stored single-line "
                          f"and cleaned ('{names.clean_name(str(example))}'). Names are one line of visible text.")
-    for k, c in enumerate(nul, start=2 * len(unsurveyed)):
+    for k, c in enumerate(nul):
         if int(row[k]):
             notes.append(f"Column '{c}': {int(row[k]):,} cell(s) held NUL characters: they are stored without them.")
     mapped = [*(t.name for t in m.touchpoints), *m.segments, *(o.name for o in m.outcomes)]
