@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -21,19 +21,15 @@ from cx.engines import Engine
 from cx.errors import InvalidInput
 from cx.models import FILTER_OPS, ClvSettings, FilterOp
 from cx.stats import (
-    ALPHA,
     DETRACTOR_MAX,
     PROMOTER_MIN,
     Z95,
-    Difference,
     Estimate,
     bounded,
-    exact_share_p,
     mean_interval,
     nps_value,
     wilson_interval,
 )
-from cx.stats import difference as difference_of
 
 __all__ = [
     "CLUSTERED_MEAN",
@@ -55,20 +51,15 @@ __all__ = [
     "clustered_variance",
     "clv_formula",
     "clv_metric",
-    "compare_groups",
     "compute",
-    "difference",
     "filter_options",
     "filtered_outcomes",
     "filtered_responses",
     "metric",
-    "month_windows",
     "operational_stats",
     "outcome_from_parts",
     "outcome_label",
     "outcome_results",
-    "in_month",
-    "rest_of",
     "result_from_parts",
     "touchpoint_stats",
     "why_no_scores",
@@ -614,22 +605,6 @@ def result_from_parts(
     )
 
 
-def difference(a: MetricResult, b: MetricResult, alpha: float = 0.05) -> Difference | None:
-    """Return a − b with a z-test on independent groups (SE = √(SE_a² + SE_b²)); None when untestable."""
-    if a.value is None or b.value is None or a.se is None or b.se is None:
-        return None
-    return difference_of(a.value, a.se, b.value, b.se, alpha)
-
-
-def rest_of(total: MetricResult, group: MetricResult, min_n: int = DEFAULT_MIN_N) -> MetricResult:
-    """Return the metric for everyone outside `group` (total minus group statistics)."""
-    rest = {k: v - dict(group.parts).get(k, 0.0) for k, v in total.parts}
-    if total.metric == OUTCOME:
-        return outcome_from_parts(total.kind or "", rest, outcome=total.outcome, scale=total.scale,
-                                  group=f"not {group.group}", min_n=min_n)
-    return result_from_parts(metric(total.metric), rest, f"not {group.group}", min_n)
-
-
 def compute(
     engine: Engine,
     names: Sequence[str] | None = None,
@@ -973,70 +948,3 @@ def _distinct_values(table: Table, columns: Sequence[str]) -> dict[str, list[str
     for column, value in sorted(zip(frame["column"], frame["value"], strict=True)):
         out[str(column)].append(str(value))
     return out
-
-
-def month_windows(last: Any) -> tuple[tuple[Any, Any, str], tuple[Any, Any, str]] | None:
-    """Return ((start, end, label) of the month holding `last`, the same for the month before).
-
-    Returns None when there is no last date (a data set without dates has no months to compare).
-    """
-    if last is None or pd.isna(last):
-        return None
-    end = pd.Timestamp(last)
-    start = end.normalize().replace(day=1)
-    prev_start = (start - pd.Timedelta(days=1)).replace(day=1)
-    return ((start.to_pydatetime(), (start + pd.offsets.MonthBegin(1)).to_pydatetime(), start.strftime("%b %Y")),
-            (prev_start.to_pydatetime(), start.to_pydatetime(), prev_start.strftime("%b %Y")))
-
-
-def in_month(results: Sequence[MetricResult], start: Any) -> dict[str, MetricResult]:
-    """Return, per metric, the result of the month starting at `start` from results computed `by="month"`."""
-    key = pd.Timestamp(start).strftime("%Y-%m")
-    return {r.metric: r for r in results if r.group == key}
-
-
-def compare_groups(results: Sequence[MetricResult], total: MetricResult, min_n: int = DEFAULT_MIN_N
-                   ) -> list[tuple[MetricResult, Difference | None]]:
-    """Return each group with its difference from everyone else (None when too small to test).
-
-    Shares with few events (an expected count below 5 in either group) are tested exactly
-    (Fisher), not with the normal approximation, which calls 0/30 against 4/30 significant.
-    """
-    out: list[tuple[MetricResult, Difference | None]] = []
-    share_of = _share_key(total)
-    for group in results:
-        rest = rest_of(total, group, min_n)
-        testable = not group.low_n and not rest.low_n
-        diff = difference(group, rest) if testable else None
-        if diff is not None and share_of is not None:
-            diff = _exact_when_few(diff, group, rest, share_of)
-        out.append((group, diff))
-    return out
-
-
-def _share_key(result: MetricResult) -> str | None:
-    if result.metric == OUTCOME:
-        return "positive" if result.kind == "binary" else None
-    return REGISTRY[result.metric].share_of if result.metric in REGISTRY else None
-
-
-def _effective_counts(result: MetricResult, key: str) -> tuple[int, int]:
-    """Return (successes, n) of a share, on the effective sample size when its answers are clustered."""
-    parts = dict(result.parts)
-    n, x = parts.get("n", 0.0), parts.get(key, 0.0)
-    if "c_g" in parts and result.se and n:
-        p = x / n
-        effective = (p * (1 - p)) / (result.se / 100) ** 2 if 0 < p < 1 else n
-        n, x = min(n, effective), p * min(n, effective)
-    return round(x), round(n)
-
-
-def _exact_when_few(diff: Difference, group: MetricResult, rest: MetricResult, key: str) -> Difference:
-    (x1, n1), (x2, n2) = _effective_counts(group, key), _effective_counts(rest, key)
-    if min(n1, n2) <= 0:
-        return diff
-    pooled = (x1 + x2) / (n1 + n2)
-    if min(n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled)) >= 5:
-        return diff
-    p = exact_share_p(x1, n1, x2, n2)
-    return replace(diff, p=p, significant=p < ALPHA)

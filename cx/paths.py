@@ -22,13 +22,13 @@ import ibis
 import pandas as pd
 from ibis.expr.types import FloatingColumn, Table
 
+from cx.comparisons import compare_groups
 from cx.engines import Engine
 from cx.errors import InvalidInput
 from cx.metrics import (
     DEFAULT_MIN_N,
     Filter,
     MetricResult,
-    compare_groups,
     filtered_responses,
     outcome_from_parts,
 )

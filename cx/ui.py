@@ -22,7 +22,7 @@ import threadpoolctl
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cx import data_folder, db_file, exports, formats, journeys, metrics, seed, store
+from cx import comparisons, data_folder, db_file, exports, formats, journeys, metrics, seed, store
 from cx import mapping as maps
 from cx.comments_themes import DEFAULT_K, Themes
 from cx.engines import ENGINES, Engine, source_engine, store_engine
@@ -801,7 +801,7 @@ def metric_tile(container: Any, result: MetricResult, *, current: MetricResult |
         delta = fmt(result.metric, change)
         if change > 0 and not delta.startswith("+"):
             delta = "+" + delta
-        diff = metrics.difference(current, previous)
+        diff = comparisons.difference(current, previous)
         if current.low_n or previous.low_n:
             note = f"{period}: too few answers to test"
         elif diff is not None:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cx.comparisons import compare_groups
 from cx.drivers import DriverAnalysis
-from cx.metrics import DEFAULT_MIN_N, MetricResult, compare_groups
+from cx.metrics import DEFAULT_MIN_N, MetricResult
 from cx.stats import ALPHA, difference, holm
 
 __all__ = [

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cx import charts, metrics, ui, views
+from cx import charts, comparisons, metrics, ui, views
 
 page = ui.dataset_page("Overview", "📊")
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
@@ -22,7 +22,7 @@ with ui.Steps("Computing the metrics") as status:
     # Change against the previous month: the last month in the selected range vs the month before it.
     options = ui.filter_options(con, dataset)
     last = next((f.value for f in filters if f.column == "answered_at" and f.op == "<="), options["last"])
-    windows = metrics.month_windows(last)
+    windows = comparisons.month_windows(last)
     current: dict[str, metrics.MetricResult] = {}
     previous: dict[str, metrics.MetricResult] = {}
     period = ""
@@ -32,8 +32,8 @@ with ui.Steps("Computing the metrics") as status:
         # One aggregation by month serves the change against last month and the trend.
         monthly_all = ui.compute(con, None, dataset, by="month", filters=filters, min_n=min_n)
         (cur_start, _, cur_label), (prev_start, _, prev_label) = windows
-        current = metrics.in_month(monthly_all, cur_start)
-        previous = metrics.in_month(monthly_all, prev_start)
+        current = comparisons.in_month(monthly_all, cur_start)
+        previous = comparisons.in_month(monthly_all, prev_start)
         period = f"{cur_label} vs {prev_label}"
     status.step("the outcomes")
     outcome_results = ui.outcomes(con, dataset, filters=filters, min_n=min_n)

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx import guesses, ingest, mapping, mapping_form, metrics, store
+from cx import comparisons, guesses, ingest, mapping, mapping_form, metrics, store
 from cx.__main__ import main
 from cx.engines import parquet_engine, store_engine
 from cx.errors import InvalidInput, MappingError
@@ -137,7 +137,7 @@ def test_the_settings_hold_for_a_group_and_the_rest_of_it(con: duckdb.DuckDBPyCo
     basic, gold = compute(engine, ["clv"], dataset="Plans", by="segment:plan", clv=settings)
     assert gold.value == pytest.approx(0.5 * 250.0 * 1.2 / (0.2 + 0.25))
     assert basic.value == pytest.approx(0.5 * 200.0 * 1.2 / (0.2 + 0.5))
-    rest = metrics.rest_of(total, gold)  # total − group statistics, finished by the registry's definition
+    rest = comparisons.rest_of(total, gold)  # total − group statistics, finished by the registry's definition
     assert (rest.value, rest.low, rest.high) == pytest.approx((basic.value, basic.low, basic.high))
 
 

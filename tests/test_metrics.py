@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cx import metrics, store
+from cx import comparisons, metrics, store
 from cx.engines import store_engine
 from cx.metrics import Filter, compute
 from tests.conftest import golden_csv, long_rows
@@ -112,7 +112,7 @@ def test_nps_difference_golden(con: duckdb.DuckDBPyConnection, expected) -> None
     store.save_dataset(con, "AB", rows, segments=segments, outcomes=frame)
     by_group = compute(store_engine(con), ["nps"], dataset="AB", by="segment:group")
     group_a, group_b = by_group
-    diff = metrics.difference(group_a, group_b)
+    diff = comparisons.difference(group_a, group_b)
     golden = expected["B1_nps"]["A_minus_B"]
     assert diff is not None
     assert (round(diff.diff, 4), round(diff.se, 4), round(diff.z, 4), round(diff.p, 4)) == (
@@ -120,7 +120,7 @@ def test_nps_difference_golden(con: duckdb.DuckDBPyConnection, expected) -> None
     assert not diff.significant
     # The rest of A is B: statistics are additive, so no second query is needed.
     (total,) = compute(store_engine(con), ["nps"], dataset="AB")
-    rest = metrics.rest_of(total, group_a)
+    rest = comparisons.rest_of(total, group_a)
     assert (rest.value, rest.n, rest.se) == (group_b.value, group_b.n, group_b.se)
 
 

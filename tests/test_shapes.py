@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx import exports, metrics, store, workshop
+from cx import comparisons, exports, metrics, store, workshop
 from cx.engines import store_engine
 from tests import shapes
 from tests.conftest import ROOT, app_test_on, no_exceptions
@@ -177,8 +177,8 @@ def test_the_workshop_code_in_the_link_is_never_shown_as_markup(shapes_app: AppT
 
 
 def test_month_windows_without_a_last_date_is_none() -> None:
-    assert metrics.month_windows(None) is None and metrics.month_windows(pd.NaT) is None
-    (start, end, label), (prev_start, _, prev_label) = metrics.month_windows(datetime(2024, 3, 31, 23, 59))
+    assert comparisons.month_windows(None) is None and comparisons.month_windows(pd.NaT) is None
+    (start, end, label), (prev_start, _, prev_label) = comparisons.month_windows(datetime(2024, 3, 31, 23, 59))
     assert (start, end, label) == (datetime(2024, 3, 1), datetime(2024, 4, 1), "Mar 2024")
     assert (prev_start, prev_label) == (datetime(2024, 2, 1), "Feb 2024")
 
