@@ -175,3 +175,17 @@ def test_loaded_texts_are_the_checked_texts_row_by_row(tmp_path: Path) -> None:
     assert con.execute("SELECT respondent, touchpoint, unit, comment FROM responses ORDER BY respondent").fetchall() \
         == [("1", "Web", "North", "fine"), ("2", "Check out", "North", "  spaced  "), ("3", "Web", None, None)]
     assert sorted(con.execute("SELECT respondent, value FROM segments").fetchall()) == [("1", "Gold"), ("2", "Gold")]
+
+
+def test_repeated_keys_are_found_among_valid_rows_only(tmp_path: Path) -> None:
+    # Row 1 is out of scale (rejected for that), so row 2 is the first valid R1/Web; rows 3 and 5 repeat it.
+    text = "id,tp,score\nR1,Web,9\nR1,Web,4\nR1,Web,5\nR2,Web,3\nR1 ,Web,2\nR2,Shop,1\n"
+    m = {"format": "long", "respondent": "id", "touchpoint": "tp", "score": "score", "scale": [1, 5]}
+    con, report = _import(tmp_path, text, m)
+    assert (report.rows_valid, report.rows_rejected) == (3, 3)
+    scale, dup = report.problems
+    assert (scale.kind, scale.first_rows) == ("out of scale", (1,))
+    assert (dup.kind, dup.rows, dup.first_rows, dup.examples) == (
+        "duplicate answer", 2, (3, 5), ("Web (as row 2)", "Web (as row 2)"))
+    assert sorted(con.execute("SELECT respondent, touchpoint, score FROM responses").fetchall()) == [
+        ("R1", "Web", 4.0), ("R2", "Shop", 1.0), ("R2", "Web", 3.0)]

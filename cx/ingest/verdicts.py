@@ -167,7 +167,9 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, plan: CheckPlan) -> None:
     keys = plan.dup_keys()
     if keys:
         shared = f"SELECT cx_key FROM {plan.verdicts} WHERE cx_key IS NOT NULL GROUP BY cx_key HAVING count(*) > 1"
-        candidates = con.execute(f"SELECT count(*) FROM ({shared})").fetchall()[0][0]
+        # Whether any key repeats: counting distinct keys costs less than listing the repeated ones (10 M keys).
+        candidates = con.execute(f"SELECT count(cx_key) - count(DISTINCT cx_key) FROM {plan.verdicts}"
+                                 ).fetchall()[0][0]
         if candidates:
             sql, params = plan.typed(rows=f"SELECT cx_row FROM {plan.verdicts} WHERE cx_key IN ({shared})")
             partition = ", ".join(keys)
