@@ -27,7 +27,6 @@ __all__ = [
     "hides_tone",
     "journey_scores",
     "score_journey",
-    "scores_from_stats",
     "touchpoint_records",
 ]
 
@@ -207,17 +206,9 @@ def dataset_scores(
     from cx.metrics import touchpoint_stats
 
     frame = touchpoint_stats(engine, dataset, filters)  # aggregated once, for the names and the scores
-    return scores_from_stats(dataset, frame, store.journey_over(con, dataset), min_n=min_n, margin=margin)
-
-
-def scores_from_stats(dataset: str, frame: pd.DataFrame, stored: Journey | None, *, min_n: int = DEFAULT_MIN_N,
-                      margin: float = DEFAULT_MARGIN) -> JourneyScores:
-    """Return `dataset_scores` from its parts: the data set's `touchpoint_stats` frame and the stored journey over it.
-
-    For a caller that has both already (cx.touchpoint_view); nothing is read.
-    """
     names = [str(n) for n in frame["touchpoint"]]
     # A stored journey over this data set gives the order, stages and targets of its touchpoints.
+    stored = store.journey_over(con, dataset)
     stored_steps = {} if stored is None else {s.touchpoint: s for s in stored.steps}
     ordered = [n for n in stored_steps if n in names] + sorted(set(names) - set(stored_steps))
     steps = tuple(
@@ -225,4 +216,5 @@ def scores_from_stats(dataset: str, frame: pd.DataFrame, stored: Journey | None,
         for i, n in enumerate(ordered, start=1)
     )
     journey = Journey(name=dataset, dataset=dataset, steps=steps)
-    return score_journey(journey, dataset=dataset, min_n=min_n, margin=margin, stats_frame=frame)
+    return score_journey(journey, engine=engine, dataset=dataset, filters=filters, min_n=min_n, margin=margin,
+                         stats_frame=frame)

@@ -620,28 +620,11 @@ def compute(
     `clv`: CLV's margin, period and discount rate (None: margin 1, no discount).
     """
     _check_by(by)
-    return results_and_rows(engine, definitions(names, clv), dataset, by, filters, min_n)[0]
-
-
-def definitions(names: Sequence[str] | None, clv: ClvSettings | None) -> list[MetricDef]:
-    """Return the definitions of `names` (every registered one when None), CLV with these settings."""
-    return [clv_metric(clv) if name == "clv" and clv is not None else metric(name)
-            for name in (names or list(REGISTRY))]
-
-
-# Describing columns an answer-side aggregation carries besides the metrics' parts: their first level (per
-# respondent and key) from the rows, and their second level (per key) from the first.
-Hooks = tuple[Callable[[Table], Mapping[str, Any]], Callable[[Table], Mapping[str, Any]]]
-
-
-def results_and_rows(engine: Engine, wanted: Sequence[MetricDef], dataset: str | None, by: str | None,
-              filters: Sequence[Filter], min_n: int, hooks: Hooks | None = None
-              ) -> tuple[list[MetricResult], dict[str, list[dict[str, Any]]]]:
-    """Return `compute`'s results for `wanted`, and the rows per table they were finished from."""
+    wanted = [clv_metric(clv) if name == "clv" and clv is not None else metric(name)
+              for name in (names or list(REGISTRY))]
     found: dict[str, list[MetricResult]] = {}
     by_table = {kind: [d for d in wanted if d.table == kind] for kind in dict.fromkeys(d.table for d in wanted)}
-    table_rows = _table_rows(engine, by_table, dataset, by, filters, hooks)
-    for kind, rows in table_rows.items():
+    for kind, rows in _table_rows(engine, by_table, dataset, by, filters).items():
         defs = by_table[kind]
         for i, definition in enumerate(defs):
             prefix = f"m{i}__"
@@ -650,28 +633,26 @@ def results_and_rows(engine: Engine, wanted: Sequence[MetricDef], dataset: str |
                 group = None if by is None or pd.isna(row["grp"]) else str(row["grp"])  # no value: group None
                 found.setdefault(definition.name, []).append(
                     result_from_parts(definition, parts or {"n": 0.0}, group, min_n))
-    return [result for d in wanted for result in found[d.name]], table_rows
+    return [result for d in wanted for result in found[d.name]]
 
 
 def _table_rows(engine: Engine, by_table: Mapping[str, Sequence[MetricDef]], dataset: str | None, by: str | None,
-                filters: Sequence[Filter], hooks: Hooks | None = None) -> dict[str, list[dict[str, Any]]]:
+                filters: Sequence[Filter]) -> dict[str, list[dict[str, Any]]]:
     """Return, per table, its aggregation's rows sorted by group (the group None first; one empty row when none).
 
     One aggregation per table: every metric reading it contributes its statistics, each over its own
     rows (FILTER / CASE in the engine), so the portfolio costs two scans, not nine. When both tables
     share their respondent × group pairs (`_shares_pairs`), both aggregations run as one query that
-    computes those pairs once. `hooks` add describing columns to the answers' aggregation.
+    computes those pairs once.
     """
     if by is not None and _shares_pairs(by_table, by, filters):
-        args = (engine, by_table["responses"], by_table["outcomes"], dataset, by)
-        frame = (_fused(*args) if hooks is None else _fused(*args, hooks)).execute()
+        frame = _fused(engine, by_table["responses"], by_table["outcomes"], dataset, by).execute()
         frames = {kind: _side(frame, kind) for kind in by_table}
     else:
         frames = {}
         for kind, defs in by_table.items():
             table = _grouped(engine, _source(engine, defs[0], dataset, filters), dataset, by, kind)
-            first, second = (hooks[0](table), hooks[1]) if hooks and kind == "responses" else (None, None)
-            frames[kind] = _aggregate(defs, table, ["grp"], first, second).execute()
+            frames[kind] = _aggregate(defs, table, ["grp"]).execute()
     return {kind: [{str(k): v for k, v in row.items()} for row in frame.sort_values("grp", na_position="first")
                    .to_dict("records")] or [{"grp": None}] for kind, frame in frames.items()}
 
@@ -691,7 +672,7 @@ def _shares_pairs(by_table: Mapping[str, Sequence[MetricDef]], by: str, filters:
 
 
 def _fused(engine: Engine, answer_defs: Sequence[MetricDef], outcome_defs: Sequence[MetricDef], dataset: str | None,
-           by: str, hooks: Hooks | None = None) -> Table:
+           by: str) -> Table:
     """Return both tables' aggregations by `by` stacked in one table, the respondent × group pairs computed once.
 
     The answer side is `_aggregate` over the answers (per group and respondent, then per group); the
@@ -701,23 +682,20 @@ def _fused(engine: Engine, answer_defs: Sequence[MetricDef], outcome_defs: Seque
     columns prefixed with its table (`_side` takes one side back).
     """
     answers = _grouped(engine, _source(engine, answer_defs[0], dataset, ()), dataset, by, "responses")
-    per = _per_respondent(answer_defs, answers, ["grp"], hooks[0](answers) if hooks else None)
-    answer_side = per.group_by("grp").aggregate(**_second_level(answer_defs, per), **(hooks[1](per) if hooks else {}))
+    per = _per_respondent(answer_defs, answers, ["grp"])
+    answer_side = per.group_by("grp").aggregate(**_second_level(answer_defs, per))
     pairs = per.select("respondent", "grp")
     if by != "month":
         pairs = pairs.filter(pairs.grp.notnull())
     joined = engine.outcomes(dataset).join(pairs, "respondent")
     outcome_side = _aggregate(outcome_defs, joined, ["grp"])
     sides = {"responses": answer_side, "outcomes": outcome_side}
-    # Nullable: each side's columns are null on the other's rows (a min of a NOT NULL column is not nullable).
-    columns = {f"{kind}__{c}": t.schema()[c].copy(nullable=True) for kind, t in sides.items() for c in t.columns
-               if c != "grp"}
+    columns = {f"{kind}__{c}": t.schema()[c] for kind, t in sides.items() for c in t.columns if c != "grp"}
 
     def stacked(kind: str, t: Table) -> Table:
         own = f"{kind}__"
         return t.select(side=ibis.literal(kind), grp=t.grp, **{
-            c: t[c.removeprefix(own)].cast(dtype) if c.startswith(own) else ibis.null(dtype)
-            for c, dtype in columns.items()})
+            c: t[c.removeprefix(own)] if c.startswith(own) else ibis.null(dtype) for c, dtype in columns.items()})
 
     return ibis.union(*(stacked(kind, t) for kind, t in sides.items()))
 
@@ -855,53 +833,28 @@ def touchpoint_stats(
     scale_max, reversed (None when mixed); scales (every (lo, hi) seen, in order).
     """
     definition = REGISTRY["mean_score"]
-    table = scored_answers(engine, dataset, filters)
+    table = with_score10(filtered_responses(engine, dataset, filters))
+    table = table.filter(definition.rows(table))
     keys = ["touchpoint"] if by is None else ["touchpoint", by]
     if by is not None:
         table = table.filter(table[by].notnull())
-    frame = _aggregate([definition], table, keys, _describing_first(table), _describing_second).execute()
-    records = frame.to_dict("records")
-    results = [result_from_parts(definition, {str(k).removeprefix("m0__"): _num(r, k) for k in r
-                                              if str(k).startswith("m0__")}) for r in records]
-    return stats_frame(table, keys, records, results)
+    first = {"raw_sum": table.score.sum(), "lo_min": table.scale_min.min(), "lo_max": table.scale_min.max(),
+             "hi_min": table.scale_max.min(), "hi_max": table.scale_max.max(),
+             "rev_min": table.reversed.cast("int8").min(), "rev_max": table.reversed.cast("int8").max()}
 
+    def second(per: Table) -> dict[str, Any]:
+        return {"raw_sum": per.raw_sum.sum(), "lo_min": per.lo_min.min(), "lo_max": per.lo_max.max(),
+                "hi_min": per.hi_min.min(), "hi_max": per.hi_max.max(), "rev_min": per.rev_min.min(),
+                "rev_max": per.rev_max.max()}
 
-def scored_answers(engine: Engine, dataset: str, filters: Sequence[Filter] = ()) -> Table:
-    """Return the answers `mean_score` reads (with score10), those that pass every filter."""
-    table = with_score10(filtered_responses(engine, dataset, filters))
-    return table.filter(REGISTRY["mean_score"].rows(table))
-
-
-def _describing_first(table: Table) -> dict[str, Any]:
-    """Return what describes a touchpoint's score beside it, per respondent: raw sum, scale bounds, direction."""
-    w = REGISTRY["mean_score"].rows(table)  # the scored answers, also where the rows hold more
-    return {"raw_sum": table.score.sum(where=w), "lo_min": table.scale_min.min(where=w),
-            "lo_max": table.scale_min.max(where=w), "hi_min": table.scale_max.min(where=w),
-            "hi_max": table.scale_max.max(where=w), "rev_min": table.reversed.cast("int8").min(where=w),
-            "rev_max": table.reversed.cast("int8").max(where=w)}
-
-
-def _describing_second(per: Table) -> dict[str, Any]:
-    return {"raw_sum": per.raw_sum.sum(), "lo_min": per.lo_min.min(), "lo_max": per.lo_max.max(),
-            "hi_min": per.hi_min.min(), "hi_max": per.hi_max.max(), "rev_min": per.rev_min.min(),
-            "rev_max": per.rev_max.max()}
-
-
-DESCRIBING: Hooks = (_describing_first, _describing_second)
-
-
-def stats_frame(table: Table, keys: Sequence[str], records: Sequence[Mapping[str, Any]],
-                results: Sequence[MetricResult]) -> pd.DataFrame:
-    """Return `touchpoint_stats`' frame from its aggregated rows (DESCRIBING's columns) and their mean_score results.
-
-    `table` holds the scored answers the rows came from (`scored_answers`): the scales of a touchpoint asked on
-    several are read from it.
-    """
-    mixed = [r["lo_min"] != r["lo_max"] or r["hi_min"] != r["hi_max"] or r["rev_min"] != r["rev_max"]
-             for r in records]
-    scales = _scales_seen(table, sorted({str(r["touchpoint"]) for r, m in zip(records, mixed, strict=True) if m}))
+    frame = _aggregate([definition], table, keys, first, second).execute()
+    mixed = ((frame["lo_min"] != frame["lo_max"]) | (frame["hi_min"] != frame["hi_max"])
+             | (frame["rev_min"] != frame["rev_max"]))
+    scales = _scales_seen(table, sorted({str(t) for t in frame.loc[mixed, "touchpoint"]}))
     rows = []
-    for record, result, is_mixed in zip(records, results, mixed, strict=True):
+    for record, is_mixed in zip(frame.to_dict("records"), mixed, strict=True):
+        result = result_from_parts(
+            definition, {k.removeprefix("m0__"): _num(record, k) for k in record if str(k).startswith("m0__")})
         name = str(record["touchpoint"])
         one = (float(record["lo_min"]), float(record["hi_min"]))
         rows.append({
@@ -915,7 +868,7 @@ def stats_frame(table: Table, keys: Sequence[str], records: Sequence[Mapping[str
     columns = [*keys, "n", "respondents", "score", "low", "high", "se", "mean", "scale_min", "scale_max", "reversed",
                "scales"]
     out = pd.DataFrame(rows, columns=columns)
-    return out.sort_values(list(keys)).reset_index(drop=True)
+    return out.sort_values(keys).reset_index(drop=True)
 
 
 def _scales_seen(table: Table, touchpoints: Sequence[str]) -> dict[str, list[tuple[float, float]]]:

@@ -2,24 +2,21 @@
 
 import streamlit as st
 
-from cx import charts, metrics, store, touchpoint_view, ui
+from cx import charts, metrics, ui
 
 page = ui.dataset_page("Touchpoints", "📍")
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 
 with ui.Steps("Scoring the touchpoints") as status:
-    status.step("scores, intervals, CSAT, CES and NPS per touchpoint")
-    # One aggregation of the answers per (touchpoint, respondent) serves the scores and the three metrics; a
-    # stored journey over the data set gives the scores' order.
-    journey = ui.stored(store.journey_over, dataset, con=con)
-    view = ui.run_safely(lambda: ui.cached(touchpoint_view.touchpoint_view, ("csat", "ces", "nps"), dataset,
-                                           tuple(filters), min_n=min_n, clv=ui.clv_settings(con, dataset),
-                                           journey=journey, con=con), "Could not score the touchpoints")
-    scores = view.scores
+    status.step("scores and intervals per touchpoint")
+    scores = ui.run_safely(lambda: ui.dataset_scores(con, dataset, filters, min_n), "Could not score the touchpoints")
     if not scores.touchpoints:
         st.info(metrics.why_no_scores(ui.engine(), dataset))
         ui.stop()
-    by_touchpoint = {name: [r for r in view.results if r.metric == name] for name in ("csat", "ces", "nps")}
+    status.step("CSAT, CES and NPS per touchpoint")
+    # One computation of the three: CSAT and CES share one scan of the answers.
+    results = ui.compute(con, ["csat", "ces", "nps"], dataset, by="touchpoint", filters=filters, min_n=min_n)
+    by_touchpoint = {name: [r for r in results if r.metric == name] for name in ("csat", "ces", "nps")}
     status.step("operational metrics and channels")
     operational = ui.cached(metrics.operational_stats, dataset, tuple(filters), con=con)
     by_channel = ui.cached(metrics.touchpoint_stats, dataset, tuple(filters), by="channel", con=con)

@@ -53,11 +53,10 @@ SAMPLE: dict[str, Counts] = {
     # serves the tiles' change and the trend; the outcome tiles (1); CSAT and CES per touchpoint for the tile labels
     # (1); the breakdown (1). Besides: the mapping once (CLV settings), 7 engines (14 SETs).
     "pages/2_Overview.py": ((FILTER_OPTIONS + 6, 38), (0, 4)),
-    # Filter options; the touchpoint scores and CSAT, CES and NPS of each touchpoint's respondents in one query that
-    # groups the answers by (touchpoint, respondent) once (1; was 3, then 2: the scores now ride along in the
-    # metrics' aggregation, and one engine call, 2 SETs, goes too); the operational metrics (1); the scores by
-    # channel (1). The stored journey gives the order (1 store query).
-    "pages/3_Touchpoints.py": ((FILTER_OPTIONS + 3, 29), (0, 4)),
+    # Filter options; the touchpoint scores (1); CSAT and CES and NPS of each touchpoint's respondents in one query
+    # that reads the respondent × touchpoint pairs once (1, and one DESCRIBE less; was 2); the operational metrics
+    # (1); the scores by channel (1). The stored journey gives the order (1 store query).
+    "pages/3_Touchpoints.py": ((FILTER_OPTIONS + 4, 32), (0, 4)),
     # Filter options; the scores by channel (1), cached like every other result.
     "pages/4_Channels.py": ((FILTER_OPTIONS + 1, 17), (0, 4)),
     # Filter options; every metric (2); the chosen metric per unit (1); the journey at the unit picked (1).
@@ -87,8 +86,7 @@ SHAPES: dict[tuple[str, str], Counts] = {
     # come from them), the outcomes (1), CSAT over its touchpoints and per touchpoint for the tile's label (2).
     ("dated-long", "pages/1_Journey.py"): ((FILTER_OPTIONS, 28), (0, 10)),
     ("dated-long", "pages/2_Overview.py"): ((FILTER_OPTIONS + 6, 38), (0, 4)),
-    # As the sample: the scores ride along in the per-touchpoint metrics' query (was 8, 32).
-    ("dated-long", "pages/3_Touchpoints.py"): ((FILTER_OPTIONS + 3, 29), (0, 4)),
+    ("dated-long", "pages/3_Touchpoints.py"): ((FILTER_OPTIONS + 4, 32), (0, 4)),
     ("dated-long", "pages/4_Channels.py"): ((FILTER_OPTIONS + 1, 17), (0, 4)),
     ("dated-long", "pages/5_Local_units.py"): ((FILTER_OPTIONS + 4, 29), (0, 4)),
     # Too few answers for a driver analysis: outcome list, touchpoints, correlation summary, then the refusal —
@@ -101,8 +99,8 @@ SHAPES: dict[tuple[str, str], Counts] = {
     ("undated-wide", "pages/1_Journey.py"): ((FILTER_OPTIONS, 28), (0, 10)),
     # No dates: no by-month aggregation (1 fewer than dated-long), no first/last month to compare.
     ("undated-wide", "pages/2_Overview.py"): ((FILTER_OPTIONS + 5, 33), (0, 4)),
-    # As dated-long: answers and outcomes per touchpoint, with the scores, in one query (was 3, then 2).
-    ("undated-wide", "pages/3_Touchpoints.py"): ((FILTER_OPTIONS + 3, 29), (0, 4)),
+    # As dated-long: answers and outcomes per touchpoint in one query (was 2).
+    ("undated-wide", "pages/3_Touchpoints.py"): ((FILTER_OPTIONS + 4, 32), (0, 4)),
     ("undated-wide", "pages/4_Channels.py"): ((FILTER_OPTIONS + 1, 17), (0, 4)),
     # No unit: the page stops after the filter options.
     ("undated-wide", "pages/5_Local_units.py"): ((FILTER_OPTIONS, 13), (0, 4)),
