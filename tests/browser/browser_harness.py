@@ -120,11 +120,15 @@ def wait_for_app(page: Page, *, timeout: float = SCRIPT_TIMEOUT_MS) -> None:
 
     Streamlit marks its root element: data-test-script-state is "initial", "running", "notRunning", …
     After a click that reruns the script, first wait for something the new run shows: right after
-    the click the old "notRunning" state may still be on the page.
+    the click the old "notRunning" state may still be on the page. Then wait for the elements still
+    loading (Streamlit's grey placeholders) to be drawn.
     """
     page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
                  '[data-test-script-state="notRunning"]').wait_for(timeout=timeout)
     expect(page.get_by_test_id("stStatusWidget").filter(has_text="Running")).to_have_count(0, timeout=timeout)
+    # Some elements (st.pills, for one) load their component lazily: the run is over while they are still grey
+    # placeholders, and a click then lands on whatever is drawn under the pointer by the time it arrives.
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
 
 
 def assert_healthy(page: Page) -> None:
