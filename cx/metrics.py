@@ -727,25 +727,21 @@ def _second_level(defs: Sequence[MetricDef], per: Table) -> dict[str, Any]:
     return out
 
 
-def _per_respondent(defs: Sequence[MetricDef], table: Table, keys: Sequence[str],
-                    first: Mapping[str, Any] | None = None) -> Table:
+def _per_respondent(defs: Sequence[MetricDef], table: Table, keys: Sequence[str]) -> Table:
     """Return the first level of answer-level metrics: one row per `keys` and respondent with every part."""
-    return table.group_by([*keys, "respondent"]).aggregate(**{**_first_level(defs, table), **(first or {})})
+    return table.group_by([*keys, "respondent"]).aggregate(**_first_level(defs, table))
 
 
-def _aggregate(defs: Sequence[MetricDef], table: Table, keys: Sequence[str],
-               first: Mapping[str, Any] | None = None, second: Callable[[Table], Mapping[str, Any]] | None = None
-               ) -> Table:
+def _aggregate(defs: Sequence[MetricDef], table: Table, keys: Sequence[str]) -> Table:
     """Return one row per `keys` with every definition's parts (columns m{i}__{part}).
 
     Answer-level metrics aggregate twice, both additive: per respondent (and key), then over
-    respondents, so the clustered standard error costs no extra scan. `first`/`second` add
-    describing columns at each level (the touchpoint view's scale and raw mean).
+    respondents, so the clustered standard error costs no extra scan.
     """
     if not any(d.cluster is not None for d in defs):
-        return table.group_by(list(keys)).aggregate(**{**_first_level(defs, table), **(first or {})})
-    per = _per_respondent(defs, table, keys, first)
-    return per.group_by(list(keys)).aggregate(**_second_level(defs, per), **(second(per) if second else {}))
+        return table.group_by(list(keys)).aggregate(**_first_level(defs, table))
+    per = _per_respondent(defs, table, keys)
+    return per.group_by(list(keys)).aggregate(**_second_level(defs, per))
 
 
 OUTCOME_MEANS = {
@@ -838,16 +834,14 @@ def touchpoint_stats(
     keys = ["touchpoint"] if by is None else ["touchpoint", by]
     if by is not None:
         table = table.filter(table[by].notnull())
-    first = {"raw_sum": table.score.sum(), "lo_min": table.scale_min.min(), "lo_max": table.scale_min.max(),
-             "hi_min": table.scale_max.min(), "hi_max": table.scale_max.max(),
-             "rev_min": table.reversed.cast("int8").min(), "rev_max": table.reversed.cast("int8").max()}
-
-    def second(per: Table) -> dict[str, Any]:
-        return {"raw_sum": per.raw_sum.sum(), "lo_min": per.lo_min.min(), "lo_max": per.lo_max.max(),
-                "hi_min": per.hi_min.min(), "hi_max": per.hi_max.max(), "rev_min": per.rev_min.min(),
-                "rev_max": per.rev_max.max()}
-
-    frame = _aggregate([definition], table, keys, first, second).execute()
+    # What describes each touchpoint (raw sum, scales, direction) is aggregated by the keys alone, beside the
+    # score's two levels, in the same statement: carried through the (touchpoint, respondent) level it made the
+    # query about twice as expensive (2 M answers: 1.0 s CPU against 0.5 s).
+    described = table.group_by(keys).aggregate(
+        raw_sum=table.score.sum(), lo_min=table.scale_min.min(), lo_max=table.scale_min.max(),
+        hi_min=table.scale_max.min(), hi_max=table.scale_max.max(),
+        rev_min=table.reversed.cast("int8").min(), rev_max=table.reversed.cast("int8").max())
+    frame = _aggregate([definition], table, keys).join(described, keys).execute()
     mixed = ((frame["lo_min"] != frame["lo_max"]) | (frame["hi_min"] != frame["hi_max"])
              | (frame["rev_min"] != frame["rev_max"]))
     scales = _scales_seen(table, sorted({str(t) for t in frame.loc[mixed, "touchpoint"]}))
