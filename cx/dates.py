@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 __all__ = [
     "DATE_ORDERS", "DATE_PATTERN", "ISO_FAST", "MONTHS", "UNICODE_SPACES", "DateReading", "date_fields_sql",
     "date_from_fields_sql", "date_share", "date_sql", "decide_order", "normalise", "order_evidence",
-    "order_evidence_sql", "parse_date", "read_column",
+    "order_evidence_counts_sql", "order_evidence_row_sql", "parse_date", "read_column",
 ]
 
 DATE_ORDERS: dict[str, str] = {"dmy": "day first (19/11/2023)", "mdy": "month first (11/19/2023)"}
@@ -297,8 +297,14 @@ def date_from_fields_sql(cell: str, fields: str, order: str = "dmy") -> str:
             f"WHEN {matched} THEN {stamp} END")
 
 
-def order_evidence_sql(fields: str) -> str:
-    """Return the SQL of three aggregates over `fields` (a `date_fields_sql` STRUCT): number dates, first
-    number above 12, second number above 12."""
+def order_evidence_row_sql(fields: str) -> str:
+    """Return the SQL of one row's evidence on how 03/04/2024 reads, from `fields` (a `date_fields_sql` STRUCT):
+    NULL unless the cell is a number date, else 1 when its first number is above 12, plus 2 when its second is."""
     a, b = _int(f"{fields}.a"), _int(f"{fields}.b")
-    return f"count({a}), count(*) FILTER (WHERE {a} > 12), count(*) FILTER (WHERE {b} > 12)"
+    return f"CASE WHEN {a} IS NOT NULL THEN ({a} > 12)::UTINYINT + 2 * coalesce({b} > 12, false)::UTINYINT END"
+
+
+def order_evidence_counts_sql(evidence: str) -> str:
+    """Return the SQL of three aggregates over `evidence` (an `order_evidence_row_sql` column): number dates,
+    first number above 12, second number above 12 (what `decide_order` takes)."""
+    return f"count({evidence}), count(*) FILTER (WHERE {evidence} IN (1, 3)), count(*) FILTER (WHERE {evidence} >= 2)"

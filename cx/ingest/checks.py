@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from cx import names, store
-from cx.dates import date_fields_sql, date_from_fields_sql, decide_order
+from cx.dates import (
+    date_fields_sql,
+    date_from_fields_sql,
+    decide_order,
+    order_evidence_counts_sql,
+    order_evidence_row_sql,
+)
 from cx.errors import MappingError
 from cx.ingest.number_rule import decimal_comma_sql, number_sql, trim_sql
 from cx.ingest.staging import Staged
@@ -255,22 +261,16 @@ class CheckPlan:
     def evidence_columns(self) -> dict[str, str]:
         """Return, per date column without evidence yet, the stored column (cx_dq1…) of each row's evidence on
         how 03/04/2024 reads: NULL unless the cell is a number date, else 1 when its first number is above 12,
-        plus 2 when its second one is (what `cx.dates.order_evidence_sql` counts, kept per row)."""
+        plus 2 when its second one is (`cx.dates.order_evidence_row_sql`, kept per row)."""
         return {c: f"cx_dq{i}" for i, c in enumerate(self.unread_dates, start=1)}
 
     def _evidence_sql(self) -> list[str]:
-        parts = []
-        for c, name in self.evidence_columns().items():
-            a, b = (f"TRY_CAST(nullif({self.f(c)}.{x}, '') AS BIGINT)" for x in ("a", "b"))
-            parts.append(f"CASE WHEN {a} IS NOT NULL THEN ({a} > 12)::UTINYINT + 2 * coalesce({b} > 12, false)"
-                         f"::UTINYINT END AS {name}")
-        return parts
+        return [f"{order_evidence_row_sql(self.f(c))} AS {name}" for c, name in self.evidence_columns().items()]
 
     def evidence_sql(self) -> str:
         """Return the SELECT list, over the verdicts, of each `evidence_columns` column's three counts in order:
         number dates, with a first number above 12, with a second number above 12."""
-        return ", ".join(f"count({n}), count(*) FILTER (WHERE {n} IN (1, 3)), count(*) FILTER (WHERE {n} >= 2)"
-                         for n in self.evidence_columns().values())
+        return ", ".join(order_evidence_counts_sql(n) for n in self.evidence_columns().values())
 
     def _score_checks(self, label: str | None, v: str, n: str, na: tuple[str, list[Any]],
                       bounds: tuple[str, str, list[Any]], guard: str = "TRUE") -> None:
