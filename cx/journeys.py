@@ -137,7 +137,7 @@ def hides_sentence(scores: JourneyScores) -> str:
     weak = scores.weak
     avg = points(scores.aggregate)
     if not weak:
-        unjudged = [t for t in scores.scored if t.status == Status.LOW_N]
+        unjudged = _unjudged(scores)
         if unjudged and len(unjudged) == len(scores.scored):
             return (f"The average of {avg} cannot show a weak touchpoint yet: every scored touchpoint has fewer "
                     f"than {scores.min_n} answers.")
@@ -153,12 +153,17 @@ def hides_sentence(scores: JourneyScores) -> str:
     return f"The average of {avg} hides {len(weak)} weak {noun}: {listed}"
 
 
+def _unjudged(scores: JourneyScores) -> list[TouchpointScore]:
+    """Return the scored touchpoints with too few answers to be judged weak or not."""
+    return [t for t in scores.scored if t.status == Status.LOW_N]
+
+
 def hides_tone(scores: JourneyScores) -> str:
     """Return how `hides_sentence` should be shown: "warning" (weak touchpoints), "info" (nothing to judge yet:
     no score, or only touchpoints with too few answers) or "success"."""
     if scores.weak:
         return "warning"
-    if scores.aggregate is None or all(t.status == Status.LOW_N for t in scores.scored):
+    if scores.aggregate is None or len(_unjudged(scores)) == len(scores.scored):
         return "info"
     return "success"
 
