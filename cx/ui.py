@@ -26,7 +26,7 @@ from cx import comparisons, data_folder, db_file, exports, formats, journeys, me
 from cx import mapping as maps
 from cx.comments_themes import DEFAULT_K, Themes
 from cx.engines import ENGINES, Engine, source_engine, store_engine
-from cx.errors import CxError, DatabaseFileGone
+from cx.errors import CxError, DatabaseFileGone, InvalidInput
 from cx.ingest import UploadSlot
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
 from cx.models import ClvSettings, JourneyScores
@@ -91,7 +91,11 @@ __all__ = [
 T = TypeVar("T")
 # The server's cores are shared by every session: one BLAS thread per matrix product (the driver bootstrap's) made a
 # 26 k-respondent bootstrap 2.2–2.5× faster than OpenBLAS's two threads on the 2-core machine under load.
-BLAS_THREADS = int(os.environ.get("CX_BLAS_THREADS", "1"))
+_BLAS_SETTING = os.environ.get("CX_BLAS_THREADS", "1").strip()
+if not _BLAS_SETTING.isdigit() or int(_BLAS_SETTING) < 1:
+    raise InvalidInput(f"CX_BLAS_THREADS is '{_BLAS_SETTING}': set it to a whole number of threads, 1 or more "
+                       "(or unset it for 1).")
+BLAS_THREADS = int(_BLAS_SETTING)
 threadpoolctl.threadpool_limits(limits=BLAS_THREADS, user_api="blas")
 DB_KEY = "cx_db_path"
 MIN_N_KEY = "cx_min_n"

@@ -27,3 +27,10 @@ def test_the_app_uses_one_blas_thread_by_default() -> None:
 
 def test_cx_blas_threads_sets_the_servers_count() -> None:
     assert _blas_threads("2") == "[2]"
+
+
+def test_a_bad_cx_blas_threads_says_what_to_set() -> None:
+    env = {**os.environ, "CX_BLAS_THREADS": "two"}
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "CX_BLAS_THREADS is 'two': set it to a whole number of threads, 1 or more" in done.stderr
