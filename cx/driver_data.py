@@ -29,7 +29,7 @@ from ibis.expr.types import Table
 from cx import drivers
 from cx.drivers import LISTWISE, PAIRWISE, CorrelationSummary, DriverAnalysis, LeftOut
 from cx.engines import Engine
-from cx.errors import DriverInputError, NotFound
+from cx.errors import DriverInputError, NotFound, TooLittleForDrivers
 from cx.metrics import DEFAULT_MIN_N, Filter, filtered_outcomes, filtered_responses, with_score10
 from cx.stats import nps_value
 
@@ -164,7 +164,7 @@ def respondent_table(
     touchpoints or without the outcome are not rows.
     """
     if not touchpoints:
-        raise DriverInputError("no touchpoints to analyse: the data set (with these filters) has no scored answers")
+        raise TooLittleForDrivers("no touchpoints to analyse: the data set (with these filters) has no scored answers")
     answers = with_score10(filtered_responses(engine, dataset, filters))
     answers = answers.filter(answers.score.notnull() & answers.touchpoint.isin(list(touchpoints)))
     # pivot_wider(names_from="touchpoint", values_agg="mean") expands to exactly these filtered
@@ -302,7 +302,7 @@ def _listwise(
 ) -> CorrelationSummary:
     complete = correlation_summary(engine, dataset, outcome, names, filters, LISTWISE)
     if complete.respondents < min_n:
-        raise DriverInputError(
+        raise TooLittleForDrivers(
             f"only {complete.respondents} respondents answered all {len(names)} touchpoints and the outcome "
             f"(fewer than {min_n}): use pairwise deletion, lower the minimum answers or widen the filter"
         )

@@ -30,7 +30,7 @@ from cx.correlations import (
     pairwise_correlations,
     smallest_eigenvalue,
 )
-from cx.errors import DriverInputError
+from cx.errors import DriverInputError, TooLittleForDrivers
 from cx.group_tests import (
     Difference,
     MeanDifference,
@@ -814,25 +814,25 @@ def drivers_from_summary(
     ``higher_is_better=False`` for an outcome such as churn).
     """
     if summary.respondents == 0:
-        raise DriverInputError(
+        raise TooLittleForDrivers(
             f"no respondent has both touchpoint answers and the outcome '{outcome}': pick another outcome "
             "or widen the filter"
         )
     if not summary.outcome_sd > 0:
-        raise DriverInputError(
+        raise TooLittleForDrivers(
             f"the outcome '{outcome}' has no variance in the answers used (every respondent gave the same "
             "outcome): pick another outcome or widen the filter"
         )
     kept, left = usable_touchpoints(summary, min_n)
     if not kept:
-        raise DriverInputError(
+        raise TooLittleForDrivers(
             f"no touchpoint has at least {min_n} answers from respondents with the outcome '{outcome}' "
             f"({len(left)} left out): lower the minimum answers or widen the filter"
         )
     sub = summary.subset(kept)
     k = len(kept)
     if summary.rule == LISTWISE and summary.respondents < k + 2:
-        raise DriverInputError(
+        raise TooLittleForDrivers(
             f"only {summary.respondents} respondents answered all {k} touchpoints and the outcome; listwise "
             f"deletion needs at least {k + 2}: use pairwise deletion or analyse fewer touchpoints"
         )

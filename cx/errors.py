@@ -66,6 +66,11 @@ class DriverInputError(InvalidInput, ValueError):
     """Driver-analysis input that cannot be used as given; the message says the fix."""
 
 
+class TooLittleForDrivers(DriverInputError):
+    """The data (with its filters) is too thin for a driver analysis yet: no scored touchpoints, too few answers or
+    respondents, one outcome value. An expected state of a data set, not a fault; the message says what would do."""
+
+
 class WorkshopClosed(CxError):
     """The workshop no longer takes votes."""
 

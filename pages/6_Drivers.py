@@ -8,7 +8,7 @@ import streamlit as st
 
 from cx import driver_charts, driver_data, drivers, exports, metrics, ui, views
 from cx.engines import Engine
-from cx.errors import CxError
+from cx.errors import CxError, TooLittleForDrivers
 
 st.set_page_config(page_title="Drivers · cx", page_icon="🎯", layout="wide")
 md = ui.escape_md  # user text (touchpoint, outcome, segment names) inside Markdown
@@ -104,8 +104,11 @@ assert outcome is not None  # the outcome list is not empty
 frozen = tuple(filters)
 with ui.Steps("Computing the drivers") as status:
     status.step("correlating each touchpoint with the outcome, then the relative weights")
-    analysis = ui.run_safely(lambda: ok(analysis_of(engine, data_key, dataset, outcome, frozen, min_n, rule)),
-                             "Could not run the driver analysis")
+    found = analysis_of(engine, data_key, dataset, outcome, frozen, min_n, rule)
+    if isinstance(found, TooLittleForDrivers):  # a state of the data, not a fault: say what would do
+        st.info(md(f"Not enough to analyse drivers yet: {found}."))
+        ui.stop()
+    analysis = ui.run_safely(lambda: ok(found), "Could not run the driver analysis")
 
 tiles = st.columns(4)
 tiles[0].metric(analysis.r2_label, f"{analysis.r2:.2f}",

@@ -88,6 +88,15 @@ def test_every_page_opens_on_every_shape(shapes_app: AppTest, page_file: str, sh
         assert EXPECTED[page_file, shape] in texts(at)
 
 
+@pytest.mark.parametrize("shape", [*OUTCOME_ONLY, *FEW_ANSWERS])
+def test_drivers_on_too_little_data_is_a_note_not_an_error(shapes_app: AppTest, shape: str) -> None:
+    at = open_page(shapes_app, "pages/6_Drivers.py", shapes.BY_KEY[shape].dataset)
+    no_exceptions(at)
+    assert [e.value for e in at.error] == []
+    notes = [str(e.value) for e in at.info]
+    assert any(n.startswith("Not enough to analyse drivers yet: ") for n in notes), notes
+
+
 def test_a_dated_data_set_gets_the_trend_not_the_no_dates_message(shapes_app: AppTest) -> None:
     at = open_page(shapes_app, "pages/2_Overview.py", shapes.BY_KEY["dated-long"].dataset)
     no_exceptions(at)
