@@ -15,11 +15,14 @@ process, one after the other:
 
 and prints each command's wall time as a ratio to its floor, the same ratio beyond each side's start-up,
 and every process's peak RSS (target for cx: ≤ 2 GiB at 100 M answers). Both sides run with CX_MEMORY_LIMIT
-(default 1GB here, as cx's own default).
+(default 1GB here, as cx's own default). A small size (--small, default 10,000 answers) is measured first, and
+for each size issue 17's ratio is printed: cx_big / (cx_small + floor_big), on wall and on CPU time (user +
+system, from getrusage(RUSAGE_CHILDREN) deltas; the steadier one on a shared machine), target ≤ 1.5.
 
     python bench/parquet_scale.py                          # 1 M and 10 M answers
     python bench/parquet_scale.py --answers 1e6 10e6 100e6 --repeat 1
     python bench/parquet_scale.py --answers 1e7 --memory-limit 512MB --keep --workdir /tmp/cx-pq
+    python bench/parquet_scale.py --answers 1e7 --small 20000
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -141,15 +145,18 @@ print("PEAK_KIB", peak, file=sys.stderr)
 """
 
 
-def measured(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run `python -m MODULE ARGS` or `python -c CODE` in a fresh process; return (wall s, peak RSS MiB, stdout)."""
+def measured(args: list[str], env: dict[str, str]) -> tuple[float, float, str, float]:
+    """Run `python -m MODULE ARGS` or `python -c CODE` in a fresh process; return (wall, peak RSS MiB, stdout, CPU)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", _WRAP, *args], capture_output=True, text=True, env=env, cwd=ROOT)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args[:3])[:200]}… failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     peak = [line for line in proc.stderr.splitlines() if line.startswith("PEAK_KIB ")]
-    return wall, int(peak[-1].split()[1]) / 1024, proc.stdout
+    return wall, int(peak[-1].split()[1]) / 1024, proc.stdout, cpu
 
 
 FLOOR = """
@@ -162,16 +169,47 @@ for sql in json.loads(sys.argv[1]):
 """
 
 
-def best(runs: list[tuple[float, float, str]]) -> tuple[float, float, str]:
-    """Return the median wall time of the runs, the largest peak and the last output."""
+def best(runs: list[tuple[float, float, str, float]]) -> tuple[float, float, str, float]:
+    """Return the median wall time of the runs, the largest peak, the last output and the median CPU time."""
     walls = sorted(r[0] for r in runs)
-    return walls[len(walls) // 2], max(r[1] for r in runs), runs[-1][2]
+    cpus = sorted(r[3] for r in runs)
+    return walls[len(walls) // 2], max(r[1] for r in runs), runs[-1][2], cpus[len(cpus) // 2]
+
+
+def run_size(work: Path, answers: int, args: argparse.Namespace, env: dict[str, str],
+             startup: tuple[float, float, str, float], duck: tuple[float, float, str, float],
+             small: dict[str, tuple[float, float]] | None) -> dict[str, tuple[float, float]]:
+    """Write and measure one size; print its table; return each command's cx (wall, CPU)."""
+    began = time.perf_counter()
+    root = generate(work, answers, args.memory_limit)
+    size = sum(p.stat().st_size for p in root.rglob("*.parquet")) / 2**20
+    written = time.perf_counter() - began
+    print(f"\n== {answers:,} answers: {size:,.0f} MiB of Parquet, written in {written:.1f} s")
+    print(f"{'command':<13}{'floor s':>9}{'cx s':>9}{'cx/floor':>10}{'beyond start-up':>17}"
+          f"{'floor MiB':>11}{'cx MiB':>9}{'floor CPU':>11}{'cx CPU':>8}"
+          + ("" if small is None else f"{'issue ratio':>13}{'CPU ratio':>11}"))
+    ours_by_command = {}
+    for command, sqls in floor_queries(root).items():
+        floor = best([measured(["-c", FLOOR, json.dumps(sqls)], env) for _ in range(args.repeat)])
+        cli = ["cx", command, "--dataset", DATASET, "--source", str(root), "--db", str(work / "cx.duckdb"),
+               "--json"]
+        ours = best([measured(cli, env) for _ in range(args.repeat)])
+        json.loads(ours[2])  # the command printed its JSON
+        beyond = (ours[0] - startup[0]) / max(floor[0] - duck[0], 1e-3)
+        issue = "" if small is None else (f"{ours[0] / (small[command][0] + floor[0]):>13.2f}"
+                                          f"{ours[3] / (small[command][1] + floor[3]):>11.2f}")
+        print(f"{command:<13}{floor[0]:>9.2f}{ours[0]:>9.2f}{ours[0] / floor[0]:>10.2f}{beyond:>17.2f}"
+              f"{floor[1]:>11.0f}{ours[1]:>9.0f}{floor[3]:>11.2f}{ours[3]:>8.2f}{issue}")
+        ours_by_command[command] = (ours[0], ours[3])
+    return ours_by_command
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--answers", nargs="+", type=float, default=[1e6, 1e7], help="sizes, e.g. 1e6 1e7 1e8")
     parser.add_argument("--repeat", type=int, default=3, help="runs per process kind (median wall, max peak)")
+    parser.add_argument("--small", type=float, default=1e4,
+                        help="the small size the issue's ratio cx_big / (cx_small + floor_big) uses (default 1e4)")
     parser.add_argument("--memory-limit", default="1GB", help="CX_MEMORY_LIMIT for cx and the floor (default 1GB)")
     parser.add_argument("--workdir", type=Path, help="where to write the Parquet (default: a temp folder, deleted)")
     parser.add_argument("--keep", action="store_true", help="keep the Parquet and the store afterwards")
@@ -188,23 +226,11 @@ def main() -> None:
         duck = best([measured(["-c", "import duckdb"], env) for _ in range(args.repeat)])
         print(f"start-up: import cx.__main__ {startup[0]:.2f} s (peak {startup[1]:.0f} MiB), "
               f"import duckdb {duck[0]:.2f} s (peak {duck[1]:.0f} MiB)")
+        small = run_size(work, int(args.small), args, env, startup, duck, None)
+        print(f"(the small size: issue 17's ratio below is cx / (cx at {int(args.small):,} answers + floor), "
+              "target <= 1.5)")
         for answers in (int(a) for a in args.answers):
-            began = time.perf_counter()
-            root = generate(work, answers, args.memory_limit)
-            size = sum(p.stat().st_size for p in root.rglob("*.parquet")) / 2**20
-            written = time.perf_counter() - began
-            print(f"\n== {answers:,} answers: {size:,.0f} MiB of Parquet, written in {written:.1f} s")
-            print(f"{'command':<13}{'floor s':>9}{'cx s':>9}{'cx/floor':>10}{'beyond start-up':>17}"
-                  f"{'floor MiB':>11}{'cx MiB':>9}")
-            for command, sqls in floor_queries(root).items():
-                floor = best([measured(["-c", FLOOR, json.dumps(sqls)], env) for _ in range(args.repeat)])
-                cli = ["cx", command, "--dataset", DATASET, "--source", str(root), "--db", str(work / "cx.duckdb"),
-                       "--json"]
-                ours = best([measured(cli, env) for _ in range(args.repeat)])
-                json.loads(ours[2])  # the command printed its JSON
-                beyond = (ours[0] - startup[0]) / max(floor[0] - duck[0], 1e-3)
-                print(f"{command:<13}{floor[0]:>9.2f}{ours[0]:>9.2f}{ours[0] / floor[0]:>10.2f}{beyond:>17.2f}"
-                      f"{floor[1]:>11.0f}{ours[1]:>9.0f}")
+            run_size(work, answers, args, env, startup, duck, small)
         with open("/proc/loadavg", encoding="ascii") as f:
             print(f"\nload average at the end: {' '.join(f.read().split()[:3])}")
     finally:
