@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cx import seed, ui
+from cx import data_folder, seed, ui
 
 ROOT = Path(__file__).resolve().parent
 
@@ -62,4 +62,4 @@ st.dataframe(
         "answers": st.column_config.NumberColumn("Answers", format="localized"),
     },
 )
-st.caption(f"Database: {ui.dataset_path_label(ui.db_path())}")
+st.caption(f"Database: {data_folder.shown_path(ui.db_path())}")

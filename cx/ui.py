@@ -25,7 +25,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cx import comparisons, data_folder, db_file, exports, formats, journeys, metrics, seed, store
 from cx import mapping as maps
 from cx.comments_themes import DEFAULT_K, Themes
-from cx.engines import ENGINES, Engine, source_engine, store_engine
+from cx.engines import ENGINES, Engine, limit_memory, source_engine, store_engine
 from cx.errors import CxError, DatabaseFileGone, InvalidInput
 from cx.ingest import UploadSlot
 from cx.metrics import DEFAULT_MIN_N, Filter, MetricResult
@@ -55,7 +55,6 @@ __all__ = [
     "dataset_choice",
     "dataset_names",
     "dataset_page",
-    "dataset_path_label",
     "dataset_scores",
     "datasets",
     "db_path",
@@ -120,8 +119,12 @@ class _Opened:
 
 @st.cache_resource(show_spinner="Opening the database (the first run loads the sample data)…")
 def _connection(path: str) -> _Opened:
-    # One connection per process and file; every script run takes its own cursor.
-    con = seed.open_store(path)
+    con = seed.open_store(path)  # one per process and file; every script run takes its own cursor
+    try:
+        limit_memory(con)  # queries spill past CX_MEMORY_LIMIT, as the CLI's do, instead of taking 80 % of the RAM
+    except CxError:
+        con.close()
+        raise
     return _Opened(con, db_file.file_identity(path))
 
 
@@ -563,7 +566,7 @@ def sidebar_settings() -> int:
         current = st.session_state.get(DB_KEY, default)
         picked = st.selectbox(
             "Database", choices, index=choices.index(current) if current in choices else 0,
-            format_func=dataset_path_label, key="cx_db_input",
+            format_func=data_folder.shown_path, key="cx_db_input",
             help="The embedded DuckDB file: $CX_DB or data/cx.duckdb, or another .duckdb file in the data folder.",
         )
         if data_folder.max_databases() == 0:
@@ -577,7 +580,7 @@ def sidebar_settings() -> int:
             except CxError as exc:
                 st.error(escape_md(str(exc)))
             else:
-                st.caption(f"Using {escape_md(dataset_path_label(picked))}")
+                st.caption(f"Using {escape_md(data_folder.shown_path(picked))}")
         st.session_state[DB_KEY] = picked
         # Widget state is dropped when the user changes page; keep the value under our own key.
         st.session_state.setdefault(MIN_N_KEY, int(os.environ.get("CX_MIN_N", DEFAULT_MIN_N)))
@@ -628,11 +631,6 @@ def query_choice(label: str, options: list[str], param: str, *, help: str | None
     if choice is not None and st.query_params.get(param) != choice:
         st.query_params[param] = choice
     return choice
-
-
-def dataset_path_label(path: str) -> str:
-    """Return a database path as browser users see it: relative to the data folder (cx.data_folder)."""
-    return data_folder.shown_path(path)
 
 
 DATASET_KEY = "cx_dataset"

@@ -70,3 +70,28 @@ def test_the_cli_caps_the_store_connection_it_computes_on(monkeypatch: pytest.Mo
     con = store.connect(":memory:")
     assert engine_for(argparse.Namespace(source=None, engine="duckdb"), con) is None  # the store's own engine
     assert _settings(con) == ("488.2 MiB", str(tmp_path / "spill"))
+
+
+def test_the_apps_store_connection_runs_under_cx_memory_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cx import ui
+    from tests.conftest import app_test_on
+
+    monkeypatch.setenv("CX_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("CX_TEMP_DIR", str(tmp_path / "spill"))
+    db = tmp_path / "app.duckdb"
+    with app_test_on(db, monkeypatch) as at:
+        at.run()
+        assert not at.exception
+        assert _settings(ui.connection()) == ("286.1 MiB", str(tmp_path / "spill"))
+
+
+def test_a_bad_memory_limit_stops_the_app_with_what_to_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import app_test_on
+
+    monkeypatch.setenv("CX_MEMORY_LIMIT", "lots")
+    with app_test_on(tmp_path / "app.duckdb", monkeypatch) as at:
+        at.run()
+        assert not at.exception
+        assert [e.value for e in at.error] == ["CX\\_MEMORY\\_LIMIT='lots': write a size such as 1GB, 512MB or 4GB."]
