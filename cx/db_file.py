@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -20,12 +21,14 @@ import duckdb
 from cx.errors import DatabaseFileGone, DiskFull, NotACxDatabase
 
 __all__ = [
+    "MIN_MEMORY_BYTES",
     "check_database_path",
     "check_same_file",
     "deleted_file_holders",
     "disk_full",
     "file_identity",
     "is_disk_full",
+    "memory_size",
     "refuse_other_applications",
 ]
 
@@ -152,3 +155,17 @@ def disk_full(con: duckdb.DuckDBPyConnection | None = None, where: str | None = 
             where = None
     return DiskFull(f"The disk holding {where or 'the database'} is full: free space and try again; nothing was "
                     "saved.")
+
+
+MIN_MEMORY_BYTES = 64 << 20  # below this DuckDB cannot even read a file's first block
+_MEMORY = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+
+def memory_size(text: str) -> tuple[str, float] | None:
+    """Return (the size as DuckDB's `SET memory_limit` takes it, its bytes) of '1GB', ' 512 MiB'…; None when
+    `text` is not a size. The returned text is rebuilt from digits and a unit only: safe inside a SET."""
+    match = _MEMORY.fullmatch(text)
+    if not match:
+        return None
+    unit = match.group(2).upper().replace("I", "")
+    return f"{match.group(1)}{match.group(2)}", float(match.group(1)) * 1024 ** ("KMGT".index(unit[0]) + 1)

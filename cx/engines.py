@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import ibis
 from ibis.expr.types import Table
 
 from cx.choices import ENGINES
+from cx.db_file import MIN_MEMORY_BYTES, memory_size
 from cx.errors import EngineUnavailable, InvalidInput, NotFound
 
 __all__ = [
@@ -44,8 +44,6 @@ FEEDBACK_TABLES: tuple[str, ...] = ("responses", "outcomes", "segments", "operat
 # DuckDB's own default is 80 % of the machine's RAM: one large aggregation (a group per respondent ×
 # touchpoint at 100 M answers) would take it all. Past this limit DuckDB spills to CX_TEMP_DIR.
 DEFAULT_MEMORY_LIMIT = "1GB"
-_MIN_MEMORY_BYTES = 64 << 20
-_MEMORY = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
 
 def memory_setting() -> tuple[str, str]:
@@ -54,14 +52,13 @@ def memory_setting() -> tuple[str, str]:
     Defaults: 1GB, and cx-duckdb-spill in the system's temp folder.
     """
     raw = os.environ.get("CX_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
-    match = _MEMORY.fullmatch(raw)
-    if not match:
+    size = memory_size(raw)
+    if size is None:
         raise InvalidInput(f"CX_MEMORY_LIMIT={raw!r}: write a size such as 1GB, 512MB or 4GB.")
-    unit = match.group(2).upper().replace("I", "")
-    if float(match.group(1)) * 1024 ** ("KMGT".index(unit[0]) + 1) < _MIN_MEMORY_BYTES:
+    if size[1] < MIN_MEMORY_BYTES:
         raise InvalidInput(f"CX_MEMORY_LIMIT={raw!r} is too little for DuckDB: give at least 64MB (default 1GB).")
     spill = os.environ.get("CX_TEMP_DIR", "").strip() or str(Path(tempfile.gettempdir()) / "cx-duckdb-spill")
-    return f"{match.group(1)}{match.group(2)}", str(Path(spill).expanduser())
+    return size[0], str(Path(spill).expanduser())
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection) -> None:

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from cx import db_file, store
+from cx.db_file import MIN_MEMORY_BYTES, memory_size
 from cx.errors import EmptyFile, FileTooLarge, IngestError
 from cx.ingest.sniffing import FileFormat, is_clean_utf8, rewrite_utf8, sniff, xlsx_to_csv
 from cx.mapping import Mapping
@@ -409,18 +410,14 @@ def preview(con: duckdb.DuckDBPyConnection, staged: Staged, rows: int = 20) -> p
     return frame.astype(object).where(frame.notna(), None)
 
 
-MIN_MEMORY_BYTES = 64 << 20
-_MEMORY = re.compile(r"\s*([0-9]+(\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     """Cap DuckDB's memory for this connection (e.g. "1GB"); past it, staging spills to disk."""
-    match = _MEMORY.fullmatch(limit)
-    if not match:
+    size = memory_size(limit)
+    if size is None:
         raise IngestError(f"--memory-limit {limit!r}: write a size such as 1GB, 512MB or 4GB.")
-    unit = match.group(3).upper().replace("I", "")
-    size = float(match.group(1)) * 1024 ** ("KMGT".index(unit[0]) + 1)
-    if size < MIN_MEMORY_BYTES:  # below this DuckDB cannot even read a file's first block
+    if size[1] < MIN_MEMORY_BYTES:
         raise IngestError(f"--memory-limit {limit!r} is too little for an import: give at least 64MB (default 1GB).")
     # SET takes no bound parameters: the value is validated above and rebuilt from its parts.
-    con.execute(f"SET memory_limit = '{match.group(1)}{match.group(3)}'")
+    con.execute(f"SET memory_limit = '{size[0]}'")
