@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,12 @@ def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
     limit, spill = memory_setting()
     # SET takes no bound parameters: the limit is validated above and rebuilt from its parts; the folder is quoted.
     con.execute(f"SET memory_limit = '{limit}'")
-    con.execute("SET temp_directory = " + "'" + spill.replace("'", "''") + "'")
+    # A file opened again in the same process is the same DuckDB database, whose spill folder cannot change once a
+    # query has spilled into it: set it only when it differs, and keep the one in use if DuckDB refuses.
+    (current,) = con.execute("SELECT current_setting('temp_directory')").fetchall()[0]
+    if current != spill:
+        with suppress(duckdb.NotImplementedException):
+            con.execute("SET temp_directory = " + "'" + spill.replace("'", "''") + "'")
 
 
 @dataclass(frozen=True)

@@ -95,3 +95,25 @@ def test_a_bad_memory_limit_stops_the_app_with_what_to_write(
         at.run()
         assert not at.exception
         assert [e.value for e in at.error] == ["CX\\_MEMORY\\_LIMIT='lots': write a size such as 1GB, 512MB or 4GB."]
+
+
+def test_a_store_opened_again_after_a_query_spilled_keeps_its_spill_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The app opens the file again after its caches are cleared; in one process that is the same DuckDB database,
+    # whose spill folder cannot be set again once a query used it (DuckDB refused: "Cannot switch temporary
+    # directory after the current one has been used").
+    from cx.engines import limit_memory
+
+    monkeypatch.setenv("CX_MEMORY_LIMIT", "64MB")
+    monkeypatch.setenv("CX_TEMP_DIR", str(tmp_path / "spill"))
+    con = store.connect(tmp_path / "cx.duckdb")
+    limit_memory(con)
+    (n,) = con.execute("SELECT count(DISTINCT h) FROM (SELECT md5(i::VARCHAR) AS h FROM range(2000000) t(i))"
+                       ).fetchall()[0]
+    assert n == 2_000_000
+    assert (tmp_path / "spill").is_dir()  # the query spilled
+    again = store.connect(tmp_path / "cx.duckdb")
+    limit_memory(again)
+    assert _settings(again) == ("61.0 MiB", str(tmp_path / "spill"))
+    con.close()
+    again.close()
