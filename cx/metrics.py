@@ -60,6 +60,7 @@ __all__ = [
     "outcome_from_parts",
     "outcome_label",
     "outcome_results",
+    "pooled_touchpoints",
     "result_from_parts",
     "touchpoint_stats",
     "why_no_scores",
@@ -553,6 +554,18 @@ def _source(engine: Engine, definition: MetricDef, dataset: str | None, filters:
     if definition.table == "responses":
         return with_score10(filtered_responses(engine, dataset, filters))
     return filtered_outcomes(engine, dataset, filters)
+
+
+def pooled_touchpoints(engine: Engine, dataset: str | None, names: Sequence[str],
+                       filters: Sequence[Filter] = ()) -> dict[str, int]:
+    """Return, per answer metric in `names` (CSAT, CES…), how many touchpoints hold answers it counts (its own
+    rows): what a pooled value pools, for labels such as "CSAT of 14 touchpoints". One scan, no respondent level."""
+    defs = [metric(name) for name in names if metric(name).table == "responses"]
+    if not defs:
+        return {}
+    t = _source(engine, defs[0], dataset, filters)
+    frame = t.aggregate(**{d.name: t.touchpoint.nunique(where=d.rows(t)) for d in defs}).execute()
+    return {d.name: int(frame[d.name].iloc[0]) for d in defs}
 
 
 def _month(table: Table) -> Any:

@@ -300,12 +300,9 @@ def outcomes(con: duckdb.DuckDBPyConnection, dataset: str, *, by: str | None = N
 
 def item_labels(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = ()) -> dict[str, str]:
     """Return CSAT / CES labels that say what they pool: "CSAT of 14 touchpoints" (answers, not the outcome)."""
-    counts: dict[str, int] = {}
-    for r in compute(con, ["csat", "ces"], dataset, by="touchpoint", filters=filters):
-        if r.value is not None:
-            counts[r.metric] = counts.get(r.metric, 0) + 1
+    counts = cached(metrics.pooled_touchpoints, dataset, ("csat", "ces"), filters=tuple(filters), con=con)
     return {name: f"{metrics.metric(name).label} of {k} touchpoint{'s' if k != 1 else ''}"
-            for name, k in counts.items()}
+            for name, k in counts.items() if k}
 
 
 def outcome_tiles(results: Sequence[MetricResult]) -> None:

@@ -149,3 +149,24 @@ def test_clv_from_revenue_and_churn(con: duckdb.DuckDBPyConnection) -> None:
     (clv,) = compute(store_engine(con), ["clv"], dataset="V")
     assert clv.value == pytest.approx(250.0 / 0.25)  # mean revenue 250 per period, lifetime 1 / 0.25 periods
     assert 0 < clv.low < clv.value < clv.high
+
+
+def test_pooled_touchpoints_counts_the_touchpoints_each_answer_metric_reads() -> None:
+    # A and B on 1-5, C on 1-7, D on 0-10; B's answers are all "not applicable" (no score): CSAT pools A only.
+    con = store.connect(":memory:")
+    answers = pd.DataFrame({
+        "respondent": ["r1", "r2", "r1", "r2", "r1", "r2", "r1"],
+        "touchpoint": ["A", "A", "B", "B", "C", "C", "D"],
+        "score": [4.0, 2.0, None, None, 6.0, 3.0, 9.0],
+        "scale_min": [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
+        "scale_max": [5.0, 5.0, 5.0, 5.0, 7.0, 7.0, 10.0],
+    })
+    store.save_dataset(con, "Shop", answers)
+    engine = store_engine(con)
+    assert metrics.pooled_touchpoints(engine, "Shop", ["csat", "ces", "nps"]) == {"csat": 1, "ces": 1}
+    only_c = [metrics.Filter("touchpoint", "in", ("C", "D"))]
+    assert metrics.pooled_touchpoints(engine, "Shop", ["csat", "ces"], only_c) == {"csat": 0, "ces": 1}
+    # The same touchpoints the per-touchpoint values exist for.
+    valued = {(r.metric, r.group) for r in metrics.compute(engine, ["csat", "ces"], dataset="Shop", by="touchpoint")
+              if r.value is not None}
+    assert valued == {("csat", "A"), ("ces", "C")}
