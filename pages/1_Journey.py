@@ -41,8 +41,17 @@ with st.sidebar:
 
 # The data set's touchpoints aggregated once per data version (cached): this journey's scores and the team's gap
 # below both come from them.
-stats = None if dataset is None else ui.run_safely(lambda: ui.cached(metrics.touchpoint_stats, dataset, con=con),
-                                                   "Could not score this journey")
+tp_filter = [metrics.Filter("touchpoint", "in", [s.touchpoint for s in journey.steps])]
+stats = outcome_results = csat = csat_label = None
+if dataset:
+    with ui.Steps("Scoring the journey") as status:
+        status.step("every touchpoint's score and interval")
+        stats = ui.run_safely(lambda: ui.cached(metrics.touchpoint_stats, dataset, con=con),
+                              "Could not score this journey")
+        status.step("the outcome and CSAT of the customers who answered its touchpoints")
+        outcome_results = ui.outcomes(con, dataset, filters=tp_filter, min_n=min_n)
+        (csat,) = ui.compute(con, ["csat"], dataset, filters=tp_filter, min_n=min_n)
+        csat_label = ui.item_labels(con, dataset, tp_filter).get("csat")
 scores = ui.run_safely(
     lambda: journeys.score_journey(journey, dataset=dataset, assessment=store.assessments(con, name, source),
                                    min_n=min_n, margin=margin, stats_frame=stats),
@@ -57,10 +66,9 @@ if journey.persona or journey.goal:
 
 # Headline numbers: the average, the weak count, and NPS / CSAT where the data has them.
 # The outcome first (what the journey leads to), then the journey's own numbers.
-tp_filter = [metrics.Filter("touchpoint", "in", [s.touchpoint for s in journey.steps])]
-if dataset:
+if outcome_results is not None:
     st.caption("Outcome of the customers who answered this journey's touchpoints")
-    ui.outcome_tiles(ui.outcomes(con, dataset, filters=tp_filter, min_n=min_n))
+    ui.outcome_tiles(outcome_results)
 tiles = st.columns(3)
 scored = scores.scored
 tiles[0].metric(
@@ -71,9 +79,8 @@ tiles[0].caption(f"{len(scored)} of {len(scores.touchpoints)} touchpoints scored
 tiles[1].metric("Weak touchpoints", len(scores.weak),
                 help=f"Below their target, or at least {margin:.1f} points below the journey average; "
                      f"scores with fewer than {min_n} answers are flagged instead.")
-if dataset:
-    (csat,) = ui.compute(con, ["csat"], dataset, filters=tp_filter, min_n=min_n)
-    ui.metric_tile(tiles[2], csat, label=ui.item_labels(con, dataset, tp_filter).get("csat"))
+if csat is not None:
+    ui.metric_tile(tiles[2], csat, label=csat_label)
 
 ui.hides_message(scores)
 

@@ -12,6 +12,10 @@ from tests.conftest import no_exceptions
 
 # page: the status boxes it shows on the seeded sample, in page order, each with the steps listed inside it.
 STATUSES: dict[str, list[tuple[str, list[str]]]] = {
+    "pages/1_Journey.py": [
+        ("Scoring the journey", ["every touchpoint's score and interval",
+                                 "the outcome and CSAT of the customers who answered its touchpoints"]),
+    ],
     "pages/2_Overview.py": [
         ("Computing the metrics", ["every metric over the selection", "every metric by month", "the outcomes",
                                    "CSAT and CES per touchpoint"]),
@@ -45,14 +49,31 @@ def boxes(at: AppTest) -> list[tuple[str, str, list[str]]]:
     return [(box.label, box.state, [c.value for c in box.caption]) for box in at.status]
 
 
+# The Journey page scores from customer answers only for a journey over a data set (the sample's retail journey).
+QUERY = {"pages/1_Journey.py": {"journey": "Retail store journey"}}
+
+
 @pytest.mark.parametrize("page", list(STATUSES))
 def test_every_expensive_step_is_named_and_ends_complete(app: AppTest, page: str) -> None:
     app.run()
-    app.switch_page(page).run()
+    app.switch_page(page)
+    for key, value in QUERY.get(page, {}).items():
+        app.query_params[key] = value
+    app.run()
     no_exceptions(app)
     assert boxes(app) == [(f"{title}: done", "complete", steps) for title, steps in STATUSES[page]]
     app.run()  # warm: everything cached, the same boxes, complete at once
     assert boxes(app) == [(f"{title}: done", "complete", steps) for title, steps in STATUSES[page]]
+
+
+def test_a_journey_scored_by_the_team_alone_has_nothing_to_wait_for(app: AppTest) -> None:
+    app.run()
+    app.switch_page("pages/1_Journey.py")
+    app.query_params["journey"] = "Product launch"  # no data set: the team's assessment only
+    app.run()
+    no_exceptions(app)
+    assert boxes(app) == []
+    assert app.metric[0].label == "Journey average (0–10)"
 
 
 def test_a_page_that_stops_says_so_and_its_box_is_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
