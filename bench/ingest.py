@@ -8,6 +8,9 @@ answered_at; a few hundred rows carry problems: "N/A", out-of-scale 9, a decimal
 in a fresh process and from the same run:
 
 - baseline: `CREATE TABLE t AS SELECT * FROM read_csv(FILE)` into a new DuckDB file;
+- layout: the least any import into cx's store can do — one `INSERT INTO responses … SELECT` straight from
+  `read_csv` with the cells trimmed and cast, into a new store (schema made beforehand, not timed), no check,
+  no rejected rows, no Python beyond duckdb: what writing the answers in the store's 12-column layout costs;
 - cx: `python -m cx ingest FILE --mapping M.json --db NEW.duckdb --json` (sniff, stage, check, load
   in one transaction, rejected rows written with reasons).
 
@@ -47,6 +50,15 @@ PEAK = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
         "print(code, time.perf_counter() - t, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)")
 BASELINE = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); "
             "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]]); con.close()")
+
+# The store's layout floor: the answers written straight from read_csv into `responses`, trimmed and cast, no check.
+LAYOUT = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); con.execute(\"SET memory_limit = '1GB'\"); "
+          "con.execute(\"INSERT INTO responses (dataset, respondent, touchpoint, score, scale_min, scale_max, "
+          "reversed, channel, stage, unit, answered_at, comment) SELECT 'bench', trim(respondent), trim(touchpoint), "
+          "TRY_CAST(score AS DOUBLE), 1, 5, false, trim(channel), NULL, trim(unit), "
+          "TRY_CAST(answered_at AS TIMESTAMP), NULL FROM read_csv(?, all_varchar = true) "
+          "WHERE TRY_CAST(score AS DOUBLE) BETWEEN 1 AND 5\", "
+          "[sys.argv[1]]); con.close()")
 
 # One import in this process with every statement timed (a stand-in connection that times `execute`).
 STATEMENTS = """
@@ -114,18 +126,31 @@ def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[s
         print(f"  wrote {data.name} ({data.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - started:.1f} s")
     mapping = workdir / "mapping.json"
     mapping.write_text(json.dumps(MAPPING))
-    runs: dict[str, list[tuple[int, float, int, float]]] = {"baseline": [], **{str(c): [] for c in codes}}
+    runs: dict[str, list[tuple[int, float, int, float]]] = {"baseline": [], "layout": [],
+                                                            **{str(c): [] for c in codes}}
     for _ in range(repeat):
         base_db = workdir / f"base-{rows}.duckdb"
         _fresh(base_db)
         runs["baseline"].append(measure([sys.executable, "-c", BASELINE, str(data), str(base_db)]))
         assert runs["baseline"][-1][0] == 0, "baseline failed"
+        layout_db = workdir / f"layout-{rows}.duckdb"
+        _fresh(layout_db)
+        from cx import store  # the store's schema, made before the clock starts
+
+        store.connect(layout_db).close()
+        runs["layout"].append(measure([sys.executable, "-c", LAYOUT, str(data), str(layout_db)]))
+        assert runs["layout"][-1][0] == 0, "layout floor failed"
         for code in codes:
             runs[str(code)].append(_run_cx(rows, data, mapping, workdir, code))
     base_s = statistics.median(r[1] for r in runs["baseline"])
     base_cpu = statistics.median(r[3] for r in runs["baseline"])
     base_kib = max(r[2] for r in runs["baseline"])
     print(f"  baseline read_csv : {base_s:7.2f} s  cpu {base_cpu:7.2f} s   peak {base_kib / 2**20:5.2f} GiB")
+    lay_s = statistics.median(r[1] for r in runs["layout"])
+    lay_cpu = statistics.median(r[3] for r in runs["layout"])
+    lay_gib = max(r[2] for r in runs["layout"]) / 2**20
+    print(f"  store layout floor: {lay_s:7.2f} s  cpu {lay_cpu:7.2f} s   peak {lay_gib:5.2f} GiB   "
+          f"ratio {lay_s / base_s:.2f} (cpu {lay_cpu / base_cpu:.2f})")
     results: list[dict[str, object]] = []
     for code in codes:
         cx_s = statistics.median(r[1] for r in runs[str(code)])
@@ -133,8 +158,10 @@ def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[s
         cx_kib = max(r[2] for r in runs[str(code)])
         label = "cx ingest" if code == REPO else f"cx ingest ({code})"
         print(f"  {label:18}: {cx_s:7.2f} s  cpu {cx_cpu:7.2f} s   peak {cx_kib / 2**20:5.2f} GiB   "
-              f"ratio {cx_s / base_s:.2f} (cpu {cx_cpu / base_cpu:.2f})")
+              f"ratio {cx_s / base_s:.2f} (cpu {cx_cpu / base_cpu:.2f}); over the layout floor "
+              f"{cx_s / lay_s:.2f} (cpu {cx_cpu / lay_cpu:.2f})")
         results.append({"rows": rows, "code": str(code), "repeat": repeat, "baseline_s": base_s, "cx_s": cx_s,
+                        "layout_s": lay_s, "layout_cpu_s": lay_cpu,
                         "ratio": cx_s / base_s, "baseline_cpu_s": base_cpu, "cx_cpu_s": cx_cpu,
                         "cpu_ratio": cx_cpu / base_cpu, "peak_gib": cx_kib / 2**20})
     print("  (target: ratio <= 1.5 at 10 M rows; memory <= 2 GiB)")
