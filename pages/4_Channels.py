@@ -10,7 +10,9 @@ page = ui.dataset_page("Channels", "🔀", intro=(
     "each. A gap between channels is a finding in itself."))
 con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.filters, page.notes
 
-stats = ui.cached(metrics.touchpoint_stats, dataset, tuple(filters), by="channel", con=con)  # once per filter
+with ui.Steps("Comparing the channels") as status:
+    status.step("every touchpoint's score per channel, with its interval")
+    stats = ui.cached(metrics.touchpoint_stats, dataset, tuple(filters), by="channel", con=con)  # once per filter
 if stats.empty:
     st.info("These answers carry no channel. Map a channel column at import to compare channels.")
     st.stop()

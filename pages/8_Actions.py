@@ -26,7 +26,9 @@ filters = ui.sidebar_filters(con, dataset)
 options = ui.filter_options(con, dataset)
 ui.alert_actions(con, key="actions_alerts", dataset=dataset)  # fired alerts, each ready to become an action
 
-ranked = ui.touchpoints_weakest_first(con, dataset, filters, min_n)
+with ui.Steps("Scoring the touchpoints") as status:
+    status.step("every touchpoint's score, weakest first")
+    ranked = ui.touchpoints_weakest_first(con, dataset, filters, min_n)
 touchpoint = ui.touchpoint_picker(ranked)
 chosen = next(t for t in ranked if t.touchpoint == touchpoint)
 if chosen.score is not None:

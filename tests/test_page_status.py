@@ -25,6 +25,12 @@ STATUSES: dict[str, list[tuple[str, list[str]]]] = {
         ("Scoring the touchpoints", ["scores and intervals per touchpoint", "CSAT, CES and NPS per touchpoint",
                                      "operational metrics and channels"]),
     ],
+    "pages/4_Channels.py": [
+        ("Comparing the channels", ["every touchpoint's score per channel, with its interval"]),
+    ],
+    "pages/8_Actions.py": [
+        ("Scoring the touchpoints", ["every touchpoint's score, weakest first"]),
+    ],
     "pages/5_Local_units.py": [
         ("Ranking the local units", ["every metric over the selection", "the chosen metric per unit"]),
     ],
