@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from cx.formats import metric_value
 from cx.metrics import (
     DEFAULT_MIN_N,
     OUTCOME,
@@ -24,7 +25,7 @@ from cx.metrics import (
 from cx.stats import ALPHA, Difference, exact_share_p
 from cx.stats import difference as difference_of
 
-__all__ = ["compare_groups", "difference", "in_month", "month_windows", "rest_of"]
+__all__ = ["compare_groups", "difference", "in_month", "month_change", "month_windows", "rest_of"]
 
 
 def difference(a: MetricResult, b: MetricResult, alpha: float = 0.05) -> Difference | None:
@@ -61,6 +62,23 @@ def in_month(results: Sequence[MetricResult], start: Any) -> dict[str, MetricRes
     """Return, per metric, the result of the month starting at `start` from results computed `by="month"`."""
     key = pd.Timestamp(start).strftime("%Y-%m")
     return {r.metric: r for r in results if r.group == key}
+
+
+def month_change(current: MetricResult | None, previous: MetricResult | None, period: str) -> tuple[str | None, str]:
+    """Return (the change from `previous` to `current` as a tile shows it, signed; the note on its test), or
+    (None, "") when either month has no value."""
+    if current is None or previous is None or current.value is None or previous.value is None:
+        return None, ""
+    change = current.value - previous.value
+    delta = metric_value(current.metric, change)
+    if change > 0 and not delta.startswith("+"):
+        delta = "+" + delta
+    if current.low_n or previous.low_n:
+        return delta, f"{period}: too few answers to test"
+    diff = difference(current, previous)
+    if diff is None:
+        return delta, ""
+    return delta, f"{period}: {'significant' if diff.significant else 'not significant'} (z-test, p = {diff.p:.2f})"
 
 
 def compare_groups(results: Sequence[MetricResult], total: MetricResult, min_n: int = DEFAULT_MIN_N

@@ -195,22 +195,26 @@ def dataset_scores(
     filters: Sequence[Filter] = (),
     min_n: int = DEFAULT_MIN_N,
     margin: float = DEFAULT_MARGIN,
+    stats_frame: pd.DataFrame | None = None,
 ) -> JourneyScores:
     """Return the scores of every touchpoint of a data set, as an ad-hoc journey.
 
     Order: that of a stored journey over this data set when there is one, the rest by
-    name, so an imported file is scored without building a journey first.
+    name, so an imported file is scored without building a journey first. `stats_frame` is
+    `touchpoint_stats(engine, dataset, filters)` when the caller has it already.
     """
-    if engine is None:
-        if not store.has_dataset(con, dataset):
-            known = ", ".join(store.dataset_names(con)) or "none"
-            raise NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
-        from cx.engines import store_engine
+    frame = stats_frame  # aggregated once, for the names and the scores
+    if frame is None:
+        if engine is None:
+            if not store.has_dataset(con, dataset):
+                known = ", ".join(store.dataset_names(con)) or "none"
+                raise NotFound(f"No data set named '{dataset}'. Known data sets: {known}.")
+            from cx.engines import store_engine
 
-        engine = store_engine(con)
-    from cx.metrics import touchpoint_stats
+            engine = store_engine(con)
+        from cx.metrics import touchpoint_stats
 
-    frame = touchpoint_stats(engine, dataset, filters)  # aggregated once, for the names and the scores
+        frame = touchpoint_stats(engine, dataset, filters)
     names = [str(n) for n in frame["touchpoint"]]
     # A stored journey over this data set gives the order, stages and targets of its touchpoints.
     stored = store.journey_over(con, dataset)

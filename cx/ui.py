@@ -64,7 +64,6 @@ __all__ = [
     "hides_message",
     "filter_notes",
     "filter_options",
-    "fmt",
     "item_labels",
     "journey_table_columns",
     "metric_tile",
@@ -82,6 +81,7 @@ __all__ = [
     "table_counts",
     "table_download",
     "touchpoint_picker",
+    "touchpoint_stats",
     "touchpoints_weakest_first",
     "upload_slot",
 ]
@@ -383,15 +383,26 @@ def _engine_call(key: tuple[Any, ...], name: str, _function: Callable[..., Any],
     return _function(engine(), *args, **dict(kwargs))
 
 
+def _call(key: tuple[Any, ...], function: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    result: T = _engine_call(key, f"{function.__module__}.{function.__qualname__}", function, args,
+                             tuple(sorted(kwargs.items())))
+    return result
+
+
 def cached(function: Callable[..., T], *args: Any, con: duckdb.DuckDBPyConnection, **kwargs: Any) -> T:
     """Return function(engine(), *args, **kwargs), cached per data version and arguments.
 
     For cx functions of the metric engine (metrics.operational_stats, comments.answer_count…): a rerun
     that changes none of their arguments reads none of the rows again. Arguments must be hashable data.
     """
-    name = f"{function.__module__}.{function.__qualname__}"
-    result: T = _engine_call(cache_key(con), name, function, args, tuple(sorted(kwargs.items())))
-    return result
+    return _call(cache_key(con), function, args, kwargs)
+
+
+def touchpoint_stats(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = (), *,
+                     by: str | None = None) -> pd.DataFrame:
+    """Return metrics.touchpoint_stats(...), cached per data version and filter: one aggregation that the Journey,
+    Touchpoints, Actions and Local units pages share (a page met before costs nothing on the next)."""
+    return _call(cache_key(con), metrics.touchpoint_stats, (dataset, tuple(filters)), {"by": by})
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -413,7 +424,8 @@ def stored(function: Callable[..., T], *args: Any, con: duckdb.DuckDBPyConnectio
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _dataset_scores(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], min_n: int) -> Any:
-    return journeys.dataset_scores(connection(), dataset, engine=engine(), filters=filters, min_n=min_n)
+    stats = _call(key, metrics.touchpoint_stats, (dataset, filters), {"by": None})  # shared with the other pages
+    return journeys.dataset_scores(connection(), dataset, filters=filters, min_n=min_n, stats_frame=stats)
 
 
 def dataset_scores(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = (),
@@ -772,11 +784,6 @@ def table_download(frame: pd.DataFrame, name: str, notes: Sequence[str], *, key:
                        file_name=f"{name.replace(' ', '-')}.csv", mime="text/csv", key=key or f"csv_{name}")
 
 
-def fmt(name: str, value: float | None) -> str:
-    """Return a metric value formatted for display ('—' when missing): see cx.formats."""
-    return formats.metric_value(name, value)
-
-
 def metric_tile(container: Any, result: MetricResult, *, current: MetricResult | None = None,
                 previous: MetricResult | None = None, period: str = "", label: str | None = None,
                 clv: ClvSettings | None = None) -> None:
@@ -793,22 +800,10 @@ def metric_tile(container: Any, result: MetricResult, *, current: MetricResult |
             f"not available: needs {definition.needs}"
         container.caption(escape_md(why) + formula)
         return
-    delta = None
-    note = ""
-    if current is not None and previous is not None and current.value is not None and previous.value is not None:
-        change = current.value - previous.value
-        delta = fmt(result.metric, change)
-        if change > 0 and not delta.startswith("+"):
-            delta = "+" + delta
-        diff = comparisons.difference(current, previous)
-        if current.low_n or previous.low_n:
-            note = f"{period}: too few answers to test"
-        elif diff is not None:
-            verdict = "significant" if diff.significant else "not significant"
-            note = f"{period}: {verdict} (z-test, p = {diff.p:.2f})"
-    container.metric(label or definition.label, fmt(result.metric, result.value), delta=delta,
+    delta, note = comparisons.month_change(current, previous, period)
+    container.metric(label or definition.label, formats.metric_value(result.metric, result.value), delta=delta,
                      delta_color="normal" if definition.higher_is_better else "inverse", help=definition.help())
-    low, high = fmt(result.metric, result.low), fmt(result.metric, result.high)
+    low, high = (formats.metric_value(result.metric, v) for v in (result.low, result.high))
     parts = [] if result.low is None else [f"95 % {low} to {high}"]
     parts.append(result.sample + (" · low n" if result.low_n else ""))
     container.caption(" · ".join(parts) + (f"  \n{note}" if note else "") + formula)

@@ -46,7 +46,7 @@ stats = outcome_results = csat = csat_label = None
 if dataset:
     with ui.Steps("Scoring the journey") as status:
         status.step("every touchpoint's score and interval")
-        stats = ui.run_safely(lambda: ui.cached(metrics.touchpoint_stats, dataset, con=con),
+        stats = ui.run_safely(lambda: ui.touchpoint_stats(con, dataset),
                               "Could not score this journey")
         status.step("the outcome and CSAT of the customers who answered its touchpoints")
         outcome_results = ui.outcomes(con, dataset, filters=tp_filter, min_n=min_n)

@@ -19,7 +19,7 @@ with ui.Steps("Scoring the touchpoints") as status:
     by_touchpoint = {name: [r for r in results if r.metric == name] for name in ("csat", "ces", "nps")}
     status.step("operational metrics and channels")
     operational = ui.cached(metrics.operational_stats, dataset, tuple(filters), con=con)
-    by_channel = ui.cached(metrics.touchpoint_stats, dataset, tuple(filters), by="channel", con=con)
+    by_channel = ui.touchpoint_stats(con, dataset, filters, by="channel")
 table = charts.touchpoints_table(scores, by_touchpoint, operational=operational, by_channel=by_channel)
 ui.hides_message(scores)
 st.caption("Click a column header to sort. Status uses the Journey page's rule: below target, or at least "

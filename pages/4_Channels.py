@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cx import charts, metrics, ui, views
+from cx import charts, ui, views
 
 page = ui.dataset_page("Channels", "🔀", intro=(
     "One touchpoint can be served by several channels; a customer should get the same experience on "
@@ -12,7 +12,7 @@ con, min_n, dataset, filters, notes = page.con, page.min_n, page.dataset, page.f
 
 with ui.Steps("Comparing the channels") as status:
     status.step("every touchpoint's score per channel, with its interval")
-    stats = ui.cached(metrics.touchpoint_stats, dataset, tuple(filters), by="channel", con=con)  # once per filter
+    stats = ui.touchpoint_stats(con, dataset, filters, by="channel")  # once per filter
 if stats.empty:
     st.info("These answers carry no channel. Map a channel column at import to compare channels.")
     st.stop()

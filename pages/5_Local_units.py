@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from cx import charts, metrics, ui, views
+from cx import charts, formats, metrics, ui, views
 
 page = ui.dataset_page("Local units", "🏬",
                        intro="Stores, branches or dealerships: the level where people can be held accountable.")
@@ -39,8 +39,8 @@ ranked, small = table[table["status"] == views.RANKED], table[table["status"] !=
 if not ranked.empty:
     best, worst = ranked.iloc[0], ranked.iloc[-1]
     st.markdown(ui.escape_md(
-        f"Best: {best['unit']} ({ui.fmt(chosen, best['value'])}, n = {best['n']:,}); "
-        f"worst: {worst['unit']} ({ui.fmt(chosen, worst['value'])}, n = {worst['n']:,})."))
+        f"Best: {best['unit']} ({formats.metric_value(chosen, best['value'])}, n = {best['n']:,}); "
+        f"worst: {worst['unit']} ({formats.metric_value(chosen, worst['value'])}, n = {worst['n']:,})."))
 if not small.empty:
     st.warning(f"{len(small)} unit(s) have fewer than {min_n} answers and are not ranked: "
                + ", ".join(ui.escape_md(str(u)) for u in small["unit"]))

@@ -170,3 +170,17 @@ def test_pooled_touchpoints_counts_the_touchpoints_each_answer_metric_reads() ->
     valued = {(r.metric, r.group) for r in metrics.compute(engine, ["csat", "ces"], dataset="Shop", by="touchpoint")
               if r.value is not None}
     assert valued == {("csat", "A"), ("ces", "C")}
+
+
+def test_month_change_signs_the_change_and_names_its_test() -> None:
+    def csat(value: float, se: float, low_n: bool = False) -> metrics.MetricResult:
+        return metrics.MetricResult("csat", value, None, None, 100, se=se, low_n=low_n)
+
+    # 80 % against 70 %, SE 3 and 4: the difference 10 has SE 5, z = 2, p = 0.0455.
+    assert comparisons.month_change(csat(80, 3), csat(70, 4), "Mar vs Feb") == (
+        "+10 %", "Mar vs Feb: significant (z-test, p = 0.05)")
+    assert comparisons.month_change(csat(66, 3), csat(70, 4), "Mar vs Feb") == (
+        "-4 %", "Mar vs Feb: not significant (z-test, p = 0.42)")
+    assert comparisons.month_change(csat(80, 3, low_n=True), csat(70, 4), "Mar vs Feb") == (
+        "+10 %", "Mar vs Feb: too few answers to test")
+    assert comparisons.month_change(csat(80, 3), None, "Mar vs Feb") == (None, "")

@@ -510,3 +510,26 @@ def _rounded(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _rounded(v) for k, v in value.items()}
     return value
+
+
+def test_pages_share_one_aggregation_of_the_touchpoints(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Journey, Actions and Touchpoints score the same touchpoints of the same data set: a page met before costs the
+    # next one no aggregation (ui.touchpoint_stats, cached per data version and filter).
+    from cx import metrics
+
+    calls: list[tuple[Any, ...]] = []
+    real = metrics.touchpoint_stats
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append((*args[1:], kwargs.get("by")))
+        return real(*args, **kwargs)
+
+    counting.__module__, counting.__qualname__ = real.__module__, real.__qualname__  # the same cache entry name
+    monkeypatch.setattr(metrics, "touchpoint_stats", counting)
+    app.run()
+    for page in ("pages/1_Journey.py", "pages/8_Actions.py", "pages/3_Touchpoints.py"):
+        app.switch_page(page)
+        app.query_params["journey"] = "Retail store journey"
+        app.run()
+        no_exceptions(app)
+    assert calls == [("Retail sample", (), None), ("Retail sample", (), "channel")]
