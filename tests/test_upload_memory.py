@@ -248,3 +248,26 @@ def test_the_session_ending_frees_the_staged_upload(page: tuple[AppTest, duckdb.
     no_exceptions(at)
     assert len(_staged_databases(con)) == 1
     assert {m.label: m.value for m in at.metric}["Rows to load"] == "3"
+
+
+def test_folders_left_by_a_stopped_server_go_when_a_new_file_is_staged(
+        con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import tempfile
+    import time
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # where mkdtemp and gettempdir point
+    old = time.time() - staging.STAGE_MAX_AGE_S - 60
+    left = {name: temp / name for name in ("cx-stage-old", "cx-upload-old", "cx-stage-recent", "cx-other-old")}
+    for name, folder in left.items():
+        folder.mkdir()
+        (folder / "sheet.csv").write_text("a,b\n")
+        if name.endswith("-old"):
+            os.utime(folder, (old, old))
+    files = tmp_path / "files"
+    files.mkdir()
+    staged = _stage(con, files)
+    assert sorted(p.name for p in temp.iterdir() if p != staged.workdir) == ["cx-other-old", "cx-stage-recent"]
+    ingest.discard(con, staged)

@@ -38,6 +38,7 @@ __all__ = [
 MAX_LINE_BYTES = 8 << 20  # one row may hold this much text (a long comment is fine)
 STAGE_PREFIX = "cx_upload_"
 STAGE_MAX_AGE_S = 6 * 3600  # staged uploads older than this are dropped when a new one arrives
+STAGE_DIR, UPLOAD_DIR = "cx-stage-", "cx-upload-"  # prefixes of the temporary folders of staged files, uploads
 MAX_SAVED_NAME = 120  # characters of an upload's name on disk
 # Columns a file may have: past this, every query over its rows costs more per cell (bench/wide.py), so a file
 # this wide is refused before any row is read.
@@ -99,6 +100,12 @@ def _attach(con: duckdb.DuckDBPyConnection) -> str:
 
 def _drop_stale(con: duckdb.DuckDBPyConnection) -> None:
     now = time.time()
+    # Folders of uploads and staged files whose session never ended (a server stopped mid-upload) would stay in the
+    # temp folder for good: those untouched for STAGE_MAX_AGE_S go, as their staged databases do.
+    for folder in Path(tempfile.gettempdir()).glob("cx-*"):
+        with suppress(OSError):
+            if folder.name.startswith((STAGE_DIR, UPLOAD_DIR)) and now - folder.stat().st_mtime > STAGE_MAX_AGE_S:
+                shutil.rmtree(folder, ignore_errors=True)
     for (name,) in con.execute("SELECT database_name FROM duckdb_databases() WHERE starts_with(database_name, ?)",
                                [STAGE_PREFIX]).fetchall():
         try:
@@ -122,7 +129,7 @@ def discard(con: duckdb.DuckDBPyConnection, staged: Staged | None) -> None:
 
 def save_upload(data: bytes, filename: str) -> Path:
     """Write uploaded bytes to a fresh private temporary folder; return the file's path."""
-    folder = Path(tempfile.mkdtemp(prefix="cx-upload-"))
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_DIR))
     safe = re.sub(r"[^A-Za-z0-9._ -]+", "_", Path(filename).name).strip(" .") or "upload.csv"
     if len(safe) > MAX_SAVED_NAME:  # file systems take 255 bytes; the page keeps the whole name as the source
         suffix = Path(safe).suffix[:16]
@@ -140,7 +147,7 @@ def save_upload(data: bytes, filename: str) -> Path:
 
 def remove_upload(path: Path) -> None:
     """Delete a file written by `save_upload` and its private folder."""
-    if path.parent.name.startswith("cx-upload-"):
+    if path.parent.name.startswith(UPLOAD_DIR):
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
@@ -287,7 +294,7 @@ def stage(
             path, max_bytes=max_bytes, delimiter=mapping.delimiter, encoding=mapping.encoding, header=mapping.header,
             skip_rows=mapping.skip_rows, sheet=sheet or mapping.sheet)
     check_width(fmt, source or path.name)
-    workdir = Path(tempfile.mkdtemp(prefix="cx-stage-"))
+    workdir = Path(tempfile.mkdtemp(prefix=STAGE_DIR))
     alias = _attach(con)
     staged = Staged(alias=alias, source=source or path.name, fmt=fmt, columns=fmt.columns, rows_parsed=0,
                     parse_rejected=0, workdir=workdir)
