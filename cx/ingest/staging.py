@@ -417,8 +417,6 @@ def preview(con: duckdb.DuckDBPyConnection, staged: Staged, rows: int = 20) -> p
     return frame.astype(object).where(frame.notna(), None)
 
 
-
-
 def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     """Cap DuckDB's memory for this connection (e.g. "1GB"); past it, staging spills to disk."""
     size = memory_size(limit)
