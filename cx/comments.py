@@ -333,12 +333,15 @@ def _none(value: Any) -> Any:
 
 def comment_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Return one object per comment as `cx comments --json` prints it (RECORD_FIELDS; null where absent)."""
-    return [{
-        "respondent": _none(row["respondent"]), "touchpoint": _none(row["touchpoint"]),
-        "score": None if _none(row["score"]) is None else float(row["score"]), "comment": row["comment"],
-        "language": row["language"],
-        "sentiment": None if _none(row["sentiment"]) is None else float(row["sentiment"]),
-    } for row in frame.to_dict("records")]
+    # Column by column: turning every column of a million comments into row dicts cost ~20 s (bench/cli.py).
+    def listed(name: str, number: bool) -> list[Any]:
+        column = frame[name].astype("float64") if number else frame[name].astype(object)
+        return [_none(v) for v in column.tolist()]
+
+    numbers = {"score", "sentiment"}
+    columns = [listed(name, name in numbers) if name not in ("comment", "language") else frame[name].tolist()
+               for name in RECORD_FIELDS]
+    return [dict(zip(RECORD_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def language_counts(frame: pd.DataFrame) -> list[tuple[str, int, bool]]:
