@@ -163,10 +163,10 @@ def shown_forms(texts: Sequence[str], languages: Sequence[str]) -> dict[str, str
     grammar also turns nouns into verbs ("entrega" → "entregar"): terms are shown as written.
     """
     counts: dict[str, Counter[str]] = {}
-    for text, language in zip(texts, languages, strict=True):
+    for (text, language), times in Counter(zip(texts, languages, strict=True)).items():  # a repeated text once
         for pair in content_pairs(text, language):
             if pair is not None:
-                counts.setdefault(pair[0], Counter())[pair[1]] += 1
+                counts.setdefault(pair[0], Counter())[pair[1]] += times
     return {lem: min(forms.items(), key=lambda wc: (-wc[1], wc[0]))[0] for lem, forms in counts.items()}
 
 

@@ -110,7 +110,11 @@ def themes(frame: pd.DataFrame, *, k: int = DEFAULT_K, examples: int = EXAMPLES)
     total = len(frame)
     texts = frame["comment"].astype(str).tolist()
     languages = frame["language"].astype(str).tolist() if "language" in frame.columns else ["en"] * total
-    docs = [sorted(terms_in(text, language)) for text, language in zip(texts, languages, strict=True)]
+    read: dict[tuple[str, str], list[str]] = {}  # a text repeated (a form's stock answer) is read once
+    for key in zip(texts, languages, strict=True):
+        if key not in read:
+            read[key] = sorted(terms_in(*key))
+    docs = [read[key] for key in zip(texts, languages, strict=True)]
     with_terms = sum(1 for d in docs if d)
     if with_terms < MIN_COMMENTS:
         return Themes((), total, total, f"Too few comments with words to group ({with_terms}; themes need at least "
@@ -125,7 +129,9 @@ def themes(frame: pd.DataFrame, *, k: int = DEFAULT_K, examples: int = EXAMPLES)
     forms = shown_forms(texts, languages)
     k_used = max(1, min(k, matrix.shape[1], with_terms // 5))
     model = NMF(n_components=k_used, init="nndsvda", random_state=RANDOM_STATE, max_iter=400)
-    with warnings.catch_warnings():
+    # A near-exact fit (a few stock answers repeated) can make scikit-learn's reconstruction error the square root of
+    # a rounding-negative number: NaN in a figure cx never reads, not a problem with the themes.
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         weights = model.fit_transform(matrix)
     components = model.components_

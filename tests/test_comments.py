@@ -443,3 +443,20 @@ def test_a_wide_review_file_opens_on_whole_responses(tmp_path: Path, monkeypatch
         assert any("4 comments belong to whole responses" in i.value for i in at.info)
     finally:
         st.cache_resource.clear()
+
+
+def test_themes_of_a_few_stock_answers_repeated_are_those_answers() -> None:
+    # 5 answers, 4,000 times each: the factorisation fits them exactly (scikit-learn once warned of a square root of
+    # a rounding-negative number here, which pytest turns into an error).
+    from cx import comments_themes
+
+    answers = ["the website kept crashing", "setup took hours, manual unclear", "slow delivery and nobody called back",
+               "shelves were empty again", "waited too long at the till"]
+    frame = pd.DataFrame({"comment": [answers[i % 5] for i in range(20_000)], "language": "en",
+                          "score": [1.0 + i % 5 for i in range(20_000)], "scale_min": 1.0, "scale_max": 5.0,
+                          "reversed": False})
+    frame["score10"] = (frame["score"] - 1) * 2.5
+    found = comments_themes.themes(frame, k=5)
+    assert sorted(t.n for t in found.themes) == [4_000] * 5
+    assert sorted(t.examples[0] for t in found.themes) == sorted(answers)
+    assert {t.mean_score for t in found.themes} == {1.0, 2.0, 3.0, 4.0, 5.0}  # each answer came with one score
