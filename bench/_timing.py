@@ -54,3 +54,29 @@ def start_app(db: Path, log: Path, extra: Sequence[str] = ()) -> tuple[subproces
             time.sleep(0.2)
     process.kill()
     raise SystemExit(f"The app did not start; see {log}")
+
+
+# `python -c FRESH_PROCESS [--stdout FILE] MODULE ARGS…` (or `… -c CODE ARGS…`) runs the module (or the code) as
+# __main__ in a fresh process, then prints that process's own peak RSS to stderr as "PEAK_KIB n".
+FRESH_PROCESS = """
+import runpy, sys
+argv = sys.argv[1:]
+if argv[0] == "--stdout":  # the command's output to a file, not through a pipe
+    sys.stdout = open(argv[1], "w", encoding="utf-8")
+    argv = argv[2:]
+if argv[0] == "-c":
+    sys.argv = ["-c", *argv[2:]]
+    exec(compile(argv[1], "<floor>", "exec"), {"__name__": "__main__"})
+else:
+    sys.argv = [argv[0], *argv[1:]]
+    try:
+        runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+sys.stdout.flush()
+# VmHWM: this process's own peak RSS (ru_maxrss would carry the parent's peak over the fork and exec).
+with open("/proc/self/status", encoding="ascii") as status:
+    peak = [line.split()[1] for line in status if line.startswith("VmHWM:")][0]
+print("PEAK_KIB", peak, file=sys.stderr)
+"""

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _timing import FRESH_PROCESS  # bench/ is on the path when a benchmark runs as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = "Bench"
 JOURNEY = "Bench journey"
@@ -299,28 +301,6 @@ def commands() -> list[Command]:
 
 # ---------------------------------------------------------------- running fresh processes
 
-_WRAP = """
-import runpy, sys
-argv = sys.argv[1:]
-if argv[0] == "--stdout":  # the command's output to a file, not through a pipe
-    sys.stdout = open(argv[1], "w", encoding="utf-8")
-    argv = argv[2:]
-if argv[0] == "-c":
-    sys.argv = ["-c", *argv[2:]]
-    exec(compile(argv[1], "<floor>", "exec"), {"__name__": "__main__"})
-else:
-    sys.argv = [argv[0], *argv[1:]]
-    try:
-        runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
-    except SystemExit as exc:
-        if exc.code not in (0, None):
-            raise
-sys.stdout.flush()
-# VmHWM: this process's own peak RSS (ru_maxrss would carry the parent's peak over the fork and exec).
-with open("/proc/self/status", encoding="ascii") as status:
-    peak = [line.split()[1] for line in status if line.startswith("VmHWM:")][0]
-print("PEAK_KIB", peak, file=sys.stderr)
-"""
 
 # The floor: DuckDB alone, the store read-only, each statement's rows fetched (as cx fetches its results).
 FLOOR = """
@@ -347,8 +327,8 @@ def measured(args: list[str], env: dict[str, str], timeout: float) -> Run:
     """Run `python -m MODULE ARGS` or `python -c CODE ARGS` in a fresh process; return its wall, CPU and peak RSS."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _WRAP, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, env=env, cwd=ROOT, timeout=timeout)
+    proc = subprocess.run([sys.executable, "-c", FRESH_PROCESS, *args], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, timeout=timeout)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:

@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _timing import FRESH_PROCESS  # bench/ is on the path when a benchmark runs as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 TOUCHPOINTS = 20
 DATASET = "bench"
@@ -125,31 +127,14 @@ def floor_queries(root: Path) -> dict[str, list[str]]:
     return {"touchpoints": [touchpoints], "metrics": [outcomes, answers, outcomes]}
 
 
-_WRAP = """
-import runpy, sys
-argv = sys.argv[1:]
-if argv[0] == "-c":
-    sys.argv = ["-c", *argv[2:]]
-    exec(compile(argv[1], "<floor>", "exec"), {"__name__": "__main__"})
-else:
-    sys.argv = [argv[0], *argv[1:]]
-    try:
-        runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
-    except SystemExit as exc:
-        if exc.code not in (0, None):
-            raise
-# VmHWM: this process's own peak RSS (ru_maxrss would carry the parent's peak over the fork and exec).
-with open("/proc/self/status", encoding="ascii") as status:
-    peak = [line.split()[1] for line in status if line.startswith("VmHWM:")][0]
-print("PEAK_KIB", peak, file=sys.stderr)
-"""
 
 
 def measured(args: list[str], env: dict[str, str]) -> tuple[float, float, str, float]:
     """Run `python -m MODULE ARGS` or `python -c CODE` in a fresh process; return (wall, peak RSS MiB, stdout, CPU)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _WRAP, *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-c", FRESH_PROCESS, *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
