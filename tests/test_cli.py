@@ -156,3 +156,27 @@ def test_an_unknown_by_segment_names_the_known_ones(seeded_db: Path, capsys) -> 
     assert (code, out) == (2, "")
     assert "no segment column named 'Nope'; known: " in err and "recommend" not in err
     assert err.strip().count("\n") == 0
+
+
+def test_a_long_json_list_prints_one_item_per_line(tmp_path: Path, capsys) -> None:
+    # 1,200 commented answers: the list is printed item by item (fast), and is the same JSON.
+    import pandas as pd
+
+    from cx import store
+    from cx.__main__ import LONG_LIST
+
+    con = store.connect(tmp_path / "cx.duckdb")
+    store.set_setting(con, "seeded_at", "test")
+    n = LONG_LIST + 200
+    store.save_dataset(con, "Shop", pd.DataFrame({
+        "respondent": [f"r{i}" for i in range(n)], "touchpoint": "Web", "score": [1.0 + i % 5 for i in range(n)],
+        "scale_min": 1.0, "scale_max": 5.0, "comment": [f"comment number {i}" for i in range(n)]}))
+    con.close()
+    code, out, _ = run_cli(capsys, "comments", "--dataset", "Shop", "--json", "--db", str(tmp_path / "cx.duckdb"))
+    assert code == 0
+    records = json.loads(out)
+    assert len(records) == n
+    assert {r["comment"] for r in records} == {f"comment number {i}" for i in range(n)}
+    lines = out.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == n + 2
+    assert json.loads(lines[1].strip().rstrip(",")) == records[0]
