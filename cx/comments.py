@@ -16,7 +16,7 @@ outcome (NPS, then a score, then yes/no; the first by name) or, without one, the
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -310,21 +310,29 @@ def annotate(frame: pd.DataFrame, readings: TextReadings | None = None) -> pd.Da
     missing = [t for t in texts.unique() if t not in known]
     if missing:
         known.update(read_texts(missing))
-    out["language"] = texts.map(lambda t: known[t][0]).astype("str")
-    out["sentiment"] = texts.map(lambda t: known[t][1]).astype("float64")
-    out["sentiment_label"] = pd.Series(
-        [sentiment_label(s, lang) for s, lang in zip(out["sentiment"], out["language"], strict=True)],
-        index=out.index, dtype="str")
-    out["band"] = pd.Series(
-        [score_band(s, lo, hi, bool(r)) for s, lo, hi, r in
-         zip(out["score10"], out["scale_min"], out["scale_max"], out["reversed"], strict=True)],
-        index=out.index, dtype="str",
-    )
-    out["contradicts"] = pd.Series(
-        [contradicts(label, s) for label, s in zip(out["sentiment_label"], out["score10"], strict=True)],
-        index=out.index, dtype=bool,
-    )
+    read = [known[t] for t in texts.tolist()]
+    out["language"] = pd.Series([r[0] for r in read], index=out.index, dtype="str")
+    out["sentiment"] = pd.Series([r[1] for r in read], index=out.index, dtype="float64")
+    out["sentiment_label"] = pd.Series(_each_distinct(sentiment_label, out["sentiment"], out["language"]),
+                                       index=out.index, dtype="str")
+    out["band"] = pd.Series(_each_distinct(lambda s, lo, hi, r: score_band(s, lo, hi, bool(r)), out["score10"],
+                                           out["scale_min"], out["scale_max"], out["reversed"]),
+                            index=out.index, dtype="str")
+    out["contradicts"] = pd.Series(_each_distinct(contradicts, out["sentiment_label"], out["score10"]),
+                                   index=out.index, dtype=bool)
     return out[list(COMMENT_COLUMNS)].reset_index(drop=True)
+
+
+def _each_distinct(function: Callable[..., Any], *columns: pd.Series) -> list[Any]:
+    """Return function(*row) for each row of the columns, computed once per distinct row (a million comments hold
+    a few hundred scores and labels)."""
+    done: dict[tuple[Any, ...], Any] = {}
+    found = []
+    for key in zip(*(c.tolist() for c in columns), strict=True):  # lists: iterating Arrow columns is slow
+        if key not in done:
+            done[key] = function(*key)
+        found.append(done[key])
+    return found
 
 
 def _none(value: Any) -> Any:
