@@ -460,3 +460,18 @@ def test_themes_of_a_few_stock_answers_repeated_are_those_answers() -> None:
     assert sorted(t.n for t in found.themes) == [4_000] * 5
     assert sorted(t.examples[0] for t in found.themes) == sorted(answers)
     assert {t.mean_score for t in found.themes} == {1.0, 2.0, 3.0, 4.0, 5.0}  # each answer came with one score
+
+
+def test_a_comment_on_every_answer_of_a_respondent_is_one_whole_response_comment() -> None:
+    # A: the same text on all 3 answers (one respondent-level comment); B: two texts; C: a text and a blank answer;
+    # D: one answer. Only A's is the whole response's; the others stay at their touchpoints.
+    con = store.connect(":memory:")
+    rows = [("A", "Web", "same"), ("A", "Shop", "same"), ("A", "Call", "same"), ("B", "Web", "x"), ("B", "Shop", "y"),
+            ("C", "Web", "z"), ("C", "Shop", None), ("D", "Web", "w")]
+    store.save_dataset(con, "Shop", pd.DataFrame({
+        "respondent": [r[0] for r in rows], "touchpoint": [r[1] for r in rows], "score": 4.0, "scale_min": 1.0,
+        "scale_max": 5.0, "comment": [r[2] for r in rows]}))
+    found = comments.comments(store_engine(con), "Shop")
+    got = sorted((r, t if isinstance(t, str) else None, c) for r, t, c in
+                 zip(found["respondent"], found["touchpoint"], found["comment"], strict=True))
+    assert got == [("A", None, "same"), ("B", "Shop", "y"), ("B", "Web", "x"), ("C", "Web", "z"), ("D", "Web", "w")]
