@@ -87,8 +87,8 @@ LONG_LIST = 1_000  # a JSON list longer than this prints one item per line (json
 
 def _print(payload: Any, as_json: bool, lines: Sequence[str]) -> None:
     if as_json and isinstance(payload, list) and len(payload) > LONG_LIST:
-        sys.stdout.write("[\n" + ",\n".join("  " + json.dumps(item, ensure_ascii=False, default=str)
-                                            for item in payload) + "\n]\n")
+        encoder = json.JSONEncoder(ensure_ascii=False, default=str)
+        sys.stdout.write("[\n" + ",\n".join("  " + encoder.encode(item) for item in payload) + "\n]\n")
     elif as_json:
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")

@@ -345,8 +345,8 @@ def comment_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Return one object per comment as `cx comments --json` prints it (RECORD_FIELDS; null where absent)."""
     # Column by column: turning every column of a million comments into row dicts cost ~20 s (bench/cli.py).
     def listed(name: str, number: bool) -> list[Any]:
-        column = frame[name].astype("float64") if number else frame[name].astype(object)
-        return [_none(v) for v in column.tolist()]
+        column = (frame[name].astype("float64") if number else frame[name]).astype(object)
+        return column.where(column.notna(), None).tolist()  # NaN, NA and NaT as None
 
     numbers = {"score", "sentiment"}
     columns = [listed(name, name in numbers) if name not in ("comment", "language") else frame[name].tolist()
