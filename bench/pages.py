@@ -12,13 +12,14 @@ a new data version costs) and warm (the same rerun again). The queries are count
 "feedback" are those reading answers, outcomes, segments or operational values.
 
 The floor of a page is hand-written DuckDB SQL computing the numbers that page shows in its default view, run on
-the same file in this process (a read-only connection, warmed by one untimed run, closed before the app opens the
-file). On the smallest store the floor's numbers are checked against cx's own functions (the run stops when one
-differs). Where a page's cost is model work rather than SQL (Drivers' bootstrap; Comments' language, sentiment
-and themes), the floor holds only its SQL and the model part is timed on its own, calling the cx function that
-does it. Printed per page and size: the medians of `--repeat` cold + warm reruns (after one untimed run of every
-page: imports, models), wall and CPU seconds (CPU: this process, all threads), the floor, the model part, the
-queries, and the issue's ratio cold / (cold at the smallest size + floor at this size), whose goal is <= 1.5.
+the same file in this process (a read-only connection under the app's DuckDB memory limit, warmed by one untimed
+run, closed before the app opens the file). On the smallest store the floor's numbers are checked against cx's own
+functions (the run stops when one differs). Where a page's cost is model work rather than SQL (Drivers'
+bootstrap; Comments' language, sentiment and themes), the floor holds only its SQL and the model part is timed on
+its own, calling the cx function that does it. Printed per page and size: the medians of `--repeat` cold + warm
+reruns (after one untimed run of every page: imports, models; and one untimed run on each page's new connection),
+wall and CPU seconds (CPU: this process, all threads), the floor, the model part, the queries, and the issue's
+ratio cold / (cold at the smallest size + floor at this size), whose goal is <= 1.5.
 """
 
 from __future__ import annotations
@@ -185,26 +186,49 @@ OPERATIONAL_SQL = """
 MONTH = "strftime(answered_at, '%Y-%m')"
 
 
-def _wide_sql(touchpoints: list[str]) -> str:
+SEGMENT = ("AND respondent IN (SELECT respondent FROM segments WHERE dataset = $ds AND name = 'Persona' "
+           "AND value = $segment)")
+
+
+def _wide_sql(touchpoints: list[str], where: str = "") -> str:
     """Return the respondent × touchpoint pivot (mean 0–10 score, NULL = no answer) joined to the outcome."""
     columns = ", ".join(f"avg(s10) FILTER (touchpoint = '{t}') AS t{j}" for j, t in enumerate(touchpoints))
     return f"""
         WITH a AS (SELECT respondent, touchpoint, {S10} AS s10 FROM responses
-                   WHERE dataset = $ds AND score IS NOT NULL),
+                   WHERE dataset = $ds AND score IS NOT NULL {where}),
         wide AS (SELECT respondent, {columns} FROM a GROUP BY respondent),
         y AS (SELECT respondent, avg(value) AS y FROM outcomes
-              WHERE dataset = $ds AND outcome = 'Recommend' AND value IS NOT NULL GROUP BY respondent)
+              WHERE dataset = $ds AND outcome = 'Recommend' AND value IS NOT NULL {where} GROUP BY respondent)
         SELECT * FROM wide JOIN y USING (respondent)"""
 
 
-def _correlation_sql(touchpoints: list[str]) -> str:
+def _correlation_sql(touchpoints: list[str], where: str = "") -> str:
     k = len(touchpoints)
     aggs = ["count(*)", "avg(y)", "stddev_pop(y)"]
     for i in range(k):
         aggs += [f"count(t{i})", f"avg(t{i})", f"stddev_pop(t{i})", f"corr(t{i}, y)"]
         for j in range(i + 1, k):
             aggs += [f"corr(t{i}, t{j})", f"sum((t{i} IS NOT NULL AND t{j} IS NOT NULL)::INT)"]
-    return f"WITH w AS ({_wide_sql(touchpoints)}) SELECT {', '.join(aggs)} FROM w"
+    return f"WITH w AS ({_wide_sql(touchpoints, where)}) SELECT {', '.join(aggs)} FROM w"
+
+
+def _summary(row: tuple[Any, ...], k: int) -> dict[str, Any]:
+    """Return the respondents, r with the outcome and performance of each touchpoint from a correlation row."""
+    rxy, performance, i = [], [], 3
+    for j in range(k):
+        performance.append(row[i + 1])
+        rxy.append(row[i + 3])
+        i += 4 + 2 * (k - j - 1)
+    return {"rxy": rxy, "performance": performance, "respondents": row[0]}
+
+
+MOMENT_SQL = f"""
+    WITH s AS (SELECT respondent, avg({S10}) AS s FROM responses
+               WHERE dataset = $ds AND touchpoint = $touchpoint AND score IS NOT NULL GROUP BY respondent),
+    y AS (SELECT respondent, avg(value) AS y FROM outcomes
+          WHERE dataset = $ds AND outcome = 'Recommend' AND value IS NOT NULL GROUP BY respondent)
+    SELECT s < 5 AS low, count(y), avg(y), stddev_samp(y), count(*) FILTER (y >= 9), count(*) FILTER (y <= 6)
+    FROM s JOIN y USING (respondent) GROUP BY ALL ORDER BY ALL"""
 
 
 def _paths_sql(touchpoints: list[str]) -> str:
@@ -292,19 +316,20 @@ def floor_drivers(con: Any) -> dict[str, Any]:
     _q(con, OPTIONS_SQL[2])  # the outcomes
     touchpoints = [r[0] for r in _q(con, "SELECT DISTINCT touchpoint FROM responses WHERE dataset = $ds "
                                          "AND score IS NOT NULL ORDER BY 1")]
-    row = _q(con, _correlation_sql(touchpoints))[0]
-    _q(con, OPTIONS_SQL[1])  # the segments to compare
+    k = len(touchpoints)
+    found = _summary(_q(con, _correlation_sql(touchpoints))[0], k)
     # The bootstrap's rows: the pivot, a repeatable sample of at most 20,000 respondents, in respondent order.
     total = _q(con, f"SELECT count(*) FROM ({_wide_sql(touchpoints)})")[0][0]
     sample = "" if total <= 20_000 else f"USING SAMPLE {100 * 20_000 / total}% (bernoulli, 0)"
     con.execute(f"SELECT * FROM ({_wide_sql(touchpoints)}) {sample} ORDER BY respondent", {"ds": DATASET}).fetchnumpy()
-    k = len(touchpoints)
-    rxy, performance, i = [], [], 3
-    for j in range(k):
-        performance.append(row[i + 1])
-        rxy.append(row[i + 3])
-        i += 4 + 2 * (k - j - 1)
-    return {"touchpoints": touchpoints, "rxy": rxy, "performance": performance, "respondents": row[0]}
+    # "Compare two segments": the first two personas, each analysed as the whole set is.
+    personas = [v for name, v in _q(con, OPTIONS_SQL[1]) if name == "Persona"]
+    segments = {v: _summary(_q(con, _correlation_sql(touchpoints, SEGMENT), segment=v)[0], k) for v in personas[:2]}
+    # "Moment comparison": the outcome of those who rated the first touchpoint low vs high (the page opens on its
+    # top driver; any touchpoint reads the same rows). The touchpoint with the largest r stands in for it here.
+    top = touchpoints[max(range(k), key=lambda j: found["rxy"][j])]
+    _q(con, MOMENT_SQL, touchpoint=top)
+    return {"touchpoints": touchpoints, **found, "segments": segments}
 
 
 def floor_comments(con: Any) -> dict[str, Any]:
@@ -388,6 +413,11 @@ def spot_checks(con: Any) -> list[tuple[str, float, float]]:
     for j, t in enumerate(drivers["touchpoints"]):
         out += [(f"Drivers r({t}, outcome)", drivers["rxy"][j], summary.rxy[j]),
                 (f"Drivers performance {t}", drivers["performance"][j], summary.performance[j])]
+    for value, found in drivers["segments"].items():
+        within = driver_data.correlation_summary(engine, DATASET, "Recommend", drivers["touchpoints"],
+                                                 [metrics.Filter("segment:Persona", "in", (value,))])
+        out += [(f"Drivers {value} respondents", found["respondents"], within.respondents),
+                (f"Drivers {value} r({drivers['touchpoints'][0]}, outcome)", found["rxy"][0], within.rxy[0])]
     found = floor_comments(con)
     out += [("Comments comments", found["comments"], len(comments.comments(engine, DATASET))),
             ("Comments answers", found["answers"], comments.answer_count(engine, DATASET))]
@@ -429,7 +459,10 @@ def model_parts(con: Any, pages: list[str]) -> dict[str, tuple[float, float, str
 
 def run_floors(db: Path, pages: list[str], repeat: int, check: bool) -> dict[str, dict[str, Any]]:
     """Return each page's floor (median wall and CPU of `repeat` runs after one untimed) and its model part."""
+    from cx import engines
+
     con = duckdb.connect(str(db), read_only=True)
+    engines.limit_memory(con)  # the app's memory limit (CX_MEMORY_LIMIT, default 1GB): past it, both spill alike
     try:
         if check:
             checks = spot_checks(con)
@@ -491,6 +524,9 @@ def run_page(db: Path, page: str, log: Log, repeat: int) -> dict[str, Any]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=1800)
     at.run()
     at.switch_page(f"pages/{page}.py")
+    # Not counted: the page's first run on this new connection reads the file into DuckDB's buffers, which the
+    # app's one long-lived connection has done long before a user changes a filter (and the floor is warm too).
+    at.run()
     times: dict[str, list[float]] = {"cold": [], "warm": [], "cold_cpu": [], "warm_cpu": []}
     out: dict[str, Any] = {}
     for _ in range(repeat):
@@ -556,7 +592,7 @@ def main() -> None:
         print("ratio: cold / (cold at the smallest size + floor at this size), wall (CPU); the goal is <= 1.5")
         print("floor: hand-written DuckDB SQL for the numbers the page shows; model: the page's model work beyond")
         for page in args.pages:
-            what = results[page, args.answers[0]].get("model_what")
+            what = results[page, args.answers[-1]].get("model_what")
             if what:
                 print(f"  model part of {page}: {what} (inside the page's cold time, not in its floor)")
         print(f"load average at the end: {load_average()}")
