@@ -270,13 +270,13 @@ def comments(
     if touchpoint is not None:
         table = table.filter(table.touchpoint == touchpoint)
     table = table.anti_join(whole, "respondent").select(*_SELECTED)
-    parts = [table.execute()]
-    if touchpoint is None:
-        parts.append(_respondent_comments(engine, dataset, filters, whole))
-    frame = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
-        not p.empty for p in parts) else parts[0]
-    frame = frame.sort_values(["answered_at", "touchpoint", "respondent"], ascending=[False, True, True],
-                              na_position="last", kind="stable")
+    # Newest first, in the engine (sorting a million rows in pandas cost ~1 s): NULL dates last on DuckDB and Spark.
+    frame = table.order_by([table.answered_at.desc(), table.touchpoint, table.respondent]).execute()
+    extra = _respondent_comments(engine, dataset, filters, whole) if touchpoint is None else frame.iloc[:0]
+    if not extra.empty:  # respondent-level comments go between the others, in the same order
+        frame = pd.concat([p for p in (frame, extra) if not p.empty], ignore_index=True).sort_values(
+            ["answered_at", "touchpoint", "respondent"], ascending=[False, True, True], na_position="last",
+            kind="stable")
     if readings is None:
         readings = dataset_readings(engine, dataset)
     return annotate(frame, readings)
