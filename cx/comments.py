@@ -511,7 +511,8 @@ def distinctive_terms(frame: pd.DataFrame, *, top: int = 8, min_count: int = 3) 
     columns = ["side", "term", "shown", "low_count", "low_n", "low_share", "high_count", "high_n", "high_share",
                "log_odds", "z"]
     languages = _languages(frame) if len(frame) else []
-    banded = list(zip(frame["comment"].astype(str), frame["band"], languages, strict=True)) if len(frame) else []
+    banded = (list(zip(frame["comment"].astype(str).tolist(), frame["band"].tolist(), languages, strict=True))
+              if len(frame) else [])  # lists: iterating Arrow-backed columns is slow
     sides = [[(text, language) for text, band, language in banded if band in bands]
              for bands in (LOW_BANDS, HIGH_BANDS)]
     low_n, high_n = len(sides[0]), len(sides[1])
