@@ -44,6 +44,7 @@ __all__ = [
     "OUTCOME_PREFERENCE",
     "POSITIVE_AT",
     "RECORD_FIELDS",
+    "TABLE_ROWS",
     "SENTIMENT_METHOD",
     "TABLE_COLUMNS",
     "TERM_METHOD",
@@ -420,6 +421,9 @@ def band_counts(frame: pd.DataFrame) -> tuple[int, int]:
 
 TABLE_COLUMNS: tuple[str, ...] = ("answered_at", "touchpoint", "score", "band", "comment", "language",
                                   "sentiment_label", "sentiment", "contradicts", "channel", "unit", "scale")
+# The comments table on the page shows at most this many rows, newest first (a million comments would be ~100 MB
+# sent to the browser, which draws for seconds); the download holds every one.
+TABLE_ROWS = 10_000
 WHOLE_RESPONSE = "(whole response)"  # how a table shows the touchpoint of a respondent-level comment
 
 

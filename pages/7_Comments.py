@@ -156,12 +156,15 @@ if current_term:
     clear_col.button("Clear the term", key="comments_clear_term", on_click=_clear_term)
 
 view = comments.select_comments(frame, search=search, bands=bands, contradicting=contradicting, term=current_term)
-st.caption(f"{len(view):,} of {len(frame):,} comments, newest first. Comments are shown as plain text.")
+shown = view.head(comments.TABLE_ROWS)
+st.caption(f"{len(view):,} of {len(frame):,} comments, newest first. Comments are shown as plain text."
+           + (f" The table holds the newest {len(shown):,}: narrow the selection above, or download them all below."
+              if len(shown) < len(view) else ""))
 if view.empty:
     st.info("No comment matches: loosen the search, the band, the contradiction switch or the term.")
 else:
     st.dataframe(
-        comments.comments_table(view), hide_index=True, width="stretch", key="comments_table",
+        comments.comments_table(shown), hide_index=True, width="stretch", key="comments_table",
         column_config={
             "answered_at": st.column_config.DatetimeColumn("Answered", format="YYYY-MM-DD HH:mm"),
             "touchpoint": st.column_config.TextColumn("Touchpoint", help=f"{comments.WHOLE_RESPONSE}: one comment "

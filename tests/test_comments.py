@@ -287,6 +287,21 @@ def test_page_opens_on_the_weakest_touchpoint_with_its_terms(app: AppTest) -> No
     assert "Portuguese" in _caption_with(at, "Sentiment:")
 
 
+def test_the_table_holds_the_newest_comments_up_to_its_limit_and_the_download_all(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(comments, "TABLE_ROWS", 25)  # the page reads the limit when it draws
+    at = _open(app)
+    comments_n = int({m.label: m.value for m in at.metric}["Comments"].replace(",", ""))
+    assert comments_n > 25
+    caption = _caption_with(at, "newest first")
+    assert caption.startswith(f"{comments_n:,} of {comments_n:,} comments")
+    assert "The table holds the newest 25: narrow the selection above, or download them all below." in caption
+    shown = _comments_shown(at)
+    assert len(shown) == 25
+    assert shown["answered_at"].is_monotonic_decreasing
+    assert any(d.proto.label == "Download these comments (CSV)" for d in at.get("download_button"))
+
+
 def test_picking_a_term_shows_the_comments_that_contain_it(app: AppTest) -> None:
     at = _open(app)
     table = _comments_shown(at)
