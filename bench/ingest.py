@@ -126,6 +126,8 @@ def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[s
         print(f"  wrote {data.name} ({data.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - started:.1f} s")
     mapping = workdir / "mapping.json"
     mapping.write_text(json.dumps(MAPPING))
+    from cx import store
+
     runs: dict[str, list[tuple[int, float, int, float]]] = {"baseline": [], "layout": [],
                                                             **{str(c): [] for c in codes}}
     for _ in range(repeat):
@@ -135,9 +137,7 @@ def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[s
         assert runs["baseline"][-1][0] == 0, "baseline failed"
         layout_db = workdir / f"layout-{rows}.duckdb"
         _fresh(layout_db)
-        from cx import store  # the store's schema, made before the clock starts
-
-        store.connect(layout_db).close()
+        store.connect(layout_db).close()  # the store's schema, made before the clock starts
         runs["layout"].append(measure([sys.executable, "-c", LAYOUT, str(data), str(layout_db)]))
         assert runs["layout"][-1][0] == 0, "layout floor failed"
         for code in codes:

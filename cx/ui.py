@@ -400,9 +400,13 @@ def cached(function: Callable[..., T], *args: Any, con: duckdb.DuckDBPyConnectio
 
 def touchpoint_stats(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = (), *,
                      by: str | None = None) -> pd.DataFrame:
-    """Return metrics.touchpoint_stats(...), cached per data version and filter: one aggregation that the Journey,
-    Touchpoints, Actions and Local units pages share (a page met before costs nothing on the next)."""
-    return _call(cache_key(con), metrics.touchpoint_stats, (dataset, tuple(filters)), {"by": by})
+    """Return metrics.touchpoint_stats(...), cached per data version and filter: one aggregation shared by every page
+    that scores the touchpoints (Journey, and through `dataset_scores` Touchpoints, Local units, Comments, Actions)."""
+    return _touchpoint_stats(cache_key(con), dataset, tuple(filters), by)
+
+
+def _touchpoint_stats(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], by: str | None) -> pd.DataFrame:
+    return _call(key, metrics.touchpoint_stats, (dataset, filters), {"by": by})
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -424,7 +428,7 @@ def stored(function: Callable[..., T], *args: Any, con: duckdb.DuckDBPyConnectio
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _dataset_scores(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], min_n: int) -> Any:
-    stats = _call(key, metrics.touchpoint_stats, (dataset, filters), {"by": None})  # shared with the other pages
+    stats = _touchpoint_stats(key, dataset, filters, None)  # shared with the other pages
     return journeys.dataset_scores(connection(), dataset, filters=filters, min_n=min_n, stats_frame=stats)
 
 
