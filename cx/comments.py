@@ -16,16 +16,18 @@ outcome (NPS, then a score, then yes/no; the first by name) or, without one, the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 from ibis.expr.types import Table
 
 from cx import comments_text as text_tools
+from cx import distinct
 from cx.comments_text import CX_LEXICON, SENTIMENT_LANGUAGES, sentiment_unavailable, tokens
 from cx.engines import Engine
 from cx.metrics import Filter, filtered_responses, with_score10
@@ -220,9 +222,10 @@ def _comparison_outcome(engine: Engine, dataset: str) -> tuple[str, str] | None:
 _OUTCOME_SCALES = {"nps": (0.0, 10.0), "binary": (0.0, 1.0)}
 
 
-def _respondent_comments(engine: Engine, dataset: str, filters: Sequence[Filter], whole: Table) -> pd.DataFrame:
-    """Return the respondent-level comments of respondents with an answer that passes the filters."""
-    chosen = whole.semi_join(filtered_responses(engine, dataset, filters), "respondent")
+def _respondent_comments(engine: Engine, dataset: str, filters: Sequence[Filter], whole: pd.DataFrame) -> pd.DataFrame:
+    """Return the respondent-level comments (`whole`: `_respondent_texts`) of respondents with an answer that passes
+    the filters."""
+    chosen = ibis.memtable(whole).semi_join(filtered_responses(engine, dataset, filters), "respondent")
     # Only the chosen respondents' answers are grouped (a data set of answer-level comments has none).
     answers = with_score10(engine.responses(dataset)).semi_join(chosen, "respondent")
     info = answers.group_by("respondent").aggregate(
@@ -265,15 +268,19 @@ def comments(
     touchpoint None; it is left out when a touchpoint is asked for, as it belongs to none.
     `readings`: the data set's `dataset_readings` when already computed (the app caches them).
     """
-    whole = _respondent_texts(engine, dataset)
+    # Grouped once per call (every answer by respondent), then used by both queries: most data sets have none.
+    whole = _respondent_texts(engine, dataset).execute()
     table = with_score10(filtered_responses(engine, dataset, filters))
     table = table.filter(table.comment.notnull() & (table.comment.strip() != ""))
     if touchpoint is not None:
         table = table.filter(table.touchpoint == touchpoint)
-    table = table.anti_join(whole, "respondent").select(*_SELECTED)
+    if not whole.empty:
+        table = table.anti_join(ibis.memtable(whole[["respondent"]]), "respondent")
+    table = table.select(*_SELECTED)
     # Newest first, in the engine (sorting a million rows in pandas cost ~1 s): NULL dates last on DuckDB and Spark.
     frame = table.order_by([table.answered_at.desc(), table.touchpoint, table.respondent]).execute()
-    extra = _respondent_comments(engine, dataset, filters, whole) if touchpoint is None else frame.iloc[:0]
+    extra = (_respondent_comments(engine, dataset, filters, whole) if touchpoint is None and not whole.empty
+             else frame.iloc[:0])
     if not extra.empty:  # respondent-level comments go between the others, in the same order
         frame = pd.concat([p for p in (frame, extra) if not p.empty], ignore_index=True).sort_values(
             ["answered_at", "touchpoint", "respondent"], ascending=[False, True, True], na_position="last",
@@ -308,34 +315,23 @@ def annotate(frame: pd.DataFrame, readings: TextReadings | None = None) -> pd.Da
             out[column] = None
     out["score10"] = out["score10"].astype("float64")
     out["reversed"] = out["reversed"].fillna(False).astype(bool)
-    texts = out["comment"].astype(str)
+    codes, texts = distinct.rows(out["comment"].astype(str))
     known = dict(readings or {})
-    missing = [t for t in texts.unique() if t not in known]
+    missing = [t for (t,) in texts if t not in known]
     if missing:
         known.update(read_texts(missing))
-    read = [known[t] for t in texts.tolist()]
-    out["language"] = pd.Series([r[0] for r in read], index=out.index, dtype="str")
-    out["sentiment"] = pd.Series([r[1] for r in read], index=out.index, dtype="float64")
-    out["sentiment_label"] = pd.Series(_each_distinct(sentiment_label, out["sentiment"], out["language"]),
+    read = [known[t] for (t,) in texts]
+    out["language"] = pd.Series(np.asarray([r[0] for r in read], dtype=object)[codes], index=out.index, dtype="str")
+    out["sentiment"] = pd.Series(np.asarray([np.nan if r[1] is None else r[1] for r in read], dtype="float64")[codes],
+                                 index=out.index, dtype="float64")
+    out["sentiment_label"] = pd.Series(distinct.each(sentiment_label, out["sentiment"], out["language"]),
                                        index=out.index, dtype="str")
-    out["band"] = pd.Series(_each_distinct(lambda s, lo, hi, r: score_band(s, lo, hi, bool(r)), out["score10"],
-                                           out["scale_min"], out["scale_max"], out["reversed"]),
+    out["band"] = pd.Series(distinct.each(lambda s, lo, hi, r: score_band(s, lo, hi, bool(r)), out["score10"],
+                                          out["scale_min"], out["scale_max"], out["reversed"]),
                             index=out.index, dtype="str")
-    out["contradicts"] = pd.Series(_each_distinct(contradicts, out["sentiment_label"], out["score10"]),
+    out["contradicts"] = pd.Series(distinct.each(contradicts, out["sentiment_label"], out["score10"]),
                                    index=out.index, dtype=bool)
     return out[list(COMMENT_COLUMNS)].reset_index(drop=True)
-
-
-def _each_distinct(function: Callable[..., Any], *columns: pd.Series) -> list[Any]:
-    """Return function(*row) for each row of the columns, computed once per distinct row (a million comments hold
-    a few hundred scores and labels)."""
-    done: dict[tuple[Any, ...], Any] = {}
-    found = []
-    for key in zip(*(c.tolist() for c in columns), strict=True):  # lists: iterating Arrow columns is slow
-        if key not in done:
-            done[key] = function(*key)
-        found.append(done[key])
-    return found
 
 
 def _none(value: Any) -> Any:
@@ -406,8 +402,7 @@ def select_comments(
     if contradicting:
         keep &= frame["contradicts"].astype(bool)
     if term:
-        languages = _languages(frame)
-        keep &= pd.Series([term in terms_of(t, lang) for t, lang in zip(text, languages, strict=True)],
+        keep &= pd.Series(distinct.each(lambda t, lang: term in terms_of(t, lang), text, _languages(frame)),
                           index=frame.index, dtype=bool)
     if max_score is not None:
         keep &= frame["score"].astype("float64") <= max_score
@@ -514,22 +509,30 @@ def distinctive_terms(frame: pd.DataFrame, *, top: int = 8, min_count: int = 3) 
     """
     columns = ["side", "term", "shown", "low_count", "low_n", "low_share", "high_count", "high_n", "high_share",
                "log_odds", "z"]
-    languages = _languages(frame) if len(frame) else []
-    banded = (list(zip(frame["comment"].astype(str).tolist(), frame["band"].tolist(), languages, strict=True))
-              if len(frame) else [])  # lists: iterating Arrow-backed columns is slow
-    sides = [[(text, language) for text, band, language in banded if band in bands]
+    # Per distinct (text, band, language) with how many comments it stands for: a repeated text is read once.
+    codes, keys = (distinct.rows(frame["comment"].astype(str), frame["band"], _languages(frame)) if len(frame)
+                   else (np.zeros(0, dtype=np.intp), []))
+    times = np.bincount(codes, minlength=len(keys)).tolist()
+    sides = [[(j, text, language) for j, (text, band, language) in enumerate(keys) if band in bands]
              for bands in (LOW_BANDS, HIGH_BANDS)]
-    low_n, high_n = len(sides[0]), len(sides[1])
-    forms = text_tools.shown_forms([t for side in sides for t, _ in side], [lang for side in sides for _, lang in side])
+    low_n, high_n = (sum(times[j] for j, _, _ in side) for side in sides)
+    both = [entry for side in sides for entry in side]
+    forms = text_tools.shown_forms([t for _, t, _ in both], [lang for _, _, lang in both],
+                                   [times[j] for j, _, _ in both])
+    # term → the distinct rows it occurs in, low side and high side (the same rows: the same comments)
     where: dict[str, tuple[set[int], set[int]]] = {}
-    for index, texts in enumerate(sides):
-        for i, (text, language) in enumerate(texts):
+    for index, entries in enumerate(sides):
+        for j, text, language in entries:
             for term in terms_of(text, language):
-                where.setdefault(term, (set(), set()))[index].add(i)
+                where.setdefault(term, (set(), set()))[index].add(j)
+
+    def comments_in(found: set[int]) -> int:
+        return sum(times[j] for j in found)
+
     threshold = math.log(MIN_ODDS_RATIO)
     candidates: dict[str, list[tuple[tuple[float, ...], TermCounts]]] = {"low": [], "high": []}
     for term, (lows, highs) in where.items():
-        tc = term_counts(term, len(lows), low_n, len(highs), high_n)
+        tc = term_counts(term, comments_in(lows), low_n, comments_in(highs), high_n)
         if tc.log_odds >= threshold and tc.low_count >= min_count:
             candidates["low"].append(((-tc.low_count, -tc.z, -len(term)), tc))
         elif tc.log_odds <= -threshold and tc.high_count >= min_count:

@@ -156,17 +156,21 @@ def content_words(text: str, language: str) -> tuple[str | None, ...]:
     return tuple(None if pair is None else pair[0] for pair in content_pairs(text, language))
 
 
-def shown_forms(texts: Sequence[str], languages: Sequence[str]) -> dict[str, str]:
+def shown_forms(texts: Sequence[str], languages: Sequence[str], times: Sequence[int] | None = None) -> dict[str, str]:
     """Return, for each lemma in the texts, the form customers wrote most often (ties: the first alphabetically).
 
     Lemmas group the forms of a word ("chegou", "chegaram" → "chegar"), but a lemmatizer without
     grammar also turns nouns into verbs ("entrega" → "entregar"): terms are shown as written.
+    `times`: how many comments each text stands for (1 each when None).
     """
+    written: Counter[tuple[str, str]] = Counter()
+    for key, n in zip(zip(texts, languages, strict=True), [1] * len(texts) if times is None else times, strict=True):
+        written[key] += n
     counts: dict[str, Counter[str]] = {}
-    for (text, language), times in Counter(zip(texts, languages, strict=True)).items():  # a repeated text once
+    for (text, language), times_written in written.items():  # a repeated text once
         for pair in content_pairs(text, language):
             if pair is not None:
-                counts.setdefault(pair[0], Counter())[pair[1]] += times
+                counts.setdefault(pair[0], Counter())[pair[1]] += times_written
     return {lem: min(forms.items(), key=lambda wc: (-wc[1], wc[0]))[0] for lem, forms in counts.items()}
 
 

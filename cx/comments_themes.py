@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cx import distinct
 from cx.comments_text import shown_forms, shown_term, terms_in
 
 __all__ = [
@@ -88,11 +89,52 @@ def _score_column(frame: pd.DataFrame) -> tuple[pd.Series, tuple[float, float] |
     scored = frame[frame["score"].notna()]
     if scored.empty:
         return frame["score"].astype("float64"), None
-    scales = set(zip(scored["scale_min"], scored["scale_max"], scored["reversed"].astype(bool), strict=True))
+    scales = scored[["scale_min", "scale_max"]].assign(reversed=scored["reversed"].astype(bool)).drop_duplicates()
     if len(scales) == 1:
-        lo, hi, _ = next(iter(scales))
+        lo, hi = scales.iloc[0]["scale_min"], scales.iloc[0]["scale_max"]
         return frame["score"].astype("float64"), (float(lo), float(hi))
     return frame["score10"].astype("float64"), (0.0, 10.0)
+
+
+MIN_DF = 2  # a term in fewer comments than this says nothing about a group
+MAX_DF = 0.95  # nor one in more than this share of them
+MAX_TERMS = 20_000
+
+
+def _row_scale(times: np.ndarray) -> np.ndarray:
+    """Return how much each distinct comment's row of `_weighted_tfidf` is multiplied by: √(times / mean times)."""
+    scale: np.ndarray = np.sqrt(times / times.mean())
+    return scale
+
+
+def _weighted_tfidf(docs: list[list[str]], times: np.ndarray) -> tuple[Any, np.ndarray] | None:
+    """Return the TF-IDF matrix of distinct comments, each row standing for `times` equal comments, and its terms.
+
+    The same numbers as scikit-learn's TfidfVectorizer over every comment (smooth IDF, sublinear TF — each term
+    counts once per comment — rows of unit length, min_df 2, max_df 0.95, the 20,000 commonest terms), with each
+    distinct row multiplied by √times: the factorisation's squared error over them is its error over every comment,
+    so a text written 4,000 times is one row, not 4,000. None when no term is left. (All rows are then divided by
+    √(mean times), which changes no minimum: rows near unit length, as scikit-learn's start expects.)
+    """
+    from scipy import sparse
+
+    vocabulary = sorted({term for doc in docs for term in doc})
+    position = {term: i for i, term in enumerate(vocabulary)}
+    columns = [position[term] for doc in docs for term in doc]
+    starts = np.cumsum([0, *(len(doc) for doc in docs)])
+    present = sparse.csr_matrix((np.ones(len(columns)), columns, starts), shape=(len(docs), len(vocabulary)))
+    n = float(times.sum())
+    df = present.T @ times  # comments containing each term
+    kept = np.flatnonzero((df >= MIN_DF) & (df <= MAX_DF * n))
+    if kept.size == 0:
+        return None
+    if kept.size > MAX_TERMS:
+        kept = np.sort(kept[np.argsort(-df[kept], kind="stable")[:MAX_TERMS]])
+    idf = np.log((1 + n) / (1 + df[kept])) + 1
+    matrix = present[:, kept] @ sparse.diags(idf)
+    length = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    length[length == 0] = 1.0
+    return (sparse.diags(_row_scale(times) / length) @ matrix).tocsr(), np.asarray(vocabulary, dtype=object)[kept]
 
 
 def themes(frame: pd.DataFrame, *, k: int = DEFAULT_K, examples: int = EXAMPLES) -> Themes:
@@ -103,40 +145,36 @@ def themes(frame: pd.DataFrame, *, k: int = DEFAULT_K, examples: int = EXAMPLES)
     """
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     if k < 1:
         raise ValueError("k must be at least 1")
     total = len(frame)
-    texts = frame["comment"].astype(str).tolist()
-    languages = frame["language"].astype(str).tolist() if "language" in frame.columns else ["en"] * total
-    read: dict[tuple[str, str], list[str]] = {}  # a text repeated (a form's stock answer) is read once
-    for key in zip(texts, languages, strict=True):
-        if key not in read:
-            read[key] = sorted(terms_in(*key))
-    docs = [read[key] for key in zip(texts, languages, strict=True)]
-    with_terms = sum(1 for d in docs if d)
+    texts = frame["comment"].astype(str)
+    languages = frame["language"].astype(str) if "language" in frame.columns else pd.Series(["en"] * total)
+    # One row per distinct (text, language), weighted by how many comments it stands for (see `_weighted_tfidf`).
+    codes, keys = distinct.rows(texts, languages)
+    times = np.bincount(codes, minlength=len(keys)).astype("float64")
+    docs = [sorted(terms_in(text, language)) for text, language in keys]
+    with_terms = int(sum(n for n, d in zip(times, docs, strict=True) if d))
     if with_terms < MIN_COMMENTS:
         return Themes((), total, total, f"Too few comments with words to group ({with_terms}; themes need at least "
                                         f"{MIN_COMMENTS}).", k)
-    vectorizer = TfidfVectorizer(analyzer=lambda doc: doc, min_df=2, max_df=0.95, sublinear_tf=True,
-                                 max_features=20_000)
-    try:
-        matrix = vectorizer.fit_transform(docs)
-    except ValueError:  # no term occurs in two comments
+    weighted = _weighted_tfidf(docs, times)
+    if weighted is None:
         return Themes((), total, total, "No word recurs across these comments: nothing to group.", k)
-    vocabulary = np.asarray(vectorizer.get_feature_names_out())
-    forms = shown_forms(texts, languages)
-    k_used = max(1, min(k, matrix.shape[1], with_terms // 5))
+    matrix, vocabulary = weighted
+    forms = shown_forms([t for t, _ in keys], [lang for _, lang in keys], times.astype(int).tolist())
+    k_used = max(1, min(k, matrix.shape[0], matrix.shape[1], with_terms // 5))
     model = NMF(n_components=k_used, init="nndsvda", random_state=RANDOM_STATE, max_iter=400)
     # A near-exact fit (a few stock answers repeated) can make scikit-learn's reconstruction error the square root of
     # a rounding-negative number: NaN in a figure cx never reads, not a problem with the themes.
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
-        weights = model.fit_transform(matrix)
+        weights = model.fit_transform(matrix) / _row_scale(times)[:, None]  # each comment's own weights
     components = model.components_
     strongest = weights.max(axis=1)
-    assigned = np.where(strongest > 0, weights.argmax(axis=1), -1)
+    assigned_text = np.where(strongest > 0, weights.argmax(axis=1), -1)
+    assigned = assigned_text[codes]  # per comment
     scores, scale = _score_column(frame)
     score_values = scores.to_numpy(dtype="float64", na_value=np.nan)
     found: list[Theme] = []
@@ -150,9 +188,10 @@ def themes(frame: pd.DataFrame, *, k: int = DEFAULT_K, examples: int = EXAMPLES)
         member_scores = member_scores[~np.isnan(member_scores)]
         mean = float(member_scores.mean()) if member_scores.size else None
         picked: list[str] = []
-        for i in members[np.argsort(-weights[members, t], kind="stable")]:
-            if texts[i] not in picked:
-                picked.append(texts[i])
+        in_theme = np.flatnonzero(assigned_text == t)
+        for i in in_theme[np.argsort(-weights[in_theme, t], kind="stable")]:
+            if keys[i][0] not in picked:
+                picked.append(keys[i][0])
             if len(picked) == examples:
                 break
         found.append(Theme(

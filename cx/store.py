@@ -455,6 +455,12 @@ def dataset_mapping(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]
     return data if isinstance(data, dict) else None
 
 
+def dataset_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """Return a data set's kind as saved (`save_dataset(kind=…)`: "import", "reviews"…), or None when there is none."""
+    found = rows(con, "SELECT kind FROM datasets WHERE dataset = ?", [name])
+    return None if not found or found[0][0] is None else str(found[0][0])
+
+
 def has_dataset(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Return True when a data set of that name exists."""
     return bool(rows(con, "SELECT 1 FROM datasets WHERE dataset = ?", [name]))

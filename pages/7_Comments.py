@@ -5,7 +5,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cx import comments, comments_text, comments_themes, exports, ui
+from cx import comments, comments_text, comments_themes, exports, store, ui
 from cx.metrics import Filter
 
 ALL = "(all touchpoints)"
@@ -27,8 +27,7 @@ con = ui.connection()
 dataset = ui.require_dataset(con)
 filters = ui.sidebar_filters(con, dataset)
 
-kinds = ui.datasets(con).set_index("dataset")["kind"]
-if kinds.get(dataset) == "reviews":
+if store.dataset_kind(con, dataset) == "reviews":  # not ui.datasets: its respondent counts read every answer
     st.info("Public reviews: an uncontrolled touchpoint source — the company does not run the site these "
             "ratings and texts come from, so read them beside (not instead of) the survey answers.", icon="🌐")
 

@@ -65,11 +65,12 @@ SAMPLE: dict[str, Counts] = {
     # correlation summary (2); the bootstrap: respondents, then their rows (2); segment values (1); the analysis of
     # segment A and of B (2 + 2); the moment comparison (1). 26 DESCRIBEs: ibis reads a table's schema per use.
     "pages/6_Drivers.py": ((FILTER_OPTIONS + 11, 47), (0, 4)),
-    # Filter options; the data sets' kinds (1); the touchpoint scores (1); the texts read once for language and
-    # sentiment (1); the comments on answers (1), the outcome whole-response comments compare with (1), those
-    # comments (1); the answers behind the share (1). One touchpoint's comments are rows of these: no query.
-    # Warm: no engine is opened at all (2).
-    "pages/7_Comments.py": ((FILTER_OPTIONS + 7, 36), (0, 2)),
+    # Filter options; the touchpoint scores (1); the texts read once for language and sentiment (1); the
+    # respondents whose every answer has one comment (1, once: the sample has none, so neither the outcome they
+    # compare with nor their comments are asked for); the comments on answers (1); the answers behind the share (1).
+    # The data set's kind is a store lookup on every rerun (not the data sets' summary, which counts every answer's
+    # respondent). One touchpoint's comments are rows of these: no query. Warm: no engine is opened at all (3).
+    "pages/7_Comments.py": ((FILTER_OPTIONS + 5, 31), (0, 3)),
     # Filter options; outcome scales (1); respondents, ordered and longest path (1); the touchpoints met in time
     # (1); the paths with their outcome (1). Every journey with its steps in one store query (the linked ones are
     # listed first), on every rerun; two engines (4 SETs).
@@ -92,7 +93,8 @@ SHAPES: dict[tuple[str, str], Counts] = {
     # Too few answers for a driver analysis: outcome list, touchpoints, correlation summary, then the refusal —
     # cached like a result, so the warm rerun refuses without a query.
     ("dated-long", "pages/6_Drivers.py"): ((FILTER_OPTIONS + 3, 20), (0, 4)),
-    ("dated-long", "pages/7_Comments.py"): ((FILTER_OPTIONS + 7, 36), (0, 2)),
+    # Whole-response comments here: the outcome they compare with (1) and those comments (1) as well.
+    ("dated-long", "pages/7_Comments.py"): ((FILTER_OPTIONS + 7, 39), (0, 3)),
     # 9 journeys, all in one store query (they were loaded one by one: 33 queries a rerun).
     ("dated-long", "pages/12_Paths.py"): ((FILTER_OPTIONS + 4, 24), (0, 7)),
     ("undated-wide", "app.py"): ((1, 3), (0, 1)),
@@ -105,8 +107,8 @@ SHAPES: dict[tuple[str, str], Counts] = {
     # No unit: the page stops after the filter options.
     ("undated-wide", "pages/5_Local_units.py"): ((FILTER_OPTIONS, 13), (0, 4)),
     ("undated-wide", "pages/6_Drivers.py"): ((FILTER_OPTIONS + 3, 20), (0, 4)),
-    # No comment at all: the same queries, each finding none.
-    ("undated-wide", "pages/7_Comments.py"): ((FILTER_OPTIONS + 7, 36), (0, 2)),
+    # No comment at all: the queries of the sample, each finding none.
+    ("undated-wide", "pages/7_Comments.py"): ((FILTER_OPTIONS + 5, 31), (0, 3)),
     # No dated answer: outcome scales and respondents (1 + 1); nobody has an order, so no path query.
     ("undated-wide", "pages/12_Paths.py"): ((FILTER_OPTIONS + 2, 20), (0, 7)),
 }

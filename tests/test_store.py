@@ -72,6 +72,10 @@ def test_dataset_round_trip_and_delete(con: duckdb.DuckDBPyConnection) -> None:
     info = store.datasets(con).iloc[0]
     assert (info["dataset"], info["rows_read"], info["rows_loaded"], info["rows_rejected"]) == ("Survey", 4, 3, 1)
     assert info["answers"] == 3 and info["respondents"] == 3
+    store.save_dataset(con, "Reviews", rows, kind="reviews")
+    assert (store.dataset_kind(con, "Survey"), store.dataset_kind(con, "Reviews")) == ("import", "reviews")
+    assert store.dataset_kind(con, "Missing") is None
+    store.delete_dataset(con, "Reviews")
     got = con.execute("SELECT respondent, score, channel, reversed FROM responses ORDER BY respondent").fetchall()
     assert got == [("r1", 1.0, "web", False), ("r2", 2.0, "web", False), ("r3", 3.0, "web", False)]
     store.delete_dataset(con, "Survey")
