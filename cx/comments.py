@@ -75,6 +75,7 @@ __all__ = [
     "term_counts",
     "terms_of",
     "tokens",
+    "whole_responses",
 ]
 
 # text → (language, sentiment or None): computed once per data set (the app caches it by data version).
@@ -194,16 +195,19 @@ _SELECTED = ("answered_at", "touchpoint", "score", "scale_min", "scale_max", "re
              "unit", "respondent", "comment")
 
 
-def _respondent_texts(engine: Engine, dataset: str) -> Table:
-    """Respondents (with their one text) whose every answer, two or more, carries the same comment."""
+def whole_responses(engine: Engine, dataset: str) -> pd.DataFrame:
+    """Return the respondents (with their one text) whose every answer, two or more, carries the same comment.
+
+    Columns respondent, comment: one whole-response comment each (see the module docstring), whatever the filters.
+    """
     table = engine.responses(dataset)
     table = table.mutate(text=_text(table))
     # One text on every answer: its least and greatest are equal (a distinct count per respondent cost ~3 s of one
     # thread at 10 M answers).
     per = table.group_by("respondent").aggregate(
         answers=table.count(), commented=table.text.count(), least=table.text.min(), comment=table.text.max())
-    return per.filter((per.answers >= 2) & (per.commented == per.answers) & (per.least == per.comment)).select(
-        "respondent", "comment")
+    whole = per.filter((per.answers >= 2) & (per.commented == per.answers) & (per.least == per.comment))
+    return pd.DataFrame(whole.select("respondent", "comment").execute())
 
 
 def _comparison_outcome(engine: Engine, dataset: str) -> tuple[str, str] | None:
@@ -223,7 +227,7 @@ _OUTCOME_SCALES = {"nps": (0.0, 10.0), "binary": (0.0, 1.0)}
 
 
 def _respondent_comments(engine: Engine, dataset: str, filters: Sequence[Filter], whole: pd.DataFrame) -> pd.DataFrame:
-    """Return the respondent-level comments (`whole`: `_respondent_texts`) of respondents with an answer that passes
+    """Return the respondent-level comments (`whole`: `whole_responses`) of respondents with an answer that passes
     the filters."""
     chosen = ibis.memtable(whole).semi_join(filtered_responses(engine, dataset, filters), "respondent")
     # Only the chosen respondents' answers are grouped (a data set of answer-level comments has none).
@@ -259,17 +263,18 @@ def _respondent_comments(engine: Engine, dataset: str, filters: Sequence[Filter]
 
 def comments(
     engine: Engine, dataset: str, filters: Sequence[Filter] = (), *, touchpoint: str | None = None,
-    readings: TextReadings | None = None,
+    readings: TextReadings | None = None, whole: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return every comment that passes the filters, newest first, with language, sentiment and score band.
 
     Columns: COMMENT_COLUMNS. `score10` is the score on 0–10; `sentiment` the compound score (NaN where
     the language has none). A respondent-level comment (see the module docstring) is one row with
     touchpoint None; it is left out when a touchpoint is asked for, as it belongs to none.
-    `readings`: the data set's `dataset_readings` when already computed (the app caches them).
+    `readings`, `whole`: the data set's `dataset_readings` and `whole_responses` when already computed (the app
+    caches them per data version; whole responses group every answer by respondent).
     """
-    # Grouped once per call (every answer by respondent), then used by both queries: most data sets have none.
-    whole = _respondent_texts(engine, dataset).execute()
+    if whole is None:
+        whole = whole_responses(engine, dataset)
     table = with_score10(filtered_responses(engine, dataset, filters))
     table = table.filter(table.comment.notnull() & (table.comment.strip() != ""))
     if touchpoint is not None:

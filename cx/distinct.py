@@ -32,7 +32,8 @@ def rows(*columns: Sequence[Any] | pd.Series) -> tuple[np.ndarray, list[tuple[An
         codes, uniques = pd.factorize(column, use_na_sentinel=False)
         # Re-numbered after each column, so the combined code stays below the row count (no overflow).
         combined = pd.factorize(combined * len(uniques) + codes)[0]
-    _, first = np.unique(combined, return_index=True)  # codes are 0…k−1 in order of first appearance
+    # Codes are 0…k−1 in order of first appearance, so the first rows of each, in row order, are in code order.
+    first = np.flatnonzero(~pd.Series(combined).duplicated().to_numpy())
     values = [column.iloc[first].tolist() for column in series]
     return combined.astype(np.intp), list(zip(*values, strict=True))
 

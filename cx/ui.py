@@ -336,10 +336,11 @@ def filter_options(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, An
 
 
 @st.cache_data(show_spinner="Reading the comments: language and sentiment, once per data set…", max_entries=16)
-def _comment_readings(key: tuple[Any, ...], dataset: str) -> dict[str, tuple[str, float | None]]:
-    from cx import comments
+def _comment_readings(key: tuple[Any, ...], dataset: str) -> tuple[dict[str, tuple[str, float | None]], pd.DataFrame]:
+    from cx import comments  # once per data set: each text's language and sentiment, and the whole responses' texts
 
-    return comments.dataset_readings(engine(), dataset)
+    found = engine()
+    return comments.dataset_readings(found, dataset), comments.whole_responses(found, dataset)
 
 
 @st.cache_data(show_spinner="Reading the comments…", max_entries=128)
@@ -348,14 +349,16 @@ def _comments(key: tuple[Any, ...], dataset: str, filters: tuple[Filter, ...], t
 
     if touchpoint is not None:  # one touchpoint's comments are rows of everyone's: no second query
         return comments.at_touchpoint(_comments(key, dataset, filters, None), touchpoint)
-    return comments.comments(engine(), dataset, filters, readings=_comment_readings(key, dataset))
+    readings, whole = _comment_readings(key, dataset)
+    return comments.comments(engine(), dataset, filters, readings=readings, whole=whole)
 
 
 def comments(con: duckdb.DuckDBPyConnection, dataset: str, filters: Sequence[Filter] = (), *,
              touchpoint: str | None = None) -> pd.DataFrame:
     """Return cx.comments.comments(...) cached per data version and filter.
 
-    Language and sentiment are read once per data set (by data version), not on every rerun.
+    Language and sentiment, and which comments belong to whole responses, are read once per data set (by data
+    version), not on every rerun.
     """
     return _comments(cache_key(con), dataset, tuple(filters), touchpoint)
 
