@@ -11,6 +11,8 @@ in a fresh process and from the same run:
 - layout: the least any import into cx's store can do — one `INSERT INTO responses … SELECT` straight from
   `read_csv` with the cells trimmed and cast, into a new store (schema made beforehand, not timed), no check,
   no rejected rows, no Python beyond duckdb: what writing the answers in the store's 12-column layout costs;
+- narrow: the same INSERT into a table of the file's six columns only — the floor of a store that kept a data set's
+  constants once instead of on every answer (not cx's layout today; measured to size that change);
 - cx: `python -m cx ingest FILE --mapping M.json --db NEW.duckdb --json` (sniff, stage, check, load
   in one transaction, rejected rows written with reasons).
 
@@ -59,6 +61,15 @@ LAYOUT = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); con.execute(\"
           "TRY_CAST(answered_at AS TIMESTAMP), NULL FROM read_csv(?, all_varchar = true) "
           "WHERE TRY_CAST(score AS DOUBLE) BETWEEN 1 AND 5\", "
           "[sys.argv[1]]); con.close()")
+
+# A narrower layout's floor: the same INSERT into a table of the file's own six columns only, as a store that kept a
+# data set's constants (data set, scale, direction, stage, no comment) once, not on every answer, would write.
+NARROW_TABLE = ("CREATE TABLE answers (respondent VARCHAR, touchpoint VARCHAR, score DOUBLE, channel VARCHAR, "
+                "unit VARCHAR, answered_at TIMESTAMP)")
+NARROW = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); con.execute(\"SET memory_limit = '1GB'\"); "
+          "con.execute(\"INSERT INTO answers SELECT trim(respondent), trim(touchpoint), TRY_CAST(score AS DOUBLE), "
+          "trim(channel), trim(unit), TRY_CAST(answered_at AS TIMESTAMP) FROM read_csv(?, all_varchar = true) "
+          "WHERE TRY_CAST(score AS DOUBLE) BETWEEN 1 AND 5\", [sys.argv[1]]); con.close()")
 
 # One import in this process with every statement timed (a stand-in connection that times `execute`).
 STATEMENTS = """
@@ -128,7 +139,7 @@ def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[s
     mapping.write_text(json.dumps(MAPPING))
     from cx import store
 
-    runs: dict[str, list[tuple[int, float, int, float]]] = {"baseline": [], "layout": [],
+    runs: dict[str, list[tuple[int, float, int, float]]] = {"baseline": [], "layout": [], "narrow": [],
                                                             **{str(c): [] for c in codes}}
     for _ in range(repeat):
         base_db = workdir / f"base-{rows}.duckdb"
@@ -140,6 +151,12 @@ def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[s
         store.connect(layout_db).close()  # the store's schema, made before the clock starts
         runs["layout"].append(measure([sys.executable, "-c", LAYOUT, str(data), str(layout_db)]))
         assert runs["layout"][-1][0] == 0, "layout floor failed"
+        narrow_db = workdir / f"narrow-{rows}.duckdb"
+        _fresh(narrow_db)
+        with duckdb.connect(str(narrow_db)) as made:
+            made.execute(NARROW_TABLE)
+        runs["narrow"].append(measure([sys.executable, "-c", NARROW, str(data), str(narrow_db)]))
+        assert runs["narrow"][-1][0] == 0, "narrow floor failed"
         for code in codes:
             runs[str(code)].append(_run_cx(rows, data, mapping, workdir, code))
     base_s = statistics.median(r[1] for r in runs["baseline"])
@@ -151,6 +168,10 @@ def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[s
     lay_gib = max(r[2] for r in runs["layout"]) / 2**20
     print(f"  store layout floor: {lay_s:7.2f} s  cpu {lay_cpu:7.2f} s   peak {lay_gib:5.2f} GiB   "
           f"ratio {lay_s / base_s:.2f} (cpu {lay_cpu / base_cpu:.2f})")
+    nar_s = statistics.median(r[1] for r in runs["narrow"])
+    nar_cpu = statistics.median(r[3] for r in runs["narrow"])
+    print(f"  narrow layout floor: {nar_s:6.2f} s  cpu {nar_cpu:7.2f} s   (six columns)    "
+          f"ratio {nar_s / base_s:.2f} (cpu {nar_cpu / base_cpu:.2f})")
     results: list[dict[str, object]] = []
     for code in codes:
         cx_s = statistics.median(r[1] for r in runs[str(code)])
@@ -161,7 +182,7 @@ def run(rows: int, workdir: Path, codes: list[Path], repeat: int) -> list[dict[s
               f"ratio {cx_s / base_s:.2f} (cpu {cx_cpu / base_cpu:.2f}); over the layout floor "
               f"{cx_s / lay_s:.2f} (cpu {cx_cpu / lay_cpu:.2f})")
         results.append({"rows": rows, "code": str(code), "repeat": repeat, "baseline_s": base_s, "cx_s": cx_s,
-                        "layout_s": lay_s, "layout_cpu_s": lay_cpu,
+                        "layout_s": lay_s, "layout_cpu_s": lay_cpu, "narrow_s": nar_s, "narrow_cpu_s": nar_cpu,
                         "ratio": cx_s / base_s, "baseline_cpu_s": base_cpu, "cx_cpu_s": cx_cpu,
                         "cpu_ratio": cx_cpu / base_cpu, "peak_gib": cx_kib / 2**20})
     print("  (target: ratio <= 1.5 at 10 M rows; memory <= 2 GiB)")
