@@ -37,6 +37,14 @@ def golden_csv(name: str) -> pd.DataFrame:
     return pd.read_csv(GOLDENS / name)
 
 
+def comment_frame(rows: list[tuple[str, float]]) -> pd.DataFrame:
+    """Return comments (text, score on 1–5) as `cx.comments.comments` gives them: with language, sentiment, band."""
+    from cx import comments
+
+    frame = pd.DataFrame(rows, columns=["comment", "score"]).assign(scale_min=1.0, scale_max=5.0, reversed=False)
+    return comments.annotate(frame)
+
+
 def long_rows(touchpoint: str, scores: list[float], lo: float, hi: float, **extra: object) -> pd.DataFrame:
     """Return response rows (one respondent per score) for one touchpoint."""
     return pd.DataFrame({

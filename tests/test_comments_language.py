@@ -20,6 +20,7 @@ import stopwordsiso
 from cx import comments, comments_text, comments_themes, ingest, mapping, store
 from cx.__main__ import main
 from cx.engines import store_engine
+from tests.conftest import comment_frame
 
 
 def _vader(total: float) -> float:
@@ -126,10 +127,7 @@ def test_a_short_text_takes_its_data_sets_language() -> None:
 
 # ---------------------------------------------------------------- themes
 
-def _frame(rows: list[tuple[str, float]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["comment", "score"]).assign(scale_min=1.0, scale_max=5.0, reversed=False)
-    return comments.annotate(frame)
-
+_frame = comment_frame
 
 LATE_PT = ["A entrega atrasou muito", "Entrega atrasada de novo", "Entrega atrasada, reclamei no site",
            "Atrasou a entrega duas semanas", "A entrega atrasou e ninguém avisou", "Entrega muito atrasada"]

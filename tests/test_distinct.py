@@ -16,6 +16,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from cx import comments, comments_themes, distinct
 from cx.comments_text import terms_in
+from tests.conftest import comment_frame
+from tests.test_comments_language import BROKEN_EN as BROKEN
 
 
 def test_rows_numbers_distinct_rows_in_order_of_first_appearance() -> None:
@@ -78,15 +80,9 @@ def test_weighted_tfidf_of_terms_in_one_comment_each_is_nothing() -> None:
     assert comments_themes._weighted_tfidf([["a"], ["b"]], np.array([1.0, 1.0])) is None
 
 
-def _frame(rows: list[tuple[str, float]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["comment", "score"]).assign(scale_min=1.0, scale_max=5.0, reversed=False)
-    return comments.annotate(frame)
-
-
+_frame = comment_frame
 LATE = ["The delivery was late again", "Late delivery, nobody called", "Delivery late by a week",
         "Late delivery and no apology", "My delivery came late", "Delivery two weeks late"]
-BROKEN = ["The screen arrived broken", "Broken screen on arrival", "Screen was broken in the box",
-          "My screen came broken", "Broken screen, sent it back", "The screen is broken"]
 
 
 def test_themes_of_repeated_comments_count_every_comment() -> None:
