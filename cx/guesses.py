@@ -33,7 +33,7 @@ __all__ = [
     "CHURN_WORDS", "COUNT_WORDS", "AMOUNT_WORDS", "EXCLUDED_RATING_WORDS", "GENERIC_RATING_WORDS", "ID_WORDS",
     "KINDS", "OUTCOME_WORDS", "POSITIVE_WORDS", "RESPONDENT_WORDS", "REVENUE_WORDS", "ROLE_WORDS", "SCORE_WORDS",
     "STANDARD_SCALES", "TOUCHPOINT_WORDS", "ColumnProfile", "Proposal", "column_kind", "guess_mapping",
-    "guess_outcome", "guess_positive", "guess_scale", "propose", "words",
+    "guess_outcome", "guess_positive", "guess_scale", "propose", "two_scales_note", "words",
 ]
 
 
@@ -57,6 +57,8 @@ class ColumnProfile:
     na_tokens: tuple[str, ...] = ()  # not-applicable-looking texts found (lower case)
     samples: tuple[str, ...] = ()  # first non-blank values
     unique: bool | None = None  # every filled cell differs from the others (exact); None: not counted
+    at_five: int = 0  # numbers equal to 5
+    above_five: int = 0  # numbers above 5 (with at_five: a 1–5 column with a few 1–10 answers in it)
 
     @property
     def number_share(self) -> float:
@@ -393,7 +395,25 @@ def propose(profiles: Sequence[ColumnProfile]) -> Proposal:
         segments=segments, outcomes=outcomes, channel=roles["channel"], stage=roles["stage"], unit=roles["unit"],
         timestamp=roles["timestamp"], comment=roles["comment"], decimal=decimal,
     )
+    scored = [(by_name[t.column], t.rule.scale or scale) for t in touchpoints]
+    scored += [(by_name[score_col], scale)] if score_col else []
+    scored += [(by_name[o.column], o.scale) for o in outcomes if o.kind == "score"]
+    notes += [note for p, on in scored if (note := two_scales_note(p, on))]
     return Proposal(mapping=mapping, kinds=kinds, notes=tuple(notes))
+
+
+def two_scales_note(p: ColumnProfile, scale: tuple[float, float] | None) -> str | None:
+    """Return a note when a column proposed on 1–10 (or 0–10) reads like two scales: nearly every answer 1–5, a few
+    above, and far fewer above 5 than at 5 (a source that moved between 1–10 and 1–5); None otherwise."""
+    if scale is None or scale[1] != 10 or p.numbers < 50 or not p.above_five:
+        return None
+    if p.above_five > 0.1 * p.numbers or p.at_five < 2 * p.above_five:
+        return None
+    return (f"'{p.name}': {p.numbers - p.above_five:,} of {p.numbers:,} answers read are at most 5 and only "
+            f"{p.above_five:,} are 6–10 — perhaps two scales in one column (a source that moved between 1–10 and "
+            f"1–5?). It is proposed on {scale[0]:g}–{scale[1]:g} as found, so a 4 of 5 would read as a low score. "
+            "If most answers were given on 1–5, split the file (by date, for instance) or set this column's scale "
+            "to 1–5: the 6–10 answers are then left empty as out of scale, listed with their rows.")
 
 
 def _respondent(profiles: Sequence[ColumnProfile], kinds: dict[str, str], fmt: str, rows: int) -> str | None:

@@ -423,3 +423,41 @@ def test_memory_limit_is_validated_and_applied(con: duckdb.DuckDBPyConnection) -
     assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] in ("488.2 MiB", "512.0 MB")
     with pytest.raises(CxError, match="write a size such as 1GB"):
         ingest.limit_memory(con, "1GB'; DROP TABLE responses; --")
+
+
+def test_a_rating_column_on_two_scales_gets_a_note(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    # As in a real review export: most overall ratings on 1–5 (the site's scale now), a few older ones up to 10.
+    scores = [1, 2, 3, 4, 5] * 18 + [5, 5, 5, 5, 5] + [6, 8, 9, 10]  # 99 answers: 23 fives, 4 above five
+    lines = ["id,Seat comfort,overall_rating"] + [f"{i},{1 + i % 5},{s}" for i, s in enumerate(scores)]
+    staged = ingest.stage(con, write(tmp_path, "\n".join(lines) + "\n"))
+    profiles = {p.name: p for p in ingest.profile(con, staged)}
+    assert (profiles["overall_rating"].at_five, profiles["overall_rating"].above_five) == (23, 4)
+    assert (profiles["Seat comfort"].at_five, profiles["Seat comfort"].above_five) == (19, 0)
+    proposal = guesses.propose(list(profiles.values()))
+    overall = next(o for o in proposal.mapping.outcomes if o.column == "overall_rating")
+    assert overall.scale == (1.0, 10.0)  # proposed as found: the note says why that may be wrong
+    notes = [n for n in proposal.notes if "two scales" in n]
+    assert notes == [
+        "'overall_rating': 95 of 99 answers read are at most 5 and only 4 are 6–10 — perhaps two scales in one "
+        "column (a source that moved between 1–10 and 1–5?). It is proposed on 1–10 as found, so a 4 of 5 would "
+        "read as a low score. If most answers were given on 1–5, split the file (by date, for instance) or set this "
+        "column's scale to 1–5: the 6–10 answers are then left empty as out of scale, listed with their rows."]
+    ingest.discard(con, staged)
+
+
+@pytest.mark.parametrize(("numbers", "at_five", "above_five", "scale", "noted"), [
+    (2_259, 369, 67, (1.0, 10.0), True),  # the review export this rule was written for
+    (2_259, 369, 67, (0.0, 10.0), True),
+    (2_259, 369, 67, (1.0, 5.0), False),  # already on 1–5: the 6–10 answers are out of scale, said elsewhere
+    (2_259, 369, 0, (1.0, 10.0), False),  # nothing above 5
+    (2_259, 369, 300, (1.0, 10.0), False),  # 13 % above 5: an unhappy population on 1–10, not two scales
+    (2_259, 100, 67, (1.0, 10.0), False),  # no cliff after 5
+    (40, 12, 2, (1.0, 10.0), False),  # too few answers to tell
+    (2_259, 369, 67, None, False),
+])
+def test_two_scales_note_needs_a_cliff_after_five(numbers: int, at_five: int, above_five: int,
+                                                  scale: tuple[float, float] | None, noted: bool) -> None:
+    p = guesses.ColumnProfile(name="overall", rows=numbers, filled=numbers, numbers=numbers, comma_numbers=0,
+                              whole=numbers, lo=1.0, hi=10.0, distinct=10, max_length=2, mean_length=1.0, dates=0,
+                              at_five=at_five, above_five=above_five)
+    assert (guesses.two_scales_note(p, scale) is not None) == noted

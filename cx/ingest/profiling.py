@@ -39,7 +39,8 @@ def profile(con: duckdb.DuckDBPyConnection, staged: Staged, *, rows: int = PROFI
                    count(CASE WHEN n = round(n) THEN 1 END), min(n), max(n), approx_count_distinct(v),
                    coalesce(max(length(v)), 0), coalesce(avg(length(v)), 0), count(TRY_CAST(v AS TIMESTAMP)),
                    approx_top_k(v, 12),
-                   list_distinct(list(lower(v)) FILTER (WHERE list_contains(?::VARCHAR[], lower(v))))
+                   list_distinct(list(lower(v)) FILTER (WHERE list_contains(?::VARCHAR[], lower(v)))),
+                   count(CASE WHEN n = 5 THEN 1 END), count(CASE WHEN n > 5 THEN 1 END)
             FROM typed GROUP BY k ORDER BY k""",
         [rows, list(NA_TOKENS)]).fetchall()
     by_column = {int(r[0]) - 1: r[2:] for r in found}
@@ -51,7 +52,7 @@ def profile(con: duckdb.DuckDBPyConnection, staged: Staged, *, rows: int = PROFI
                   and vals[3] == vals[1] and vals[7] <= 64]
     unique = _unique_columns(con, staged, candidates[:MAX_UNIQUE_CHECKS], rows)
     profiles = []
-    nothing = (0, 0, 0, 0, None, None, 0, 0, 0.0, 0, None, None)  # no row was read (every line rejected)
+    nothing = (0, 0, 0, 0, None, None, 0, 0, 0.0, 0, None, None, 0, 0)  # no row was read (every line rejected)
     for i, name in enumerate(staged.columns):
         vals = by_column.get(i, nothing)
         first = [str(v) for v in samples[name].tolist() if v is not None and str(v).strip()][:200]
@@ -61,6 +62,7 @@ def profile(con: duckdb.DuckDBPyConnection, staged: Staged, *, rows: int = PROFI
             hi=None if vals[5] is None else float(vals[5]), distinct=int(vals[6]), max_length=int(vals[7]),
             mean_length=float(vals[8]), dates=int(vals[9]), top=tuple(str(v) for v in (vals[10] or [])),
             na_tokens=tuple(sorted(vals[11] or [])), samples=tuple(first), unique=i in unique,
+            at_five=int(vals[12]), above_five=int(vals[13]),
         ))
     return profiles
 
