@@ -322,3 +322,10 @@ def test_cli_themes_json(cli_db: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert code == 2 and "has no touchpoint 'Nowhere'" in err
     code, out, err = _run(capsys, "themes", "--dataset", "Wide reviews", "--json", "--db", str(cli_db))
     assert code == 0 and json.loads(out) == {"themes": []} and "Too few comments" in err
+
+
+def test_every_language_the_model_can_answer_has_a_name() -> None:
+    labels = set(comments_text._identifier().labels)
+    assert labels - set(comments_text.LANGUAGE_NAMES) == set()
+    assert [comments_text.language_name(c) for c in ("sr", "pt", "und", "xx")] == [
+        "Serbian", "Portuguese", "unknown", "xx"]  # a code cx has no name for is shown as it is
