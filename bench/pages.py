@@ -45,7 +45,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from cx import seed, store  # noqa: E402
 
 DATASET = "Bench"
-PAGES = ("2_Overview", "3_Touchpoints", "5_Local_units", "6_Drivers", "7_Comments", "12_Paths")
+PAGES = ("2_Overview", "3_Touchpoints", "4_Channels", "5_Local_units", "6_Drivers", "7_Comments", "12_Paths")
 FEEDBACK = re.compile(r'\b(FROM|JOIN)\s+"?(responses|outcomes|segments|operational)"?(\s|$|\))', re.IGNORECASE)
 # (touchpoint, stage, scale_min, scale_max): the order customers meet them in.
 TOUCHPOINTS = (
@@ -302,6 +302,13 @@ def floor_touchpoints(con: Any) -> dict[str, Any]:
     return {"scores": scores, "per_touchpoint": per_tp}
 
 
+def floor_channels(con: Any) -> dict[str, Any]:
+    _options(con)
+    # Each touchpoint's 0–10 score per channel with its clustered sums (the page compares channels touchpoint by
+    # touchpoint and flags the gaps: arithmetic on these rows).
+    return {"scores": _rows(con, touchpoint_sql("touchpoint, channel", "AND channel IS NOT NULL"))}
+
+
 def floor_local_units(con: Any) -> dict[str, Any]:
     _options(con)
     _rows(con, portfolio_sql("NULL", outcomes=True))
@@ -360,7 +367,8 @@ def floor_paths(con: Any) -> dict[str, Any]:
     return {"respondents": people[0], "ordered": people[1], "distinct": len(paths), "top": paths[0][2]}
 
 
-FLOORS = {"2_Overview": floor_overview, "3_Touchpoints": floor_touchpoints, "5_Local_units": floor_local_units,
+FLOORS = {"2_Overview": floor_overview, "3_Touchpoints": floor_touchpoints, "4_Channels": floor_channels,
+          "5_Local_units": floor_local_units,
           "6_Drivers": floor_drivers, "7_Comments": floor_comments, "12_Paths": floor_paths}
 
 
@@ -404,6 +412,11 @@ def spot_checks(con: Any) -> list[tuple[str, float, float]]:
                 (f"Touchpoints {r['touchpoint']} score", score, cx_row["score"]),
                 (f"Touchpoints {r['touchpoint']} low", max(score - 1.959963984540054 * se, 0), cx_row["low"]),
                 (f"Touchpoints {r['touchpoint']} mean", r["raw"] / r["mean_n"], cx_row["mean"])]
+    by_channel = metrics.touchpoint_stats(engine, DATASET, by="channel").set_index(["touchpoint", "channel"])
+    for r in floor_channels(con)["scores"][:3]:
+        cx_row = by_channel.loc[(r["touchpoint"], r["channel"])]
+        out += [(f"Channels {r['touchpoint']} / {r['channel']} n", r["mean_n"], cx_row["n"]),
+                (f"Channels {r['touchpoint']} / {r['channel']} score", _ratio(r, "mean")[0], cx_row["score"])]
     cx_units = {r.group: r for r in metrics.compute(engine, ["mean_score"], dataset=DATASET, by="unit")}
     for r in floor_local_units(con)["units"]:
         out.append((f"Local units {r['grp']} mean score", _ratio(r, "mean")[0], cx_units[r["grp"]].value))

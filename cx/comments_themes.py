@@ -39,7 +39,8 @@ RANDOM_STATE = 0
 THEME_METHOD = (
     "Themes: each comment's words in its own language, grouped by lemma (shown in the form customers wrote most) "
     "with stop words left out (stopwordsiso), plus two-word phrases; TF-IDF weights; non-negative matrix "
-    "factorisation (scikit-learn NMF, fixed start) into at most k themes. A comment counts in the theme that "
+    "factorisation (scikit-learn NMF, fixed start) into at most k themes; a text written many times is read once and "
+    "counts as often as it was written. A comment counts in the theme that "
     "weighs most in it; the examples are the comments it weighs most in. Named after its two leading terms."
 )
 
