@@ -53,23 +53,27 @@ PEAK = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
 BASELINE = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); "
             "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]]); con.close()")
 
-# The store's layout floor: the answers written straight from read_csv into `responses`, trimmed and cast, no check.
-LAYOUT = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); con.execute(\"SET memory_limit = '1GB'\"); "
-          "con.execute(\"INSERT INTO responses (dataset, respondent, touchpoint, score, scale_min, scale_max, "
-          "reversed, channel, stage, unit, answered_at, comment) SELECT 'bench', trim(respondent), trim(touchpoint), "
-          "TRY_CAST(score AS DOUBLE), 1, 5, false, trim(channel), NULL, trim(unit), "
-          "TRY_CAST(answered_at AS TIMESTAMP), NULL FROM read_csv(?, all_varchar = true) "
-          "WHERE TRY_CAST(score AS DOUBLE) BETWEEN 1 AND 5\", "
-          "[sys.argv[1]]); con.close()")
+def _insert_floor(target: str, cells: str) -> str:
+    """Return `python -c` code that inserts the file's rows into `target` (of the store at argv[2]): each row's
+    `cells` (trimmed and cast), rows with a score on 1–5 only, no check, under the import's memory limit."""
+    return ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); con.execute(\"SET memory_limit = '1GB'\"); "
+            f"con.execute(\"INSERT INTO {target} SELECT {cells} FROM read_csv(?, all_varchar = true) "
+            "WHERE TRY_CAST(score AS DOUBLE) BETWEEN 1 AND 5\", [sys.argv[1]]); con.close()")
 
+
+# The store's layout floor: the answers written straight from read_csv into `responses`, trimmed and cast, no check.
+LAYOUT = _insert_floor(
+    "responses (dataset, respondent, touchpoint, score, scale_min, scale_max, reversed, channel, stage, unit, "
+    "answered_at, comment)",
+    "'bench', trim(respondent), trim(touchpoint), TRY_CAST(score AS DOUBLE), 1, 5, false, trim(channel), NULL, "
+    "trim(unit), TRY_CAST(answered_at AS TIMESTAMP), NULL")
 # A narrower layout's floor: the same INSERT into a table of the file's own six columns only, as a store that kept a
 # data set's constants (data set, scale, direction, stage, no comment) once, not on every answer, would write.
 NARROW_TABLE = ("CREATE TABLE answers (respondent VARCHAR, touchpoint VARCHAR, score DOUBLE, channel VARCHAR, "
                 "unit VARCHAR, answered_at TIMESTAMP)")
-NARROW = ("import duckdb, sys; con = duckdb.connect(sys.argv[2]); con.execute(\"SET memory_limit = '1GB'\"); "
-          "con.execute(\"INSERT INTO answers SELECT trim(respondent), trim(touchpoint), TRY_CAST(score AS DOUBLE), "
-          "trim(channel), trim(unit), TRY_CAST(answered_at AS TIMESTAMP) FROM read_csv(?, all_varchar = true) "
-          "WHERE TRY_CAST(score AS DOUBLE) BETWEEN 1 AND 5\", [sys.argv[1]]); con.close()")
+NARROW = _insert_floor(
+    "answers", "trim(respondent), trim(touchpoint), TRY_CAST(score AS DOUBLE), trim(channel), trim(unit), "
+    "TRY_CAST(answered_at AS TIMESTAMP)")
 
 # One import in this process with every statement timed (a stand-in connection that times `execute`).
 STATEMENTS = """

@@ -163,6 +163,8 @@ def touchpoint_sql(keys: str, where: str = "") -> str:
         SELECT * FROM scores JOIN ({described_sql(keys, where)}) USING ({keys}) ORDER BY {keys}"""
 
 
+# Each touchpoint's score per channel: the Touchpoints page's by-channel view and the whole Channels page.
+CHANNEL_SCORES_SQL = touchpoint_sql("touchpoint, channel", "AND channel IS NOT NULL")
 OPTIONS_SQL = (
     """SELECT min(answered_at), max(answered_at), list(DISTINCT channel ORDER BY channel),
               list(DISTINCT unit ORDER BY unit), list(DISTINCT stage ORDER BY stage),
@@ -298,7 +300,7 @@ def floor_touchpoints(con: Any) -> dict[str, Any]:
     described = {r["touchpoint"]: r for r in _rows(con, described_sql("touchpoint"))}
     scores = [{**r, "touchpoint": r["grp"], **described[r["grp"]]} for r in per_tp]
     _q(con, OPERATIONAL_SQL)
-    _q(con, touchpoint_sql("touchpoint, channel", "AND channel IS NOT NULL"))
+    _q(con, CHANNEL_SCORES_SQL)
     return {"scores": scores, "per_touchpoint": per_tp}
 
 
@@ -306,7 +308,7 @@ def floor_channels(con: Any) -> dict[str, Any]:
     _options(con)
     # Each touchpoint's 0–10 score per channel with its clustered sums (the page compares channels touchpoint by
     # touchpoint and flags the gaps: arithmetic on these rows).
-    return {"scores": _rows(con, touchpoint_sql("touchpoint, channel", "AND channel IS NOT NULL"))}
+    return {"scores": _rows(con, CHANNEL_SCORES_SQL)}
 
 
 def floor_local_units(con: Any) -> dict[str, Any]:

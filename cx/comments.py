@@ -284,9 +284,8 @@ def comments(
     table = table.select(*_SELECTED)
     # Newest first, in the engine (sorting a million rows in pandas cost ~1 s): NULL dates last on DuckDB and Spark.
     frame = table.order_by([table.answered_at.desc(), table.touchpoint, table.respondent]).execute()
-    extra = (_respondent_comments(engine, dataset, filters, whole) if touchpoint is None and not whole.empty
-             else frame.iloc[:0])
-    if not extra.empty:  # respondent-level comments go between the others, in the same order
+    extra = _respondent_comments(engine, dataset, filters, whole) if touchpoint is None and not whole.empty else None
+    if extra is not None and not extra.empty:  # respondent-level comments go between the others, in the same order
         frame = pd.concat([p for p in (frame, extra) if not p.empty], ignore_index=True).sort_values(
             ["answered_at", "touchpoint", "respondent"], ascending=[False, True, True], na_position="last",
             kind="stable")
